@@ -1,0 +1,1 @@
+//! Reading production exports: see the export helper.
