@@ -212,7 +212,11 @@ const LOCAL_LISTINGS: &[Field] = &[
 const REVIEWS: &[Field] = &[
     f("review_id", Text, true),
     f("member_id", Text, true),
-    f("target_type", Enum(&["listing", "product", "recipe"]), false),
+    f(
+        "target_type",
+        Enum(&["listing", "product", "recipe"]),
+        false,
+    ),
     f("target_id", Text, false),
     f("rating", Int, false),
     f("body", Text, false),

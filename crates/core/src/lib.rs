@@ -3,11 +3,20 @@
 //! authenticated [`session::Session`]; interfaces (the `desk` CLI, the desktop
 //! app) only parse, call and print.
 
+pub mod audit;
+pub mod chain;
 pub mod entity;
 pub mod error;
 pub mod export;
+pub mod fsutil;
 pub mod gen;
 pub mod problem;
 pub mod progress;
+pub mod roles;
+pub mod session;
+pub mod sync;
+pub mod vault;
 
 pub use error::{Error, Result};
+pub use roles::{Action, Role};
+pub use session::Session;

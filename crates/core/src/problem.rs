@@ -84,6 +84,15 @@ impl Problems {
         self.push(Problem::new(file, line, field, message));
     }
 
+    /// Add every problem of `other` (kept ones up to this list's bound; all counted).
+    pub fn merge(&mut self, other: Problems) {
+        let more = other.more();
+        for p in other.items {
+            self.push(p);
+        }
+        self.total += more;
+    }
+
     pub fn is_empty(&self) -> bool {
         self.total == 0
     }

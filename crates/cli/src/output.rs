@@ -1,0 +1,280 @@
+//! Printing: readable text, or one JSON document with `--json`. Errors and
+//! problems go to stderr; the exit status follows `cli-v1.md`.
+
+use crate::CliError;
+use desk_core::audit::AuditEvent;
+use desk_core::chain::Verification;
+use desk_core::gen::GenSummary;
+use desk_core::session::{Hold, Status, UserInfo};
+use desk_core::sync::SyncReport;
+use desk_core::Error;
+use serde_json::{json, Value};
+use std::process::ExitCode;
+
+pub struct Out {
+    pub json: bool,
+}
+
+fn print_json(v: &Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+    );
+}
+
+/// 1,234,567
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "2026-11-21T02:00:00Z" → "2026-11-21 02:00 UTC" (as given if unparsable).
+fn when(ts: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(ts)
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string()
+        })
+        .unwrap_or_else(|_| ts.to_string())
+}
+
+impl Out {
+    /// A finished action: a sentence, or its JSON.
+    pub fn done(&self, text: &str, v: Value) {
+        if self.json {
+            print_json(&v);
+        } else {
+            println!("{text}");
+        }
+    }
+
+    /// JSON mode only (text was printed along the way).
+    pub fn json_only(&self, v: Value) {
+        if self.json {
+            print_json(&v);
+        }
+    }
+
+    /// A remark on stderr (text mode only).
+    pub fn note(&self, text: &str) {
+        if !self.json {
+            eprintln!("{text}");
+        }
+    }
+
+    pub fn users(&self, users: &[UserInfo]) {
+        if self.json {
+            print_json(&json!({ "users": users }));
+            return;
+        }
+        println!("{:<24} {:<8} added", "user", "role");
+        for u in users {
+            println!(
+                "{:<24} {:<8} {}{}",
+                u.name,
+                u.role.name(),
+                when(&u.created_at),
+                u.created_by
+                    .as_deref()
+                    .map(|b| format!(" by {b}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+
+    pub fn generated(&self, g: &GenSummary) {
+        let total: u64 = g.rows.iter().map(|(_, n)| n).sum();
+        if self.json {
+            print_json(&json!({
+                "path": g.path, "sequence": g.sequence, "kind": g.kind, "bytes": g.bytes,
+                "rows": g.rows.iter().map(|(e, n)| (e.name().to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
+            }));
+            return;
+        }
+        println!(
+            "Wrote a {} export (sequence {}) to {}: {} rows, {} bytes.",
+            g.kind,
+            g.sequence,
+            g.path.display(),
+            thousands(total),
+            thousands(g.bytes)
+        );
+        for (e, n) in &g.rows {
+            println!("  {:<24} {:>12}", e.name(), thousands(*n));
+        }
+    }
+
+    pub fn sync_report(&self, r: &SyncReport) {
+        if self.json {
+            return;
+        }
+        if !r.applied {
+            println!(
+                "{} export {} was applied before: nothing to do.",
+                r.site, r.sequence
+            );
+            return;
+        }
+        let total: u64 = r.rows.iter().map(|(_, n)| n).sum();
+        let rate = if r.seconds > 0.0 {
+            (total as f64 / r.seconds) as u64
+        } else {
+            total
+        };
+        println!(
+            "Applied {} export {} ({}): {} rows in {:.1} s ({} rows/s).",
+            r.site,
+            r.sequence,
+            r.kind,
+            thousands(total),
+            r.seconds,
+            thousands(rate)
+        );
+        if r.deleted_rows > 0 || r.held_rows > 0 {
+            println!(
+                "  {} row(s) removed as deleted in production; {} kept under legal hold.",
+                thousands(r.deleted_rows),
+                thousands(r.held_rows)
+            );
+        }
+    }
+
+    pub fn status(&self, s: &Status) {
+        if self.json {
+            print_json(&json!(s));
+            return;
+        }
+        if s.sites.is_empty() {
+            println!(
+                "The vault holds no data yet. Run `desk sync EXPORT` to apply a production export."
+            );
+            return;
+        }
+        for site in &s.sites {
+            println!(
+                "{}: export {} ({}), generated {}, synced {}",
+                site.site,
+                site.sequence,
+                site.kind,
+                when(&site.generated_at),
+                when(&site.synced_at)
+            );
+            for (entity, n) in &site.rows {
+                let n = n.as_u64().unwrap_or(0);
+                let held = site
+                    .held_rows
+                    .get(entity)
+                    .and_then(|h| h.as_u64())
+                    .map(|h| format!("  ({} held)", thousands(h)))
+                    .unwrap_or_default();
+                println!("  {:<24} {:>12}{}", entity, thousands(n), held);
+            }
+        }
+    }
+
+    pub fn holds(&self, holds: &[Hold]) {
+        if self.json {
+            print_json(&json!({ "holds": holds }));
+            return;
+        }
+        if holds.is_empty() {
+            println!("No member is on legal hold.");
+            return;
+        }
+        for h in holds {
+            println!(
+                "{} {}: held since {} by {} ({} row(s) kept only by the hold)\n  reason: {}",
+                h.site,
+                h.member_id,
+                when(&h.set_at),
+                h.set_by,
+                h.held_rows,
+                h.reason
+            );
+        }
+    }
+
+    pub fn audit_events(&self, events: &[AuditEvent]) {
+        if self.json {
+            print_json(&json!({ "events": events }));
+            return;
+        }
+        for e in events {
+            let target = match (&e.site, &e.member_id) {
+                (Some(s), Some(m)) => format!(" {s}:{m}"),
+                (Some(s), None) => format!(" {s}"),
+                _ => String::new(),
+            };
+            println!(
+                "{:>6}  {}  {:<14} {:<18} {:<9}{}",
+                e.seq,
+                when(&e.at),
+                e.user.as_deref().unwrap_or("-"),
+                e.action,
+                e.outcome,
+                target
+            );
+        }
+    }
+
+    pub fn verification(&self, v: &Verification, what: &str) {
+        if self.json {
+            print_json(
+                &json!({"ok": v.ok, "entries": v.entries, "head": v.head, "failure": v.failure}),
+            );
+            return;
+        }
+        match &v.failure {
+            None => println!(
+                "The {what} verifies: {} entries, unbroken.\nHead: {}",
+                v.entries, v.head
+            ),
+            Some(f) => println!(
+                "The {what} FAILS verification at entry {}: {}\nHead: {}",
+                f.seq, f.message, v.head
+            ),
+        }
+    }
+}
+
+/// Print an error and choose the exit status.
+pub fn fail(out: &Out, e: &CliError) -> ExitCode {
+    let code = match e {
+        CliError::Usage(_) => 2,
+        CliError::Core(core) => match core {
+            Error::BadCredentials => 3,
+            Error::Forbidden { .. } => 4,
+            _ => 1,
+        },
+    };
+    if let CliError::Core(Error::Refused(problems)) = e {
+        for p in problems.items() {
+            eprintln!("{p}");
+        }
+        if problems.more() > 0 {
+            eprintln!("… and {} more problems", problems.more());
+        }
+    }
+    eprintln!("desk: {e}");
+    if out.json {
+        let code_name = match e {
+            CliError::Usage(_) => "usage",
+            CliError::Core(c) => c.code(),
+        };
+        let mut err = json!({"code": code_name, "message": e.to_string()});
+        if let CliError::Core(Error::Refused(p)) = e {
+            err["problems"] = json!(p.items().iter().map(|p| p.to_string()).collect::<Vec<_>>());
+            err["more_problems"] = json!(p.more());
+        }
+        print_json(&json!({ "error": err }));
+    }
+    ExitCode::from(code)
+}

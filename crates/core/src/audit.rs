@@ -1,0 +1,194 @@
+//! The audit trail (`vault-and-access-v1.md` §3): every read of member data,
+//! every change and every refusal, hash-chained inside the encrypted database.
+
+use crate::chain::{self, Stored, Verification, GENESIS};
+use crate::error::Result;
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// How an audited action ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Ok,
+    Refused,
+    Failed,
+    Cancelled,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Refused => "refused",
+            Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// An event to append.
+#[derive(Clone, Debug, Default)]
+pub struct NewEvent<'a> {
+    pub user: Option<&'a str>,
+    pub action: &'a str,
+    pub site: Option<&'a str>,
+    pub member_id: Option<&'a str>,
+    pub detail: Option<Value>,
+}
+
+/// A stored event.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub at: String,
+    pub user: Option<String>,
+    pub action: String,
+    pub site: Option<String>,
+    pub member_id: Option<String>,
+    pub outcome: String,
+    pub detail: Option<Value>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn content(
+    seq: i64,
+    at: &str,
+    user: Option<&str>,
+    action: &str,
+    site: Option<&str>,
+    member_id: Option<&str>,
+    outcome: &str,
+    detail: Option<&str>,
+) -> Value {
+    json!({
+        "seq": seq, "at": at, "user": user, "action": action, "site": site,
+        "member_id": member_id, "outcome": outcome, "detail": detail,
+    })
+}
+
+/// Append one event to the chain (inside whatever transaction `conn` is in).
+pub fn append(
+    conn: &Connection,
+    at: DateTime<Utc>,
+    ev: &NewEvent,
+    outcome: Outcome,
+) -> Result<i64> {
+    let last: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev) = match last {
+        Some((s, h)) => (s + 1, h),
+        None => (1, GENESIS.to_string()),
+    };
+    let at = ts(at);
+    let detail = ev.detail.as_ref().map(|d| d.to_string());
+    let c = content(
+        seq,
+        &at,
+        ev.user,
+        ev.action,
+        ev.site,
+        ev.member_id,
+        outcome.name(),
+        detail.as_deref(),
+    );
+    let hash = chain::link_hash(&prev, &c);
+    conn.execute(
+        "INSERT INTO audit (seq, at, user, action, site, member_id, outcome, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![seq, at, ev.user, ev.action, ev.site, ev.member_id, outcome.name(), detail, prev, hash],
+    )?;
+    Ok(seq)
+}
+
+fn row_to_event(r: &rusqlite::Row) -> rusqlite::Result<AuditEvent> {
+    let detail: Option<String> = r.get(7)?;
+    Ok(AuditEvent {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        user: r.get(2)?,
+        action: r.get(3)?,
+        site: r.get(4)?,
+        member_id: r.get(5)?,
+        outcome: r.get(6)?,
+        detail: detail.map(|d| serde_json::from_str(&d).unwrap_or(Value::String(d))),
+        prev_hash: r.get(8)?,
+        hash: r.get(9)?,
+    })
+}
+
+const COLUMNS: &str = "seq, at, user, action, site, member_id, outcome, detail, prev_hash, hash";
+
+/// Filters for listing events.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub user: Option<String>,
+    pub action: Option<String>,
+    pub site: Option<String>,
+    pub member_id: Option<String>,
+    pub limit: Option<u64>,
+}
+
+/// List events, oldest first, filtered.
+pub fn list(conn: &Connection, f: &AuditFilter) -> Result<Vec<AuditEvent>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM audit
+         WHERE (?1 IS NULL OR user = ?1 COLLATE NOCASE) AND (?2 IS NULL OR action = ?2)
+           AND (?3 IS NULL OR site = ?3) AND (?4 IS NULL OR member_id = ?4)
+         ORDER BY seq LIMIT ?5"
+    ))?;
+    let limit = f.limit.map(|l| l as i64).unwrap_or(-1);
+    let rows = stmt.query_map(
+        params![f.user, f.action, f.site, f.member_id, limit],
+        row_to_event,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Verify the whole trail, optionally against a head kept elsewhere.
+pub fn verify(conn: &Connection, expect_head: Option<&str>) -> Result<Verification> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq"))?;
+    let rows = stmt.query_map([], |r| {
+        let seq: i64 = r.get(0)?;
+        let at: String = r.get(1)?;
+        let user: Option<String> = r.get(2)?;
+        let action: String = r.get(3)?;
+        let site: Option<String> = r.get(4)?;
+        let member_id: Option<String> = r.get(5)?;
+        let outcome: String = r.get(6)?;
+        let detail: Option<String> = r.get(7)?;
+        Ok(Stored {
+            seq,
+            content: content(
+                seq,
+                &at,
+                user.as_deref(),
+                &action,
+                site.as_deref(),
+                member_id.as_deref(),
+                &outcome,
+                detail.as_deref(),
+            ),
+            prev_hash: r.get(8)?,
+            hash: r.get(9)?,
+        })
+    })?;
+    chain::verify(
+        rows.map(|r| r.map_err(Into::into)),
+        "audit event",
+        expect_head,
+    )
+}

@@ -1,0 +1,151 @@
+//! Roles and what each may do (`vault-and-access-v1.md` §2). The matrix lives
+//! here, once; the session consults it before every use case.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Dpo,
+    Staff,
+    Auditor,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Dpo => "dpo",
+            Role::Staff => "staff",
+            Role::Auditor => "auditor",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Role {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "dpo" => Ok(Role::Dpo),
+            "staff" => Ok(Role::Staff),
+            "auditor" => Ok(Role::Auditor),
+            _ => Err(crate::Error::Invalid(format!(
+                "unknown role {s:?}: use dpo, staff or auditor"
+            ))),
+        }
+    }
+}
+
+/// The actions of the §2 table, plus the few that every role has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Sync,
+    /// Search members, view a member, consent history.
+    ReadMembers,
+    /// The subject-access request register, without member data.
+    RequestRegister,
+    /// Subject-access bundles (member data).
+    RequestBundle,
+    RecordDisclosure,
+    AmendDisclosure,
+    /// Read, verify and export the disclosure log.
+    ReadDisclosures,
+    /// Set, lift or list legal holds.
+    Hold,
+    /// Add, list and remove users, and change roles.
+    ManageUsers,
+    /// Read and verify the audit trail.
+    ReadAudit,
+    /// Per-site sync status (no member data).
+    ReadStatus,
+    /// Change one's own password.
+    ChangeOwnPassword,
+}
+
+impl Action {
+    /// Whether `role` may do this.
+    pub fn allowed_for(self, role: Role) -> bool {
+        use Action::*;
+        match self {
+            Sync | ReadMembers | RequestBundle | RecordDisclosure => {
+                matches!(role, Role::Dpo | Role::Staff)
+            }
+            AmendDisclosure | Hold | ManageUsers => role == Role::Dpo,
+            ReadAudit => matches!(role, Role::Dpo | Role::Auditor),
+            RequestRegister | ReadDisclosures | ReadStatus | ChangeOwnPassword => true,
+        }
+    }
+
+    /// A stable name, used in the audit trail.
+    pub fn name(self) -> &'static str {
+        use Action::*;
+        match self {
+            Sync => "sync",
+            ReadMembers => "read_members",
+            RequestRegister => "request_register",
+            RequestBundle => "request_bundle",
+            RecordDisclosure => "record_disclosure",
+            AmendDisclosure => "amend_disclosure",
+            ReadDisclosures => "read_disclosures",
+            Hold => "legal_hold",
+            ManageUsers => "manage_users",
+            ReadAudit => "read_audit",
+            ReadStatus => "read_status",
+            ChangeOwnPassword => "change_password",
+        }
+    }
+
+    /// Plain words for a refusal message.
+    pub fn describe(self) -> &'static str {
+        use Action::*;
+        match self {
+            Sync => "syncing an export",
+            ReadMembers => "searching and viewing members",
+            RequestRegister => "using the request register",
+            RequestBundle => "making subject-access bundles",
+            RecordDisclosure => "recording a disclosure",
+            AmendDisclosure => "amending or reviewing a disclosure",
+            ReadDisclosures => "reading the disclosure log",
+            Hold => "setting, lifting or listing legal holds",
+            ManageUsers => "managing users and roles",
+            ReadAudit => "reading the audit trail",
+            ReadStatus => "reading the sync status",
+            ChangeOwnPassword => "changing your password",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matrix_matches_the_contract() {
+        use Action::*;
+        use Role::*;
+        let table = [
+            (Sync, [true, true, false]),
+            (ReadMembers, [true, true, false]),
+            (RequestRegister, [true, true, true]),
+            (RequestBundle, [true, true, false]),
+            (RecordDisclosure, [true, true, false]),
+            (AmendDisclosure, [true, false, false]),
+            (ReadDisclosures, [true, true, true]),
+            (Hold, [true, false, false]),
+            (ManageUsers, [true, false, false]),
+            (ReadAudit, [true, false, true]),
+        ];
+        for (action, expected) in table {
+            for (role, want) in [Dpo, Staff, Auditor].into_iter().zip(expected) {
+                assert_eq!(action.allowed_for(role), want, "{action:?} for {role}");
+            }
+        }
+    }
+}

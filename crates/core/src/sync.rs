@@ -1,0 +1,569 @@
+//! Applying production exports (`production-export-v1.md` §5–§6): checked,
+//! then applied whole in one transaction, or refused with nothing changed.
+//!
+//! How the rules are met without holding an export in memory:
+//! - rows are streamed into their tables as an upsert stamped with the export's
+//!   sequence; a row already stamped with this sequence is a duplicate id;
+//! - members are read first, so each other row's member reference is checked
+//!   as it is written (a point lookup); deletions come last and cascade;
+//! - a full export then sweeps the site's rows that it did not write: deleted,
+//!   or, for a member on legal hold, marked as deleted in production;
+//! - any problem rolls the transaction back: the vault is as before.
+
+use crate::audit::{self, NewEvent, Outcome};
+use crate::entity::{Entity, Row};
+use crate::error::{Error, Result};
+use crate::export::{Export, ExportKind, Manifest, ManifestFile};
+use crate::problem::Problems;
+use crate::progress::{Progress, ProgressEvent};
+use crate::roles::Action;
+use crate::session::Session;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+use serde_json::json;
+use std::path::Path;
+use std::time::Instant;
+
+/// What a sync did.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SyncReport {
+    pub site: String,
+    pub sequence: i64,
+    pub kind: String,
+    /// False when the export had been applied before (a no-op).
+    pub applied: bool,
+    /// Rows read per entity file.
+    pub rows: Vec<(String, u64)>,
+    /// Rows removed because production no longer has them.
+    pub deleted_rows: u64,
+    /// Rows kept, marked deleted in production, because of a legal hold.
+    pub held_rows: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+}
+
+/// The per-row work of one export inside its transaction.
+struct Apply<'t> {
+    tx: &'t Transaction<'t>,
+    site: String,
+    seq: i64,
+    full: bool,
+    last_member_ok: Option<String>,
+}
+
+impl Apply<'_> {
+    /// Upsert one row; returns false if this export already wrote that id.
+    fn upsert(&self, row: &Row) -> Result<bool> {
+        let t = row.entity.name();
+        let data = serde_json::to_string(&row.fields)
+            .map_err(|e| Error::Invalid(format!("row data: {e}")))?;
+        let member = if row.entity == Entity::Members {
+            Some(row.id.as_str())
+        } else {
+            row.member_id.as_deref()
+        };
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "INSERT INTO {t} (site, id, member_id, data, seq, line, deleted_seq, deleted_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL)
+             ON CONFLICT (site, id) DO UPDATE SET
+               member_id = excluded.member_id, data = excluded.data, seq = excluded.seq,
+               line = excluded.line, deleted_seq = NULL, deleted_at = NULL
+             WHERE {t}.seq < excluded.seq"
+        ))?;
+        let n = stmt.execute(params![
+            self.site,
+            row.id,
+            member,
+            data,
+            self.seq,
+            row.line as i64
+        ])?;
+        Ok(n == 1)
+    }
+
+    /// Whether `member_id` names a member of the site as this export leaves it.
+    fn member_exists(&mut self, member_id: &str) -> Result<bool> {
+        if self.last_member_ok.as_deref() == Some(member_id) {
+            return Ok(true);
+        }
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT 1 FROM members WHERE site = ?1 AND id = ?2 AND deleted_seq IS NULL
+               AND (?3 = 0 OR seq = ?4)",
+        )?;
+        let ok = stmt
+            .query_row(params![self.site, member_id, self.full, self.seq], |_| {
+                Ok(())
+            })
+            .optional()?
+            .is_some();
+        if ok {
+            self.last_member_ok = Some(member_id.to_string());
+        }
+        Ok(ok)
+    }
+
+    fn first_line_of(&self, entity: Entity, id: &str) -> Result<i64> {
+        Ok(self.tx.query_row(
+            &format!(
+                "SELECT line FROM {} WHERE site = ?1 AND id = ?2",
+                entity.name()
+            ),
+            params![self.site, id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Remove a member's rows from every entity (a held member's are marked).
+    fn delete_member(&self, member_id: &str, deleted_at: &str, held: bool) -> Result<(u64, u64)> {
+        let mut deleted = 0;
+        let mut marked = 0;
+        for e in Entity::DATA {
+            let t = e.name();
+            if held {
+                marked += self.tx.execute(
+                    &format!(
+                        "UPDATE {t} SET deleted_seq = ?3, deleted_at = ?4
+                         WHERE site = ?1 AND member_id = ?2 AND deleted_seq IS NULL"
+                    ),
+                    params![self.site, member_id, self.seq, deleted_at],
+                )? as u64;
+            } else {
+                deleted += self.tx.execute(
+                    &format!("DELETE FROM {t} WHERE site = ?1 AND member_id = ?2"),
+                    params![self.site, member_id],
+                )? as u64;
+            }
+        }
+        Ok((deleted, marked))
+    }
+
+    fn is_held(&self, member_id: &str) -> Result<bool> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT 1 FROM holds WHERE site = ?1 AND member_id = ?2")?;
+        Ok(stmt
+            .query_row(params![self.site, member_id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+}
+
+/// The order files are applied in: members first, deletions last.
+fn apply_order(m: &Manifest) -> Vec<ManifestFile> {
+    let mut files = m.files.clone();
+    files.sort_by_key(|f| match f.entity {
+        Entity::Members => 0,
+        Entity::Deletions => 2,
+        _ => 1,
+    });
+    files
+}
+
+impl Session {
+    /// Sync one export (a directory or a `.zip`). Returns what was done, or
+    /// refuses with [`Error::Refused`] / [`Error::OutOfSequence`] having
+    /// changed nothing (but the audit trail).
+    pub fn sync(
+        &mut self,
+        path: &Path,
+        now: DateTime<Utc>,
+        progress: &dyn Progress,
+    ) -> Result<SyncReport> {
+        self.authorize(Action::Sync, now, None, None)?;
+        let started = Instant::now();
+        progress.event(ProgressEvent::Stage {
+            name: "reading the manifest".into(),
+            total: None,
+        });
+        let mut export = match Export::open(path) {
+            Ok(e) => e,
+            Err(e) => {
+                self.audit_sync_failure(now, None, &e)?;
+                return Err(e);
+            }
+        };
+        let manifest = export.manifest().clone();
+        let site = manifest.site.clone();
+        match self.check_sequence(&manifest) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.audit(
+                    now,
+                    "sync",
+                    Some(&site),
+                    None,
+                    Some(json!({"sequence": manifest.sequence, "result": "already applied"})),
+                    Outcome::Ok,
+                )?;
+                return Ok(SyncReport {
+                    site,
+                    sequence: manifest.sequence,
+                    kind: kind_name(manifest.kind).into(),
+                    applied: false,
+                    rows: Vec::new(),
+                    deleted_rows: 0,
+                    held_rows: 0,
+                    bytes: 0,
+                    seconds: started.elapsed().as_secs_f64(),
+                });
+            }
+            Err(e) => {
+                self.audit_sync_failure(now, Some(&manifest), &e)?;
+                return Err(e);
+            }
+        }
+        let result = self.apply(&mut export, &manifest, now, progress, started);
+        if let Err(e) = &result {
+            self.audit_sync_failure(now, Some(&manifest), e)?;
+        }
+        result
+    }
+
+    fn audit_sync_failure(
+        &self,
+        now: DateTime<Utc>,
+        m: Option<&Manifest>,
+        e: &Error,
+    ) -> Result<()> {
+        let outcome = match e {
+            Error::Cancelled => Outcome::Cancelled,
+            Error::Refused(_) | Error::OutOfSequence(_) => Outcome::Refused,
+            _ => Outcome::Failed,
+        };
+        let mut detail = json!({"error": e.code(), "message": e.to_string()});
+        if let Some(m) = m {
+            detail["sequence"] = json!(m.sequence);
+        }
+        self.audit(
+            now,
+            "sync",
+            m.map(|m| m.site.as_str()),
+            None,
+            Some(detail),
+            outcome,
+        )
+    }
+
+    /// Ok(true): apply it; Ok(false): already applied, a no-op.
+    fn check_sequence(&self, m: &Manifest) -> Result<bool> {
+        let same: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT fingerprint FROM exports WHERE site = ?1 AND sequence = ?2",
+                params![m.site, m.sequence],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(fp) = same {
+            if fp == m.fingerprint {
+                return Ok(false);
+            }
+            return Err(Error::OutOfSequence(format!(
+                "export {} of site {} was already applied with different content",
+                m.sequence, m.site
+            )));
+        }
+        let latest: Option<i64> = self.conn.query_row(
+            "SELECT max(sequence) FROM exports WHERE site = ?1",
+            [&m.site],
+            |r| r.get(0),
+        )?;
+        match (latest, m.kind) {
+            (None, ExportKind::Delta) => Err(Error::OutOfSequence(format!(
+                "the first export of site {} must be a full export; this is a delta",
+                m.site
+            ))),
+            (None, ExportKind::Full) => Ok(true),
+            (Some(l), _) if m.sequence <= l => Err(Error::OutOfSequence(format!(
+                "export {} of site {} is not newer than the latest applied, {l}",
+                m.sequence, m.site
+            ))),
+            (Some(l), ExportKind::Delta) if m.base_sequence != Some(l) => {
+                let base = m.base_sequence.unwrap_or_default();
+                Err(Error::OutOfSequence(if base > l {
+                    format!(
+                        "this delta applies on export {base} of site {}, but the latest applied is {l}: sync export {base} (and any before it) first",
+                        m.site
+                    )
+                } else {
+                    format!(
+                        "this delta applies on export {base} of site {}, but export {l} has been applied since: it needs a delta based on {l} or a full export",
+                        m.site
+                    )
+                }))
+            }
+            _ => Ok(true),
+        }
+    }
+
+    fn apply(
+        &mut self,
+        export: &mut Export,
+        m: &Manifest,
+        now: DateTime<Utc>,
+        progress: &dyn Progress,
+        started: Instant,
+    ) -> Result<SyncReport> {
+        let user = self.user().name.clone();
+        let full = m.kind == ExportKind::Full;
+        let first_for_site: bool = !self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM exports WHERE site = ?1)",
+            [&m.site],
+            |r| r.get(0),
+        )?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut problems = Problems::default();
+        let mut report = SyncReport {
+            site: m.site.clone(),
+            sequence: m.sequence,
+            kind: kind_name(m.kind).into(),
+            applied: true,
+            rows: Vec::new(),
+            deleted_rows: 0,
+            held_rows: 0,
+            bytes: 0,
+            seconds: 0.0,
+        };
+        {
+            let mut ap = Apply {
+                tx: &tx,
+                site: m.site.clone(),
+                seq: m.sequence,
+                full,
+                last_member_ok: None,
+            };
+            tx.execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS sync_deletions (entity TEXT NOT NULL, id TEXT NOT NULL, line INTEGER NOT NULL, deleted_at TEXT NOT NULL, PRIMARY KEY (entity, id));
+                 DELETE FROM sync_deletions;",
+            )?;
+            for file in apply_order(m) {
+                progress.event(ProgressEvent::Stage {
+                    name: format!("reading and checking {}", file.path),
+                    total: Some(file.rows),
+                });
+                let path = file.path.clone();
+                let entity = file.entity;
+                // Problems found against the vault (duplicates, references)
+                // are collected beside the reader's and merged after the file.
+                let mut row_problems = Problems::default();
+                let stats = export.read_file(&file, &mut problems, progress, &mut |row: Row| {
+                    apply_row(&mut ap, &row, &path, &mut row_problems)
+                })?;
+                problems.merge(row_problems);
+                report.rows.push((entity.name().to_string(), stats.rows));
+                report.bytes += stats.stored_bytes;
+            }
+            if problems.is_empty() {
+                if full && !first_for_site {
+                    progress.event(ProgressEvent::Stage {
+                        name: "removing rows that production no longer has".into(),
+                        total: None,
+                    });
+                    let (d, h) = sweep(&tx, &m.site, m.sequence, &m.generated_at)?;
+                    report.deleted_rows += d;
+                    report.held_rows += h;
+                }
+                if !full {
+                    progress.event(ProgressEvent::Stage {
+                        name: "applying deletions".into(),
+                        total: None,
+                    });
+                    let (d, h) = apply_deletions(&ap)?;
+                    report.deleted_rows += d;
+                    report.held_rows += h;
+                }
+            }
+        }
+        if !problems.is_empty() {
+            drop(tx);
+            return Err(Error::Refused(problems));
+        }
+        if progress.cancelled() {
+            return Err(Error::Cancelled);
+        }
+        let files_json = json!(m
+            .files
+            .iter()
+            .map(|f| json!({"path": f.path, "entity": f.entity.name(), "rows": f.rows, "sha256": f.sha256}))
+            .collect::<Vec<_>>());
+        tx.execute(
+            "INSERT INTO exports (site, sequence, kind, base_sequence, generated_at, synced_at, synced_by, fingerprint, files)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                m.site,
+                m.sequence,
+                kind_name(m.kind),
+                m.base_sequence,
+                m.generated_at,
+                audit::ts(now),
+                user,
+                m.fingerprint,
+                files_json.to_string()
+            ],
+        )?;
+        report.seconds = started.elapsed().as_secs_f64();
+        audit::append(
+            &tx,
+            now,
+            &NewEvent {
+                user: Some(&user),
+                action: "sync",
+                site: Some(&m.site),
+                member_id: None,
+                detail: Some(json!({
+                    "sequence": m.sequence, "kind": kind_name(m.kind), "result": "applied",
+                    "rows": report.rows.iter().map(|(e, n)| (e.clone(), json!(n))).collect::<serde_json::Map<_, _>>(),
+                    "deleted_rows": report.deleted_rows, "held_rows": report.held_rows,
+                })),
+            },
+            Outcome::Ok,
+        )?;
+        progress.event(ProgressEvent::Stage {
+            name: "committing".into(),
+            total: None,
+        });
+        tx.commit()?;
+        Ok(report)
+    }
+}
+
+fn kind_name(k: ExportKind) -> &'static str {
+    match k {
+        ExportKind::Full => "full",
+        ExportKind::Delta => "delta",
+    }
+}
+
+/// Write one checked row; problems found against the vault go to `problems`.
+fn apply_row(ap: &mut Apply, row: &Row, path: &str, problems: &mut Problems) -> Result<()> {
+    if row.entity == Entity::Deletions {
+        let target = row
+            .fields
+            .get("entity")
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
+        let deleted_at = row
+            .fields
+            .get("deleted_at")
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
+        let n = ap.tx.prepare_cached(
+            "INSERT OR IGNORE INTO sync_deletions (entity, id, line, deleted_at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![target, row.id, row.line as i64, deleted_at])?;
+        if n == 0 {
+            let first: i64 = ap.tx.query_row(
+                "SELECT line FROM sync_deletions WHERE entity = ?1 AND id = ?2",
+                params![target, row.id],
+                |r| r.get(0),
+            )?;
+            problems.add(
+                path,
+                row.line,
+                "id",
+                format!("the same row is deleted twice (first at line {first})"),
+            );
+        }
+        return Ok(());
+    }
+    if let Some(member) = row.member_id.as_deref() {
+        if !ap.member_exists(member)? {
+            let field = row.entity.member_field().unwrap_or("member_id");
+            problems.add(path, row.line, field, "names no member of the site");
+            return Ok(());
+        }
+    }
+    if !ap.upsert(row)? {
+        let first = ap.first_line_of(row.entity, &row.id)?;
+        problems.add(
+            path,
+            row.line,
+            row.entity.id_field(),
+            format!("duplicate id (also at line {first})"),
+        );
+    }
+    Ok(())
+}
+
+/// A full export: remove the site's rows it did not write; mark a held member's.
+fn sweep(tx: &Transaction, site: &str, seq: i64, generated_at: &str) -> Result<(u64, u64)> {
+    let mut deleted = 0;
+    let mut marked = 0;
+    for e in Entity::DATA {
+        let t = e.name();
+        marked += tx.execute(
+            &format!(
+                "UPDATE {t} SET deleted_seq = ?2, deleted_at = ?3
+                 WHERE site = ?1 AND seq < ?2 AND deleted_seq IS NULL
+                   AND member_id IN (SELECT member_id FROM holds WHERE site = ?1)"
+            ),
+            params![site, seq, generated_at],
+        )? as u64;
+        deleted += tx.execute(
+            &format!(
+                "DELETE FROM {t} WHERE site = ?1 AND seq < ?2
+                   AND (member_id IS NULL OR member_id NOT IN (SELECT member_id FROM holds WHERE site = ?1))"
+            ),
+            params![site, seq],
+        )? as u64;
+    }
+    Ok((deleted, marked))
+}
+
+/// A delta's deletions, after its rows: cascade for members, keep held rows.
+fn apply_deletions(ap: &Apply) -> Result<(u64, u64)> {
+    let mut deleted = 0;
+    let mut marked = 0;
+    let mut stmt = ap
+        .tx
+        .prepare("SELECT entity, id, deleted_at FROM sync_deletions ORDER BY line")?;
+    let items: Vec<(String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    drop(stmt);
+    for (entity_name, id, when) in items {
+        let Some(entity) = Entity::from_name(&entity_name) else {
+            continue;
+        };
+        if entity == Entity::Members {
+            let held = ap.is_held(&id)?;
+            let (d, h) = ap.delete_member(&id, &when, held)?;
+            deleted += d;
+            marked += h;
+            continue;
+        }
+        let t = entity.name();
+        let owner: Option<Option<String>> = ap
+            .tx
+            .query_row(
+                &format!(
+                    "SELECT member_id FROM {t} WHERE site = ?1 AND id = ?2 AND deleted_seq IS NULL"
+                ),
+                params![ap.site, id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(owner) = owner else { continue };
+        let held = match owner.as_deref() {
+            Some(mid) => ap.is_held(mid)?,
+            None => false,
+        };
+        if held {
+            marked += ap.tx.execute(
+                &format!(
+                    "UPDATE {t} SET deleted_seq = ?3, deleted_at = ?4 WHERE site = ?1 AND id = ?2"
+                ),
+                params![ap.site, id, ap.seq, when],
+            )? as u64;
+        } else {
+            deleted += ap.tx.execute(
+                &format!("DELETE FROM {t} WHERE site = ?1 AND id = ?2"),
+                params![ap.site, id],
+            )? as u64;
+        }
+    }
+    Ok((deleted, marked))
+}
