@@ -1,0 +1,313 @@
+//! The sync benchmark (issue: vault and sync). Run:
+//!
+//!     cargo bench -p privacy-desk-core --bench sync -- [MEMBERS] [WORKDIR]
+//!
+//! Phases, each in its own child process so each peak RSS is its own:
+//! 1. generate a full export of MEMBERS members (default 100,000);
+//! 2. a bare bulk insert of the same rows with rusqlite + SQLCipher: parse
+//!    each row, INSERT into the same tables and indexes, no checks — the
+//!    baseline;
+//! 3. the real sync into a new vault (checks, upserts, references, audit);
+//! 4. a delta of 1% of the rows, generated, then synced on top.
+//! Prints a table and a JSON line of the figures.
+
+use chrono::{TimeZone, Utc};
+use desk_core::entity::Entity;
+use desk_core::gen::{generate, GenOptions};
+use desk_core::progress::{NoProgress, Progress, ProgressEvent};
+use desk_core::vault::keyslot::new_vault_key;
+use desk_core::vault::open_db;
+use desk_core::Session;
+use serde_json::{json, Value};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+fn vm_hwm_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(|n| n.parse().unwrap_or(0)))
+        })
+        .unwrap_or(0)
+}
+
+fn dir_size(p: &Path) -> u64 {
+    std::fs::read_dir(p)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| {
+                    let m = e.metadata().unwrap();
+                    if m.is_dir() {
+                        dir_size(&e.path())
+                    } else {
+                        m.len()
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn opts(members: u64) -> GenOptions {
+    GenOptions {
+        site: "netmums".into(),
+        members,
+        seed: 42,
+        zip: false,
+        gzip: false,
+        generated_at: None,
+        delta_of: None,
+        changes: 0,
+        heavy_member: None,
+    }
+}
+
+/// Per-stage timings from the sync's progress events.
+#[derive(Default)]
+struct Stages(Mutex<Vec<(String, Instant, u64)>>);
+
+impl Progress for Stages {
+    fn event(&self, e: ProgressEvent) {
+        let mut v = self.0.lock().unwrap();
+        match e {
+            ProgressEvent::Stage { name, .. } => v.push((name, Instant::now(), 0)),
+            ProgressEvent::Advance { done } => {
+                if let Some(last) = v.last_mut() {
+                    last.2 = done;
+                }
+            }
+        }
+    }
+}
+
+fn phase(name: &str, members: u64, work: &Path) -> Value {
+    let full = work.join("export-full");
+    let delta = work.join("export-delta");
+    let t0 = Instant::now();
+    let mut out = json!({});
+    match name {
+        "gen" => {
+            let s = generate(&opts(members), &full, &NoProgress).unwrap();
+            out["rows"] = json!(s.rows.iter().map(|(_, n)| n).sum::<u64>());
+            out["bytes"] = json!(s.bytes);
+            out["per_entity"] = json!(s
+                .rows
+                .iter()
+                .map(|(e, n)| (e.name().to_string(), json!(n)))
+                .collect::<serde_json::Map<_, _>>());
+        }
+        "gen-delta" => {
+            let mut o = opts(0);
+            o.delta_of = Some(full.clone());
+            let rows: u64 = serde_json::from_str::<Value>(
+                &std::fs::read_to_string(work.join("gen.json")).unwrap(),
+            )
+            .unwrap()["rows"]
+                .as_u64()
+                .unwrap();
+            o.changes = rows / 100;
+            let s = generate(&o, &delta, &NoProgress).unwrap();
+            out["rows"] = json!(s.rows.iter().map(|(_, n)| n).sum::<u64>());
+        }
+        "bare" => {
+            let db = work.join("bare.db");
+            let _ = std::fs::remove_file(&db);
+            let conn = open_db(&db, &new_vault_key()).unwrap();
+            conn.execute_batch("BEGIN").unwrap();
+            let mut rows = 0u64;
+            for e in Entity::DATA {
+                let t = e.name();
+                let path = full.join(e.file_name());
+                if !path.exists() {
+                    continue;
+                }
+                let mut stmt = conn
+                    .prepare(&format!("INSERT INTO {t} (site, id, member_id, data, seq, line) VALUES ('netmums', ?1, ?2, ?3, 1, ?4)"))
+                    .unwrap();
+                let idf = e.id_field();
+                let mf = e.member_field().unwrap_or(idf);
+                match e.format() {
+                    desk_core::entity::Format::Csv => {
+                        let mut r = csv::Reader::from_path(&path).unwrap();
+                        let h = r.headers().unwrap().clone();
+                        let (ii, mi) = (
+                            h.iter().position(|x| x == idf).unwrap(),
+                            h.iter().position(|x| x == mf).unwrap(),
+                        );
+                        for (n, rec) in r.records().enumerate() {
+                            let rec = rec.unwrap();
+                            let obj: serde_json::Map<String, Value> = h
+                                .iter()
+                                .zip(rec.iter())
+                                .filter(|(_, v)| !v.is_empty())
+                                .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                                .collect();
+                            stmt.execute(rusqlite::params![
+                                &rec[ii],
+                                &rec[mi],
+                                Value::Object(obj).to_string(),
+                                n as i64 + 2
+                            ])
+                            .unwrap();
+                            rows += 1;
+                        }
+                    }
+                    desk_core::entity::Format::Jsonl => {
+                        let f = std::io::BufReader::new(std::fs::File::open(&path).unwrap());
+                        for (n, line) in f.lines().enumerate() {
+                            let line = line.unwrap();
+                            let v: serde_json::Map<String, Value> =
+                                serde_json::from_str(&line).unwrap();
+                            let id = v[idf].as_str().unwrap_or_default().to_string();
+                            let m = v.get(mf).and_then(|x| x.as_str()).map(String::from);
+                            stmt.execute(rusqlite::params![
+                                id,
+                                m,
+                                Value::Object(v).to_string(),
+                                n as i64 + 1
+                            ])
+                            .unwrap();
+                            rows += 1;
+                        }
+                    }
+                }
+            }
+            conn.execute_batch("COMMIT").unwrap();
+            out["rows"] = json!(rows);
+            out["db_bytes"] = json!(std::fs::metadata(&db).unwrap().len());
+            drop(conn);
+            let _ = std::fs::remove_file(&db);
+        }
+        "sync" | "sync-delta" => {
+            std::env::set_var("DESK_KDF_TEST_COST", "1");
+            let vault = work.join("vault");
+            let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+            let mut s = if name == "sync" {
+                let _ = std::fs::remove_dir_all(&vault);
+                Session::create(&vault, "bench", "bench-password", now).unwrap()
+            } else {
+                Session::unlock(&vault, "bench", "bench-password", now).unwrap()
+            };
+            let stages = Stages::default();
+            let target = if name == "sync" { &full } else { &delta };
+            let r = s.sync(target, now, &stages).unwrap();
+            let total = t0.elapsed().as_secs_f64();
+            let v = stages.0.lock().unwrap();
+            let mut per = serde_json::Map::new();
+            for (i, (stage, at, done)) in v.iter().enumerate() {
+                let end = v.get(i + 1).map(|x| x.1).unwrap_or_else(Instant::now);
+                let secs = end.duration_since(*at).as_secs_f64();
+                per.insert(stage.clone(), json!({"seconds": secs, "rows": done, "rows_per_s": if secs > 0.0 { *done as f64 / secs } else { 0.0 }}));
+            }
+            out["stages"] = Value::Object(per);
+            out["rows"] = json!(r.rows.iter().map(|(_, n)| n).sum::<u64>());
+            out["bytes"] = json!(r.bytes);
+            out["mb_per_s"] = json!(r.bytes as f64 / 1e6 / total);
+            drop(s);
+            out["vault_bytes"] = json!(dir_size(&vault));
+        }
+        other => panic!("unknown phase {other}"),
+    }
+    out["seconds"] = json!(t0.elapsed().as_secs_f64());
+    out["peak_rss_mib"] = json!(vm_hwm_kib() as f64 / 1024.0);
+    out
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    if args.first().map(String::as_str) == Some("--phase") {
+        let (name, members, work) = (&args[1], args[2].parse().unwrap(), PathBuf::from(&args[3]));
+        let v = phase(name, members, &work);
+        std::fs::write(work.join(format!("{name}.json")), v.to_string()).unwrap();
+        return;
+    }
+    let members: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let work = args
+        .get(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("desk-bench-sync"));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    let me = std::env::current_exe().unwrap();
+    let mut results = serde_json::Map::new();
+    for name in ["gen", "bare", "sync", "gen-delta", "sync-delta"] {
+        eprintln!("phase {name} …");
+        let st = std::process::Command::new(&me)
+            .args([
+                "--phase",
+                name,
+                &members.to_string(),
+                work.to_str().unwrap(),
+            ])
+            .status()
+            .unwrap();
+        assert!(st.success(), "phase {name} failed");
+        let v: Value = serde_json::from_str(
+            &std::fs::read_to_string(work.join(format!("{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        eprintln!(
+            "  {:.1} s, peak RSS {:.0} MiB",
+            v["seconds"].as_f64().unwrap(),
+            v["peak_rss_mib"].as_f64().unwrap()
+        );
+        results.insert(name.into(), v);
+    }
+    let r = |p: &str, k: &str| results[p][k].as_f64().unwrap_or(0.0);
+    println!("members: {members}");
+    println!(
+        "rows: {}  export bytes: {}",
+        r("gen", "rows"),
+        r("gen", "bytes")
+    );
+    println!(
+        "generate:     {:8.1} s  peak {:6.0} MiB",
+        r("gen", "seconds"),
+        r("gen", "peak_rss_mib")
+    );
+    println!(
+        "bare insert:  {:8.1} s  peak {:6.0} MiB  ({:.0} rows/s)",
+        r("bare", "seconds"),
+        r("bare", "peak_rss_mib"),
+        r("bare", "rows") / r("bare", "seconds")
+    );
+    println!(
+        "sync (full):  {:8.1} s  peak {:6.0} MiB  ({:.0} rows/s, {:.1} MB/s)  ratio to bare {:.2}",
+        r("sync", "seconds"),
+        r("sync", "peak_rss_mib"),
+        r("sync", "rows") / r("sync", "seconds"),
+        r("sync", "mb_per_s"),
+        r("sync", "seconds") / r("bare", "seconds")
+    );
+    println!(
+        "vault size:   {:8.1} MiB",
+        r("sync", "vault_bytes") / 1048576.0
+    );
+    println!(
+        "delta rows:   {:8.0}  sync {:.2} s ({:.1}% of the full sync's time)",
+        r("gen-delta", "rows"),
+        r("sync-delta", "seconds"),
+        100.0 * r("sync-delta", "seconds") / r("sync", "seconds")
+    );
+    println!("per stage of the full sync:");
+    if let Some(st) = results["sync"]["stages"].as_object() {
+        for (k, v) in st {
+            println!(
+                "  {:<48} {:7.1} s  {:>10} rows  {:>9.0} rows/s",
+                k,
+                v["seconds"].as_f64().unwrap(),
+                v["rows"],
+                v["rows_per_s"].as_f64().unwrap()
+            );
+        }
+    }
+    println!("{}", Value::Object(results));
+    let _ = std::fs::remove_dir_all(&work);
+}

@@ -1,0 +1,6 @@
+//! Black-box tests of `desk`: the real binary, its exit codes, its output,
+//! and what it leaves on disk.
+
+mod crash;
+mod harness;
+mod workflow;
