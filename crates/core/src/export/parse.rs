@@ -48,27 +48,25 @@ fn enum_msg(values: &[&str]) -> String {
 type Errs = Vec<(String, String)>;
 
 /// Check and type a JSON value (known: not null, not "") for a field.
-fn typed_json(name: &str, ty: FieldType, v: &Value, errs: &mut Errs) -> Option<Value> {
+fn typed_json(name: &str, ty: FieldType, v: Value, errs: &mut Errs) -> Option<Value> {
     let mut err = |msg: String| {
         errs.push((name.to_string(), msg));
         None
     };
-    match (ty, v) {
-        (FieldType::Text, Value::String(_)) => Some(v.clone()),
+    match (ty, &v) {
+        (FieldType::Text, Value::String(_)) => Some(v),
         (FieldType::Text, _) => err("must be text (a JSON string)".into()),
-        (FieldType::Int, Value::Number(n)) if n.is_i64() => Some(v.clone()),
+        (FieldType::Int, Value::Number(n)) if n.is_i64() => Some(v),
         (FieldType::Int, _) => err(format!("{MSG_INT} (a JSON number)")),
-        (FieldType::Bool, Value::Bool(_)) => Some(v.clone()),
+        (FieldType::Bool, Value::Bool(_)) => Some(v),
         (FieldType::Bool, _) => err(format!("{MSG_BOOL} (a JSON boolean)")),
-        (FieldType::Date, Value::String(s)) if valid_date(s) => Some(v.clone()),
+        (FieldType::Date, Value::String(s)) if valid_date(s) => Some(v),
         (FieldType::Date, _) => err(MSG_DATE.into()),
-        (FieldType::Ts, Value::String(s)) if valid_ts(s) => Some(v.clone()),
+        (FieldType::Ts, Value::String(s)) if valid_ts(s) => Some(v),
         (FieldType::Ts, _) => err(MSG_TS.into()),
-        (FieldType::Enum(values), Value::String(s)) if values.contains(&s.as_str()) => {
-            Some(v.clone())
-        }
+        (FieldType::Enum(values), Value::String(s)) if values.contains(&s.as_str()) => Some(v),
         (FieldType::Enum(values), _) => err(enum_msg(values)),
-        (FieldType::Json, _) => Some(v.clone()),
+        (FieldType::Json, _) => Some(v),
         (FieldType::IdArray, Value::Array(items)) => {
             let before = errs.len();
             for (i, item) in items.iter().enumerate() {
@@ -79,7 +77,7 @@ fn typed_json(name: &str, ty: FieldType, v: &Value, errs: &mut Errs) -> Option<V
                     ));
                 }
             }
-            (errs.len() == before).then(|| v.clone())
+            (errs.len() == before).then_some(v)
         }
         (FieldType::IdArray, _) => err("must be a list of ids (a JSON array)".into()),
         (FieldType::TicketMessages, Value::Array(items)) => {
@@ -105,7 +103,7 @@ fn typed_json(name: &str, ty: FieldType, v: &Value, errs: &mut Errs) -> Option<V
                 sub("at", valid_ts, MSG_TS);
                 sub("body", |_| true, "must be text (a JSON string)");
             }
-            (errs.len() == before).then(|| v.clone())
+            (errs.len() == before).then_some(v)
         }
         (FieldType::TicketMessages, _) => err("must be a list of messages (a JSON array)".into()),
     }
@@ -135,7 +133,7 @@ fn typed_csv(name: &str, ty: FieldType, s: &str, errs: &mut Errs) -> Option<Valu
         FieldType::Enum(values) if values.contains(&s) => Some(Value::String(s.to_string())),
         FieldType::Enum(values) => err(enum_msg(values)),
         FieldType::IdArray | FieldType::TicketMessages => match serde_json::from_str(s) {
-            Ok(v) => typed_json(name, ty, &v, errs),
+            Ok(v) => typed_json(name, ty, v, errs),
             Err(_) => err("not a valid JSON array".into()),
         },
     }
@@ -274,17 +272,17 @@ impl Ctx<'_> {
                     "decompresses to more than {limit} bytes; refused as a likely decompression bomb"
                 ),
             ),
-            Marker::TooLong => self.add(
-                line,
-                "row",
-                format!(
-                    "{} is longer than {MAX_LINE} bytes; reading stopped",
-                    match self.entity().format() {
-                        crate::entity::Format::Csv => "record",
-                        crate::entity::Format::Jsonl => "line",
+            Marker::TooLong => {
+                let msg = match self.entity().format() {
+                    crate::entity::Format::Csv => {
+                        format!("more than {MAX_LINE} bytes without a complete record; reading stopped")
                     }
-                ),
-            ),
+                    crate::entity::Format::Jsonl => {
+                        format!("line is longer than {MAX_LINE} bytes; reading stopped")
+                    }
+                };
+                self.add(line, "row", msg)
+            }
             Marker::Archive(e) => self.add(
                 line,
                 "file",
@@ -381,7 +379,7 @@ pub(crate) fn read_jsonl(r: &mut dyn BufRead, ctx: &mut Ctx<'_>) -> Result<End> 
             }
             match entity.field(&key) {
                 Some(f) => {
-                    if let Some(t) = typed_json(&key, f.ty, &v, &mut errs) {
+                    if let Some(t) = typed_json(&key, f.ty, v, &mut errs) {
                         fields.insert(key, t);
                     }
                 }
@@ -450,7 +448,18 @@ pub(crate) fn read_csv(
         .buffer_capacity(CSV_BUFFER)
         .from_reader(r);
     let mut record = csv::ByteRecord::new();
-    let mark = |csv: &csv::Reader<_>| feed.borrow_mut().record_start = csv.position().byte();
+    // After each record: where the next one starts (its byte, and its line
+    // unless blank lines come first), for the record cap and its problem.
+    let mut next_line = 1u64;
+    let mark = |csv: &csv::Reader<_>, next_line: &mut u64| {
+        let mut f = feed.borrow_mut();
+        let end = csv.position().byte();
+        f.record_start = end;
+        // The parser stops after a CR before its LF.
+        let pending_lf =
+            f.byte_at(end) == Some(b'\n') && f.byte_at(end.wrapping_sub(1)) == Some(b'\r');
+        *next_line = csv.position().line() + u64::from(pending_lf);
+    };
 
     // The header.
     let header_line = match csv.read_byte_record(&mut record) {
@@ -459,12 +468,9 @@ pub(crate) fn read_csv(
             ctx.add(1, "header", "the file has no header row");
             return Ok(End::Complete);
         }
-        Err(e) => {
-            let line = csv.position().line();
-            return csv_error(e, line, ctx);
-        }
+        Err(e) => return csv_error(e, next_line, ctx),
     };
-    mark(&csv);
+    mark(&csv, &mut next_line);
     let mut columns = Vec::with_capacity(record.len());
     let mut header_ok = true;
     let mut seen: HashSet<String> = HashSet::new();
@@ -524,7 +530,7 @@ pub(crate) fn read_csv(
                 } = e.kind()
                 {
                     let line = record_line(&csv, &record, &feed);
-                    mark(&csv);
+                    mark(&csv, &mut next_line);
                     if !ctx.begin_row()? {
                         return Ok(End::Stopped);
                     }
@@ -538,12 +544,11 @@ pub(crate) fn read_csv(
                     }
                     continue;
                 }
-                let line = csv.position().line();
-                return csv_error(e, line, ctx);
+                return csv_error(e, next_line, ctx);
             }
         }
         let line = record_line(&csv, &record, &feed);
-        mark(&csv);
+        mark(&csv, &mut next_line);
         if !ctx.begin_row()? {
             return Ok(End::Stopped);
         }
@@ -652,7 +657,7 @@ mod tests {
         let v = serde_json::json!([{"from": "member", "at": "2026-01-01T00:00:00Z", "body": "x"},
                                    {"from": "bot", "at": "yesterday"}, 3]);
         assert_eq!(
-            typed_json("messages", FieldType::TicketMessages, &v, &mut errs),
+            typed_json("messages", FieldType::TicketMessages, v, &mut errs),
             None
         );
         let fields: Vec<&str> = errs.iter().map(|(f, _)| f.as_str()).collect();
@@ -668,22 +673,22 @@ mod tests {
         errs.clear();
         let ids = serde_json::json!(["m1", "", 5]);
         assert_eq!(
-            typed_json("recipient_ids", FieldType::IdArray, &ids, &mut errs),
+            typed_json("recipient_ids", FieldType::IdArray, ids, &mut errs),
             None
         );
         assert_eq!(errs.len(), 2);
         assert_eq!(errs[0].0, "recipient_ids[1]");
         errs.clear();
         assert_eq!(
-            typed_json("n", FieldType::Int, &serde_json::json!("5"), &mut errs),
+            typed_json("n", FieldType::Int, serde_json::json!("5"), &mut errs),
             None
         );
         assert_eq!(
-            typed_json("b", FieldType::Bool, &serde_json::json!("true"), &mut errs),
+            typed_json("b", FieldType::Bool, serde_json::json!("true"), &mut errs),
             None
         );
         assert_eq!(
-            typed_json("n", FieldType::Int, &serde_json::json!(5.5), &mut errs),
+            typed_json("n", FieldType::Int, serde_json::json!(5.5), &mut errs),
             None
         );
         assert_eq!(errs.len(), 3);

@@ -243,9 +243,13 @@ impl Default for FeedState {
 impl FeedState {
     /// Whether the byte at `offset` (recently delivered) is a newline.
     pub(crate) fn is_newline(&self, offset: u64) -> bool {
-        offset < self.delivered
-            && self.delivered - offset <= FEED_WINDOW as u64
-            && self.recent[(offset % FEED_WINDOW as u64) as usize] == b'\n'
+        self.byte_at(offset) == Some(b'\n')
+    }
+
+    /// The byte at `offset`, if it was delivered recently.
+    pub(crate) fn byte_at(&self, offset: u64) -> Option<u8> {
+        (offset < self.delivered && self.delivered - offset <= FEED_WINDOW as u64)
+            .then(|| self.recent[(offset % FEED_WINDOW as u64) as usize])
     }
 
     fn remember(&mut self, bytes: &[u8]) {
@@ -263,8 +267,7 @@ impl FeedState {
 }
 
 /// The reader under the CSV parser: refuses to deliver more than
-/// [`MAX_LINE`] (plus the parser's buffer) bytes past the start of the
-/// current record, and remembers the last bytes delivered so that a
+/// [`MAX_LINE`] bytes past the start of the current record, and remembers the last bytes delivered so that a
 /// record's first line can be found (the parser's own line count is off
 /// after blank lines and CRLF).
 pub(crate) struct CsvFeed<R> {
@@ -280,12 +283,15 @@ impl<R: Read> CsvFeed<R> {
 
 impl<R: Read> Read for CsvFeed<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let allowed = (MAX_LINE + 2 * CSV_BUFFER) as u64;
         let mut s = self.state.borrow_mut();
-        if s.delivered.saturating_sub(s.record_start) > allowed {
+        // Never more than MAX_LINE bytes past the record's start: the parser
+        // cannot hold a longer record (nor grow its buffers beyond it).
+        let room = (s.record_start + MAX_LINE as u64).saturating_sub(s.delivered);
+        if room == 0 && !buf.is_empty() {
             return Err(io::Error::other(Marker::TooLong));
         }
-        let n = self.inner.read(buf)?;
+        let want = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
         s.remember(&buf[..n]);
         Ok(n)
     }
@@ -662,6 +668,28 @@ mod tests {
         assert!(!s.is_newline(2));
         s.remember(b"\n");
         assert!(s.is_newline(3 + FEED_WINDOW as u64 + 10));
+    }
+
+    #[test]
+    fn csv_feed_stops_max_line_past_the_record_start() {
+        let state = Rc::new(RefCell::new(FeedState::default()));
+        let mut feed = CsvFeed::new(io::repeat(b'a'), state.clone());
+        let mut buf = vec![0; 1 << 20];
+        let mut total = 0;
+        let err = loop {
+            match feed.read(&mut buf) {
+                Ok(n) => total += n,
+                Err(e) => break e,
+            }
+        };
+        assert!(matches!(
+            err.get_ref().and_then(|i| i.downcast_ref::<Marker>()),
+            Some(Marker::TooLong)
+        ));
+        assert_eq!(total, MAX_LINE);
+        // A new record may go on.
+        state.borrow_mut().record_start = MAX_LINE as u64 - 10;
+        assert_eq!(feed.read(&mut buf).unwrap(), 1 << 20);
     }
 
     #[test]
