@@ -870,3 +870,50 @@ fn zip_duplicate_names_are_refused() {
         "members.csv:0: path: appears more than once in the archive; refused",
     );
 }
+
+#[test]
+fn zip_with_too_many_entries_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let path = hostile_zip(dir.path(), |z| {
+        for i in 0..10_000 {
+            z.start_file(format!("f{i}"), opts).unwrap();
+        }
+    });
+    assert_eq!(
+        refused(&path),
+        vec!["hostile.zip:0: entries: the archive holds more than 10000 entries; refused"]
+    );
+}
+
+#[test]
+fn a_damaged_zip_entry_is_a_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = basic();
+    let path = dir.path().join("e.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    z.start_file("manifest.json", opts).unwrap();
+    z.write_all(text(&manifest(&files)).as_bytes()).unwrap();
+    for f in &files {
+        z.start_file(f.path.as_str(), opts).unwrap();
+        z.write_all(&f.bytes).unwrap();
+    }
+    z.finish().unwrap();
+    // Change one letter of a user name: still good CSV, but not what was zipped.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.windows(4).position(|w| w == b",bob").unwrap();
+    bytes[at + 1] = b'r';
+    std::fs::write(&path, bytes).unwrap();
+    let mut export = Export::open(&path).unwrap();
+    let (_, problems, _) = read(&mut export, "members");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0]
+            .starts_with("members.csv:4: file: the archive entry is damaged or unreadable (")
+            && problems[0].ends_with("); reading stopped"),
+        "{problems:?}"
+    );
+}
