@@ -9,6 +9,7 @@
 //!    baseline;
 //! 3. the real sync into a new vault (checks, upserts, references, audit);
 //! 4. a delta of 1% of the rows, generated, then synced on top.
+//!
 //! Prints a table and a JSON line of the figures.
 
 use chrono::{TimeZone, Utc};
