@@ -13,6 +13,20 @@ pub fn t(h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, h, 0, 0).unwrap()
 }
 
+/// A change to make to the manifest before it is written.
+pub type ManifestEdit = Box<dyn Fn(&mut Value)>;
+
+/// One stored row: (entity, site, id, member, data, seq, deleted_seq).
+pub type StoredRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    Option<i64>,
+);
+
 pub struct ExportBuilder {
     pub dir: PathBuf,
     site: String,
@@ -20,7 +34,7 @@ pub struct ExportBuilder {
     seq: i64,
     base: Option<i64>,
     files: Vec<Value>,
-    pub manifest_override: Option<Box<dyn Fn(&mut Value)>>,
+    pub manifest_override: Option<ManifestEdit>,
 }
 
 pub const MEMBER_HEADER: &str = "member_id,username,email,signup_at,status,updated_at,first_name";
