@@ -3,7 +3,7 @@
 
 use crate::harness::*;
 use serde_json::Value;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// What `status` says, without the sync time.
 fn state(d: &Desk) -> Value {

@@ -153,17 +153,7 @@ pub fn dpo(vault: &Path) -> Session {
 
 /// Every stored row of every entity (entity, site, id, member, data, seq,
 /// deleted_seq), sorted: the vault's data, to compare before and after.
-pub fn snapshot(
-    vault: &Path,
-) -> Vec<(
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    i64,
-    Option<i64>,
-)> {
+pub fn snapshot(vault: &Path) -> Vec<StoredRow> {
     let f = SlotFile::read(&VaultPaths::new(vault).slots()).unwrap();
     let slot = f.find(&slot_tag(&f.vault_id, "dpo")).unwrap();
     let key = open_slot(&f.vault_id, slot, "dpo-password")
