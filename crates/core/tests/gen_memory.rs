@@ -33,3 +33,26 @@ fn fifty_thousand_members_in_bounded_memory() {
     let growth_mib = after.saturating_sub(before) / 1024;
     assert!(growth_mib < 48, "peak RSS grew by {growth_mib} MiB");
 }
+
+/// Timing for the sync benchmark: `cargo test --release --test gen_memory --
+/// --ignored --nocapture` (writes ~5 GB to a temporary directory, then removes it).
+#[test]
+#[ignore]
+fn one_million_members_timing() {
+    let dir = tempfile::tempdir_in(std::env::var("GEN_BENCH_DIR").unwrap_or_else(|_| ".".into()))
+        .unwrap();
+    let mut o = opts(1_000_000, 1);
+    o.gzip = std::env::var("GEN_BENCH_GZIP").is_ok();
+    let t = std::time::Instant::now();
+    let s = gen(&o, &dir.path().join("x"));
+    eprintln!(
+        "1M members: {:?}, {} bytes, peak RSS {} KiB",
+        t.elapsed(),
+        s.bytes,
+        vm_hwm_kib().unwrap_or(0)
+    );
+    for (e, n) in &s.rows {
+        eprintln!("  {e}: {n}");
+    }
+    eprintln!("  total rows: {}", s.rows.iter().map(|r| r.1).sum::<u64>());
+}

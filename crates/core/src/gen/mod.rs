@@ -32,8 +32,12 @@ pub struct HeavyMember {
 /// What to generate.
 #[derive(Clone, Debug)]
 pub struct GenOptions {
+    /// The site (full exports only: a delta keeps its base's site).
     pub site: String,
+    /// Members in a full export (ignored for a delta).
     pub members: u64,
+    /// A full export's seed; for a delta, its own salt (the chain keeps the
+    /// full export's seed, read from the base's `generator` object).
     pub seed: u64,
     pub zip: bool,
     pub gzip: bool,
