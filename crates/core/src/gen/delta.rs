@@ -572,7 +572,9 @@ pub fn generate_delta(
         }
         progress.event(ProgressEvent::Advance { done: total });
         let entry = w.finish()?;
-        if entry.rows > 0 {
+        // members and consent_events are required in every export (§1),
+        // even when a delta changes none of their rows.
+        if entry.rows > 0 || entity.required() {
             output.files.push(entry);
         } else {
             output.discard(&entry)?;
