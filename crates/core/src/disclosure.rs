@@ -739,8 +739,15 @@ impl Session {
         now: DateTime<Utc>,
         action: &str,
         site: Option<&str>,
+        members: &[String],
         detail: Value,
     ) -> Result<()> {
+        // The event names the member when there is one; the entry's content
+        // stays out of the trail.
+        let member_id = match members {
+            [one] => Some(one.as_str()),
+            _ => None,
+        };
         audit::append(
             conn,
             now,
@@ -748,7 +755,7 @@ impl Session {
                 user: Some(&self.user().name),
                 action,
                 site,
-                member_id: None,
+                member_id,
                 detail: Some(detail),
             },
             Outcome::Ok,
@@ -794,6 +801,7 @@ impl Session {
             now,
             "disclosure_recorded",
             Some(&site),
+            &members,
             json!({"id": id, "members": members.len()}),
         )?;
         tx.commit()?;
@@ -814,6 +822,7 @@ impl Session {
         let (original, _) = self.original_of(id)?;
         let content = validate(&self.conn, input, now)?;
         let site = content["site"].as_str().unwrap_or_default().to_string();
+        let members = content_members(&Value::Object(content.clone())).1;
         let tx = self.conn.unchecked_transaction()?;
         let new_id = append(
             &tx,
@@ -829,6 +838,7 @@ impl Session {
             now,
             "disclosure_amended",
             Some(&site),
+            &members,
             json!({"id": new_id, "amends": original}),
         )?;
         tx.commit()?;
@@ -868,6 +878,7 @@ impl Session {
             now,
             "disclosure_reviewed",
             Some(&site),
+            &[],
             json!({"id": new_id, "reviews": original}),
         )?;
         tx.commit()?;

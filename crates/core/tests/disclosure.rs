@@ -926,3 +926,35 @@ fn audit_trail_filters_by_date_range_and_exports_csv() {
         Err(Error::Forbidden { .. })
     ));
 }
+
+#[test]
+fn csv_cells_that_a_spreadsheet_would_run_are_defused() {
+    let (_d, vault) = setup();
+    let mut s = dpo(&vault);
+    s.disclosure_record(
+        &with(|e| {
+            e.insert("authorised_by".into(), json!("=1+1"));
+        }),
+        t(5),
+    )
+    .unwrap();
+    let text = s.disclosure_export_csv(t(6)).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    let row = r.records().next().unwrap().unwrap();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    assert_eq!(&row[col("authorised_by")], "'=1+1");
+    let content: Value = serde_json::from_str(&row[col("content")]).unwrap();
+    assert_eq!(content["authorised_by"], "=1+1");
+    // The audit event of a one-member disclosure names that member.
+    let ev = s
+        .audit_list(
+            &AuditFilter {
+                action: Some("disclosure_recorded".into()),
+                ..Default::default()
+            },
+            t(6),
+        )
+        .unwrap();
+    assert_eq!(ev[0].member_id.as_deref(), Some("m-1"));
+}

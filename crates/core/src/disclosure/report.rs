@@ -68,6 +68,16 @@ fn cell(v: Option<&Value>) -> String {
     }
 }
 
+/// A cell a spreadsheet would run as a formula gets a leading `'`
+/// (the `content` column keeps the exact text the hash covers).
+fn defuse(s: String) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s
+    }
+}
+
 /// The flattened fields of one entry, in [`CSV_COLUMNS`] order (without the
 /// trailing `content` column).
 pub fn csv_row(e: &LogEntry) -> Vec<String> {
@@ -120,7 +130,7 @@ pub fn log_csv(entries: &[LogEntry]) -> Result<String> {
     header.push("content");
     w.write_record(&header).map_err(csv_err)?;
     for e in entries {
-        let mut row = csv_row(e);
+        let mut row: Vec<String> = csv_row(e).into_iter().map(defuse).collect();
         row.push(chain::canonical_json(&e.content));
         w.write_record(&row).map_err(csv_err)?;
     }
