@@ -2,5 +2,6 @@
 //! and what it leaves on disk.
 
 mod crash;
+mod disclosure;
 mod harness;
 mod workflow;

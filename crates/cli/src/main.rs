@@ -1,12 +1,12 @@
 //! `desk`: the Privacy Desk command line (`cli-v1.md`). It parses arguments,
 //! calls the core session, and prints; every rule lives in the core.
 
+mod disclosure_cmd;
 mod output;
 mod progress;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
-use desk_core::audit::AuditFilter;
 use desk_core::gen::{GenOptions, HeavyMember};
 use desk_core::{Error, Role, Session};
 use output::{fail, Out};
@@ -60,6 +60,9 @@ enum Command {
     /// The audit trail (dpo, auditor).
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// The safeguarding disclosure log: record, amend, review, verify, export.
+    #[command(subcommand)]
+    Disclosure(disclosure_cmd::DisclosureCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -114,8 +117,29 @@ enum AuditCmd {
         user: Option<String>,
         #[arg(long)]
         action: Option<String>,
+        /// Only events at or after this date (YYYY-MM-DD) or RFC 3339 time.
+        #[arg(long, value_name = "WHEN")]
+        from: Option<String>,
+        /// Only events up to this date (inclusive) or before this RFC 3339 time.
+        #[arg(long, value_name = "WHEN")]
+        to: Option<String>,
         #[arg(long)]
         limit: Option<u64>,
+    },
+    /// Write audit events (filtered as for list) to a CSV file.
+    Export {
+        #[arg(long, value_name = "FILE.csv")]
+        out: PathBuf,
+        #[arg(long, value_name = "SITE:ID")]
+        member: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long, value_name = "WHEN")]
+        from: Option<String>,
+        #[arg(long, value_name = "WHEN")]
+        to: Option<String>,
     },
     /// Verify the hash chain (and, with --head, that it still extends HASH).
     Verify {
@@ -343,6 +367,18 @@ fn run(cli: Cli, out: &Out) -> CliResult {
                 HoldCmd::List => out.holds(&s.hold_list(now())?),
             }
         }
+        Command::Disclosure(cmd) => disclosure_cmd::run(&vault, cmd, out)?,
+        Command::Audit(AuditCmd::Export {
+            out: path,
+            member,
+            user,
+            action,
+            from,
+            to,
+        }) => {
+            let filter = disclosure_cmd::audit_filter(member, user, action, from, to, None)?;
+            disclosure_cmd::audit_export(&vault, &filter, &path, out)?
+        }
         Command::Audit(cmd) => {
             let s = sign_in(&vault)?;
             match cmd {
@@ -350,26 +386,15 @@ fn run(cli: Cli, out: &Out) -> CliResult {
                     member,
                     user,
                     action,
+                    from,
+                    to,
                     limit,
                 } => {
-                    let (site, member_id) = match member {
-                        Some(m) => {
-                            let (site, id) = m
-                                .split_once(':')
-                                .ok_or_else(|| CliError::Usage("--member takes SITE:ID".into()))?;
-                            (Some(site.to_string()), Some(id.to_string()))
-                        }
-                        None => (None, None),
-                    };
-                    let filter = AuditFilter {
-                        user,
-                        action,
-                        site,
-                        member_id,
-                        limit,
-                    };
+                    let filter =
+                        disclosure_cmd::audit_filter(member, user, action, from, to, limit)?;
                     out.audit_events(&s.audit_list(&filter, now())?);
                 }
+                AuditCmd::Export { .. } => unreachable!("handled above"),
                 AuditCmd::Verify { head } => {
                     let v = s.audit_verify(head.as_deref(), now())?;
                     out.verification(&v, "audit trail");

@@ -139,6 +139,10 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub site: Option<String>,
     pub member_id: Option<String>,
+    /// Only events at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Only events before this time.
+    pub to: Option<DateTime<Utc>>,
     pub limit: Option<u64>,
 }
 
@@ -148,14 +152,58 @@ pub fn list(conn: &Connection, f: &AuditFilter) -> Result<Vec<AuditEvent>> {
         "SELECT {COLUMNS} FROM audit
          WHERE (?1 IS NULL OR user = ?1 COLLATE NOCASE) AND (?2 IS NULL OR action = ?2)
            AND (?3 IS NULL OR site = ?3) AND (?4 IS NULL OR member_id = ?4)
+           AND (?6 IS NULL OR at >= ?6) AND (?7 IS NULL OR at < ?7)
          ORDER BY seq LIMIT ?5"
     ))?;
     let limit = f.limit.map(|l| l as i64).unwrap_or(-1);
+    // Stored times are `ts()` strings (UTC, milliseconds, `Z`): they sort as text.
+    let from = f.from.map(ts);
+    let to = f.to.map(ts);
     let rows = stmt.query_map(
-        params![f.user, f.action, f.site, f.member_id, limit],
+        params![f.user, f.action, f.site, f.member_id, limit, from, to],
         row_to_event,
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The CSV columns of an audit export.
+pub const CSV_COLUMNS: [&str; 10] = [
+    "seq",
+    "at",
+    "user",
+    "action",
+    "site",
+    "member_id",
+    "outcome",
+    "detail",
+    "prev_hash",
+    "hash",
+];
+
+/// Events as CSV: a header, then one row per event (`detail` as JSON text).
+pub fn to_csv(events: &[AuditEvent]) -> Result<String> {
+    let err = |e: String| crate::Error::Invalid(format!("writing CSV: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(CSV_COLUMNS)
+        .map_err(|e| err(e.to_string()))?;
+    for e in events {
+        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+        w.write_record([
+            e.seq.to_string(),
+            e.at.clone(),
+            opt(&e.user),
+            e.action.clone(),
+            opt(&e.site),
+            opt(&e.member_id),
+            e.outcome.clone(),
+            e.detail.as_ref().map(|d| d.to_string()).unwrap_or_default(),
+            e.prev_hash.clone(),
+            e.hash.clone(),
+        ])
+        .map_err(|e| err(e.to_string()))?;
+    }
+    let bytes = w.into_inner().map_err(|e| err(e.to_string()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Verify the whole trail, optionally against a head kept elsewhere.

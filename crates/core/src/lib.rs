@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod chain;
+pub mod disclosure;
 pub mod entity;
 pub mod error;
 pub mod export;

@@ -760,6 +760,22 @@ impl Session {
         Ok(events)
     }
 
+    /// The filtered events as CSV (dpo, auditor); the export is audited.
+    pub fn audit_export_csv(&self, filter: &AuditFilter, now: DateTime<Utc>) -> Result<String> {
+        self.authorize(Action::ReadAudit, now, None, None)?;
+        let events = audit::list(&self.conn, filter)?;
+        let csv = audit::to_csv(&events)?;
+        self.audit(
+            now,
+            "audit_export",
+            None,
+            None,
+            Some(json!({"events": events.len(), "format": "csv"})),
+            Outcome::Ok,
+        )?;
+        Ok(csv)
+    }
+
     pub fn audit_verify(&self, head: Option<&str>, now: DateTime<Utc>) -> Result<Verification> {
         self.authorize(Action::ReadAudit, now, None, None)?;
         // Verify first, then record that we did (the record extends the chain).

@@ -1,0 +1,335 @@
+//! `desk disclosure …` (the disclosure log, §4) and `desk audit export`.
+
+use crate::output::Out;
+use crate::{now, sign_in, CliError, CliResult};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::Subcommand;
+use desk_core::audit::AuditFilter;
+use desk_core::disclosure::{Disclosure, MemberStatus, Recorded};
+use desk_core::{Error, Role};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand, Debug)]
+pub enum DisclosureCmd {
+    /// Record a disclosure from a JSON entry (dpo, staff).
+    Add {
+        /// The entry, as JSON (shape: vault-and-access-v1 §4).
+        #[arg(long = "from", value_name = "FILE.json")]
+        from: PathBuf,
+        /// Also put every member named on legal hold, with this reason (dpo).
+        #[arg(long, value_name = "TEXT")]
+        hold_reason: Option<String>,
+    },
+    /// Amend a disclosure with a whole corrected entry (dpo).
+    Amend {
+        id: String,
+        #[arg(long = "from", value_name = "FILE.json")]
+        from: PathBuf,
+    },
+    /// Add a review note to a disclosure (dpo).
+    Review {
+        id: String,
+        #[arg(long)]
+        note: String,
+    },
+    /// Every disclosure: effective content, hold status, history.
+    List,
+    /// One disclosure, with its history and the members' hold status.
+    Show { id: String },
+    /// Verify the log's hash chain (and, with --head, that it still extends HASH).
+    Verify {
+        #[arg(long, value_name = "HASH")]
+        head: Option<String>,
+    },
+    /// Write the log as CSV: one row per stored entry, with hashes.
+    Export {
+        #[arg(long, value_name = "FILE.csv")]
+        out: PathBuf,
+    },
+    /// Write a printable, self-contained HTML report for auditors.
+    Report {
+        #[arg(long, value_name = "FILE.html")]
+        out: PathBuf,
+    },
+}
+
+fn read_entry(path: &Path) -> CliResult<Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::Invalid(format!(
+            "{}: not valid JSON (line {}, column {})",
+            path.display(),
+            e.line(),
+            e.column()
+        ))
+        .into()
+    })
+}
+
+/// Write a file readable by its owner only (it holds member data).
+pub fn write_private(path: &Path, text: &str) -> CliResult {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| Error::io(path, e))?;
+    f.write_all(text.as_bytes())
+        .and_then(|_| f.sync_all())
+        .map_err(|e| Error::io(path, e))?;
+    Ok(())
+}
+
+fn hold_words(m: &MemberStatus) -> String {
+    match (m.exists, m.held) {
+        (_, true) => "on legal hold".into(),
+        (true, false) => "not on legal hold".into(),
+        (false, false) => "not on legal hold, and not in the latest export".into(),
+    }
+}
+
+fn print_recorded(out: &Out, r: &Recorded, verb: &str) {
+    if out.json {
+        return;
+    }
+    println!("{verb} {}.", r.id);
+    for m in &r.members {
+        println!("  {} {}: {}", m.site, m.member_id, hold_words(m));
+    }
+    let unheld: Vec<&MemberStatus> = r.members.iter().filter(|m| !m.held && m.exists).collect();
+    if !unheld.is_empty() {
+        println!(
+            "While the matter is live, a dpo can keep their data through production deletion:"
+        );
+        for m in unheld {
+            println!(
+                "  desk hold set {} {} --reason \"Disclosure {}\"",
+                m.site, m.member_id, r.id
+            );
+        }
+    }
+}
+
+fn print_disclosure(d: &Disclosure, full: bool) {
+    let c = &d.content;
+    let s = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("-").to_string();
+    let org = c
+        .get("recipient")
+        .and_then(|r| r.get("organisation"))
+        .and_then(Value::as_str)
+        .unwrap_or("-");
+    println!(
+        "{}  disclosed {}  to {}  basis {}  ({} entr{} in history{})",
+        d.id,
+        s("disclosed_at"),
+        org,
+        s("lawful_basis"),
+        d.history.len(),
+        if d.history.len() == 1 { "y" } else { "ies" },
+        if d.effective_id != d.id {
+            format!(", effective {}", d.effective_id)
+        } else {
+            String::new()
+        }
+    );
+    for m in &d.members {
+        println!("  member {} {}: {}", m.site, m.member_id, hold_words(m));
+    }
+    if full {
+        println!(
+            "  effective content:\n{}",
+            serde_json::to_string_pretty(c)
+                .unwrap_or_default()
+                .lines()
+                .map(|l| format!("    {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        println!("  history:");
+        for e in &d.history {
+            let who = e
+                .content
+                .get("recorded_by")
+                .and_then(Value::as_str)
+                .unwrap_or("-");
+            let at = e
+                .content
+                .get("recorded_at")
+                .and_then(Value::as_str)
+                .unwrap_or("-");
+            let note = e
+                .content
+                .get("note")
+                .and_then(Value::as_str)
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default();
+            println!(
+                "    {:>5} {} {:<9} {} by {}{}",
+                e.seq, e.id, e.kind, at, who, note
+            );
+            println!("          hash {}", e.hash);
+        }
+    }
+}
+
+/// Run `desk disclosure …`.
+pub fn run(vault: &Path, cmd: DisclosureCmd, out: &Out) -> CliResult {
+    let mut s = sign_in(vault)?;
+    match cmd {
+        DisclosureCmd::Add { from, hold_reason } => {
+            let entry = read_entry(&from)?;
+            let r = s.disclosure_record(&entry, now())?;
+            if let Some(reason) = hold_reason {
+                if s.user().role != Role::Dpo {
+                    // The disclosure stands; only the hold is refused (and audited).
+                    print_recorded(out, &r, "Recorded");
+                    return match s.authorize(desk_core::Action::Hold, now(), None, None) {
+                        Err(Error::Forbidden { role, action }) => Err(Error::Forbidden {
+                            role,
+                            action: format!(
+                                "{action} (disclosure {} was recorded; the hold was not set)",
+                                r.id
+                            ),
+                        }
+                        .into()),
+                        other => other.map_err(Into::into),
+                    };
+                }
+                for m in r.members.iter().filter(|m| !m.held && m.exists) {
+                    s.hold_set(&m.site, &m.member_id, &reason, now())?;
+                }
+                let r = Recorded {
+                    id: r.id.clone(),
+                    members: s.disclosure_show(&r.id, now())?.members,
+                };
+                print_recorded(out, &r, "Recorded");
+                out.json_only(json!({"id": r.id, "members": r.members}));
+            } else {
+                print_recorded(out, &r, "Recorded");
+                out.json_only(json!({"id": r.id, "members": r.members}));
+            }
+        }
+        DisclosureCmd::Amend { id, from } => {
+            let entry = read_entry(&from)?;
+            let r = s.disclosure_amend(&id, &entry, now())?;
+            print_recorded(out, &r, "Recorded amendment");
+            out.json_only(json!({"id": r.id, "members": r.members}));
+        }
+        DisclosureCmd::Review { id, note } => {
+            let new_id = s.disclosure_review(&id, &note, now())?;
+            out.done(&format!("Recorded review {new_id}."), json!({"id": new_id}));
+        }
+        DisclosureCmd::List => {
+            let ds = s.disclosure_list(now())?;
+            if out.json {
+                out.json_only(json!({ "disclosures": ds }));
+            } else if ds.is_empty() {
+                println!("The disclosure log is empty.");
+            } else {
+                for d in &ds {
+                    print_disclosure(d, false);
+                }
+            }
+        }
+        DisclosureCmd::Show { id } => {
+            let d = s.disclosure_show(&id, now())?;
+            if out.json {
+                out.json_only(json!(d));
+            } else {
+                print_disclosure(&d, true);
+            }
+        }
+        DisclosureCmd::Verify { head } => {
+            let v = s.disclosure_verify(head.as_deref(), now())?;
+            out.verification(&v, "disclosure log");
+            if !v.ok {
+                let at = v.failure.as_ref().map(|f| f.seq).unwrap_or_default();
+                return Err(Error::Invalid(format!(
+                    "the disclosure log failed verification at entry {at}"
+                ))
+                .into());
+            }
+        }
+        DisclosureCmd::Export { out: path } => {
+            let csv = s.disclosure_export_csv(now())?;
+            write_private(&path, &csv)?;
+            out.done(
+                &format!("Wrote the disclosure log to {}.", path.display()),
+                json!({"path": path, "format": "csv"}),
+            );
+        }
+        DisclosureCmd::Report { out: path } => {
+            let html = s.disclosure_report_html(now())?;
+            write_private(&path, &html)?;
+            out.done(
+                &format!("Wrote the disclosure report to {}.", path.display()),
+                json!({"path": path, "format": "html"}),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `--from`/`--to` for the audit trail: RFC 3339, or a date (a `--to` date
+/// includes that whole day).
+pub fn parse_time(s: &str, end_of_day: bool) -> CliResult<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        CliError::Usage(format!(
+            "{s:?}: give a date (YYYY-MM-DD) or an RFC 3339 time"
+        ))
+    })?;
+    let d = if end_of_day {
+        d.succ_opt().unwrap_or(d)
+    } else {
+        d
+    };
+    Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+}
+
+/// Build an audit filter from the command line's options.
+pub fn audit_filter(
+    member: Option<String>,
+    user: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<u64>,
+) -> CliResult<AuditFilter> {
+    let (site, member_id) = match member {
+        Some(m) => {
+            let (site, id) = m
+                .split_once(':')
+                .ok_or_else(|| CliError::Usage("--member takes SITE:ID".into()))?;
+            (Some(site.to_string()), Some(id.to_string()))
+        }
+        None => (None, None),
+    };
+    Ok(AuditFilter {
+        user,
+        action,
+        site,
+        member_id,
+        from: from.map(|f| parse_time(&f, false)).transpose()?,
+        to: to.map(|t| parse_time(&t, true)).transpose()?,
+        limit,
+    })
+}
+
+/// `desk audit export --out FILE.csv [filters]`.
+pub fn audit_export(vault: &Path, filter: &AuditFilter, path: &Path, out: &Out) -> CliResult {
+    let s = sign_in(vault)?;
+    let csv = s.audit_export_csv(filter, now())?;
+    write_private(path, &csv)?;
+    out.done(
+        &format!("Wrote the audit trail to {}.", path.display()),
+        json!({"path": path, "format": "csv"}),
+    );
+    Ok(())
+}
