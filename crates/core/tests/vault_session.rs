@@ -61,7 +61,8 @@ fn keyslots_name_nobody_and_editing_them_grants_nothing() {
     let (_d, vault) = setup();
     let path = VaultPaths::new(&vault).slots();
     let text = std::fs::read_to_string(&path).unwrap();
-    for word in ["alice", "sam", "ada", "auditor", "staff", "\"role\""] {
+    // Only names long enough that random base64 can't produce them by chance.
+    for word in ["alice", "auditor", "\"role\"", "\"name\"", "\"user\""] {
         assert!(!text.contains(word), "keyslots.json mentions {word}");
     }
     // Put sam's slot under alice's tag: sam's password must not open "alice".
