@@ -1,6 +1,7 @@
 //! `desk`: the Privacy Desk command line (`cli-v1.md`). It parses arguments,
 //! calls the core session, and prints; every rule lives in the core.
 
+mod member_cmd;
 mod output;
 mod progress;
 
@@ -60,6 +61,14 @@ enum Command {
     /// The audit trail (dpo, auditor).
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Find members across sites by any identifier.
+    Search(member_cmd::SearchArgs),
+    /// A member's whole record.
+    Member(member_cmd::MemberArgs),
+    /// A member's consent, now or at a time, and its whole history.
+    Consent(member_cmd::ConsentArgs),
+    /// Activity that contradicts the consent record.
+    Conflicts(member_cmd::ConflictsArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -211,6 +220,10 @@ fn run(cli: Cli, out: &Out) -> CliResult {
         None => default_vault()?,
     };
     match cli.command {
+        Command::Search(a) => member_cmd::search(&vault, a, out)?,
+        Command::Member(a) => member_cmd::member(&vault, a, out)?,
+        Command::Consent(a) => member_cmd::consent(&vault, a, out)?,
+        Command::Conflicts(a) => member_cmd::conflicts(&vault, a, out)?,
         Command::Init { admin } => {
             let pw = new_password(&format!("Password for {admin}"))?;
             let s = Session::create(&vault, &admin, &pw, now())?;
