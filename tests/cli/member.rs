@@ -73,7 +73,9 @@ fn ready() -> Desk {
 fn search_member_consent_conflicts_json_and_text() {
     let d = ready();
     // search --json: {"results": [{site, member_id, username, email, status, matched}]}
-    let r = d.ok("sam", &["search", "JANE.DOE@example.org", "--json"]).json();
+    let r = d
+        .ok("sam", &["search", "JANE.DOE@example.org", "--json"])
+        .json();
     let first = &r["results"][0];
     assert_eq!(first["site"], "netmums");
     assert_eq!(first["member_id"], "m-1");
@@ -82,13 +84,24 @@ fn search_member_consent_conflicts_json_and_text() {
     assert_eq!(first["status"], "active");
     assert_eq!(first["matched"][0], "email");
     let r = d
-        .ok("sam", &["search", "smiht", "--site", "netmums", "--limit", "1", "--json"])
+        .ok(
+            "sam",
+            &[
+                "search", "smiht", "--site", "netmums", "--limit", "1", "--json",
+            ],
+        )
         .json();
     assert_eq!(r["results"].as_array().unwrap().len(), 1);
     assert_eq!(r["results"][0]["member_id"], "m-1");
     let text = d.ok("sam", &["search", "bob"]).stdout;
-    assert!(text.contains("netmums:m-2") && text.contains("matched: username"), "{text}");
-    assert!(d.ok("sam", &["search", "nobody-here"]).stdout.contains("No member matches"));
+    assert!(
+        text.contains("netmums:m-2") && text.contains("matched: username"),
+        "{text}"
+    );
+    assert!(d
+        .ok("sam", &["search", "nobody-here"])
+        .stdout
+        .contains("No member matches"));
 
     // member --json: everything.
     let r = d.ok("sam", &["member", "netmums", "m-1", "--json"]).json();
@@ -100,22 +113,52 @@ fn search_member_consent_conflicts_json_and_text() {
     assert_eq!(r["rows"]["consent_events"].as_array().unwrap().len(), 2);
     assert!(r["rows"]["children"].as_array().unwrap().is_empty());
     let text = d.ok("sam", &["member", "netmums", "m-1"]).stdout;
-    assert!(text.contains("Member m-1 of netmums") && text.contains("posts (1)"), "{text}");
+    assert!(
+        text.contains("Member m-1 of netmums") && text.contains("posts (1)"),
+        "{text}"
+    );
     let paged = d
-        .ok("sam", &["member", "netmums", "m-1", "--page", "2", "--page-size", "1", "--json"])
+        .ok(
+            "sam",
+            &[
+                "member",
+                "netmums",
+                "m-1",
+                "--page",
+                "2",
+                "--page-size",
+                "1",
+                "--json",
+            ],
+        )
         .json();
     assert_eq!(paged["rows"]["consent_events"][0]["event_id"], "e-2");
     assert_eq!(d.as_user("sam", &["member", "netmums", "m-404"]).code, 1);
 
     // consent --json at a time, and now.
     let r = d
-        .ok("sam", &["consent", "netmums", "m-1", "--at", "2026-01-15T00:00:00+01:00", "--json"])
+        .ok(
+            "sam",
+            &[
+                "consent",
+                "netmums",
+                "m-1",
+                "--at",
+                "2026-01-15T00:00:00+01:00",
+                "--json",
+            ],
+        )
         .json();
     assert_eq!(r["at"], "2026-01-14T23:00:00.000Z");
     let p = &r["purposes"][0];
     assert_eq!(
         (&p["purpose"], &p["state"], &p["event_id"], &p["source"]),
-        (&json!("partner_emails"), &json!("granted"), &json!("e-1"), &json!("registration"))
+        (
+            &json!("partner_emails"),
+            &json!("granted"),
+            &json!("e-1"),
+            &json!("registration")
+        )
     );
     assert_eq!(p["since"], "2026-01-01T10:00:00Z");
     assert_eq!(r["events"][1]["action"], "withdrawn");
@@ -123,8 +166,15 @@ fn search_member_consent_conflicts_json_and_text() {
     let now = d.ok("sam", &["consent", "netmums", "m-1", "--json"]).json();
     assert_eq!(now["purposes"][0]["state"], "withdrawn");
     let text = d.ok("sam", &["consent", "netmums", "m-1"]).stdout;
-    assert!(text.contains("partner_emails") && text.contains("withdrawn"), "{text}");
-    assert_eq!(d.as_user("sam", &["consent", "netmums", "m-1", "--at", "soon"]).code, 1);
+    assert!(
+        text.contains("partner_emails") && text.contains("withdrawn"),
+        "{text}"
+    );
+    assert_eq!(
+        d.as_user("sam", &["consent", "netmums", "m-1", "--at", "soon"])
+            .code,
+        1
+    );
 
     // conflicts: the newsletter sent without consent.
     let r = d.ok("dpo", &["conflicts", "--json"]).json();

@@ -24,8 +24,8 @@ use crate::session::Session;
 use chrono::{DateTime, Utc};
 use rusqlite::functions::FunctionFlags;
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
 
@@ -145,32 +145,18 @@ fn key(kind: &str, term: &str) -> String {
     format!("{kind}{SEP}{term}")
 }
 
-/// The fields that carry terms, whatever the entity (unknown ones skipped).
-#[derive(Deserialize, Default)]
-struct TermFields {
-    email: Option<Value>,
-    username: Option<Value>,
-    first_name: Option<Value>,
-    surname: Option<Value>,
-    postcode: Option<Value>,
-    signup_ip: Option<Value>,
-    twitter_handle: Option<Value>,
-    blog_url: Option<Value>,
-    posted_as: Option<Value>,
-    ip: Option<Value>,
-    phone: Option<Value>,
-    requester_email: Option<Value>,
-}
-
-fn text(v: &Option<Value>) -> Option<&str> {
-    v.as_ref()
+fn text<'a>(m: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
+    m.get(k)
         .and_then(|v| v.as_str())
         .map(str::trim)
         .filter(|s| !s.is_empty())
 }
 
+/// At most this many words of a name are indexed.
+pub const NAME_WORDS: usize = 3;
+
 fn name_keys(prefix: &str, name: &str, out: &mut Vec<String>) {
-    for w in fold(name).split(' ') {
+    for w in fold(name).split(' ').take(NAME_WORDS) {
         if let Some(sx) = soundex(w) {
             out.push(key(prefix, &format!("{sx}:{w}")));
         }
@@ -179,7 +165,15 @@ fn name_keys(prefix: &str, name: &str, out: &mut Vec<String>) {
 
 /// The index keys of one stored row (deduplicated).
 pub fn row_terms(entity: &str, data: &str) -> Vec<String> {
-    let f: TermFields = serde_json::from_str(data).unwrap_or_default();
+    if !INDEXED.contains(&entity) {
+        return Vec::new();
+    }
+    let f: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
+    fields_terms(entity, &f)
+}
+
+/// The index keys of a row's fields (deduplicated).
+pub fn fields_terms(entity: &str, f: &Map<String, Value>) -> Vec<String> {
     let mut out = Vec::new();
     let mut push = |kind: &str, v: Option<String>| {
         if let Some(v) = v.filter(|v| !v.is_empty()) {
@@ -188,30 +182,33 @@ pub fn row_terms(entity: &str, data: &str) -> Vec<String> {
     };
     match entity {
         "members" => {
-            push("email", text(&f.email).map(norm_email));
-            push("username", text(&f.username).map(|u| u.to_lowercase()));
-            push("postcode", text(&f.postcode).map(norm_postcode));
-            push("signup_ip", text(&f.signup_ip).map(|s| s.to_lowercase()));
-            push("twitter_handle", text(&f.twitter_handle).map(norm_twitter));
-            push("blog_url", text(&f.blog_url).map(norm_url));
-            if let Some(n) = text(&f.first_name) {
+            push("email", text(f, "email").map(norm_email));
+            push("username", text(f, "username").map(|u| u.to_lowercase()));
+            push("postcode", text(f, "postcode").map(norm_postcode));
+            push("signup_ip", text(f, "signup_ip").map(|s| s.to_lowercase()));
+            push(
+                "twitter_handle",
+                text(f, "twitter_handle").map(norm_twitter),
+            );
+            push("blog_url", text(f, "blog_url").map(norm_url));
+            if let Some(n) = text(f, "first_name") {
                 name_keys("fn", n, &mut out);
             }
-            if let Some(n) = text(&f.surname) {
+            if let Some(n) = text(f, "surname") {
                 name_keys("sn", n, &mut out);
             }
         }
-        "social_accounts" => push("social_email", text(&f.email).map(norm_email)),
-        "helpdesk_tickets" => push("helpdesk_email", text(&f.requester_email).map(norm_email)),
+        "social_accounts" => push("social_email", text(f, "email").map(norm_email)),
+        "helpdesk_tickets" => push("helpdesk_email", text(f, "requester_email").map(norm_email)),
         "posts" => {
-            if let Some(n) = text(&f.posted_as) {
+            if let Some(n) = text(f, "posted_as") {
                 push("posted_as", Some(fold(n)));
                 name_keys("pa", n, &mut out);
             }
         }
-        "login_events" => push("login_ip", text(&f.ip).map(|s| s.to_lowercase())),
-        "competition_entries" => push("competition_phone", text(&f.phone).map(norm_phone)),
-        "local_listings" => push("listing_phone", text(&f.phone).map(norm_phone)),
+        "login_events" => push("login_ip", text(f, "ip").map(|s| s.to_lowercase())),
+        "competition_entries" => push("competition_phone", text(f, "phone").map(norm_phone)),
+        "local_listings" => push("listing_phone", text(f, "phone").map(norm_phone)),
         _ => {}
     }
     out.sort();
@@ -219,8 +216,39 @@ pub fn row_terms(entity: &str, data: &str) -> Vec<String> {
     out
 }
 
+/// How many terms a row of `entity` can have at most (the trigger slots).
+pub fn max_terms(entity: &str) -> usize {
+    match entity {
+        "members" => 6 + 2 * NAME_WORDS,
+        "posts" => 1 + NAME_WORDS,
+        _ => 1,
+    }
+}
+
+thread_local! {
+    /// The last row's terms: the triggers ask for them slot by slot.
+    static LAST: std::cell::RefCell<(String, String, Vec<String>)> =
+        const { std::cell::RefCell::new((String::new(), String::new(), Vec::new())) };
+}
+
+fn term_at(entity: &str, data: &str, i: usize) -> Option<String> {
+    LAST.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != entity || c.1 != data {
+            let terms = row_terms(entity, data);
+            *c = (entity.to_string(), data.to_string(), terms);
+        }
+        c.2.get(i).cloned()
+    })
+}
+
 /// Register the SQL functions the index triggers use. Called by
 /// [`crate::vault::open_db`] on every connection, before migrating.
+///
+/// `desk_terms(entity, data)`: the row's keys as a JSON array (backfills,
+/// checks); `desk_term(entity, data, i)`: its i-th key or NULL (triggers:
+/// a virtual table such as `json_each` inside a trigger's INSERT … SELECT
+/// makes SQLite stage rows in a temporary table, eight times slower).
 pub fn register_functions(conn: &Connection) -> Result<()> {
     conn.create_scalar_function(
         "desk_terms",
@@ -233,12 +261,28 @@ pub fn register_functions(conn: &Connection) -> Result<()> {
             Ok(serde_json::to_string(&terms).unwrap_or_else(|_| "[]".into()))
         },
     )?;
+    conn.create_scalar_function(
+        "desk_term",
+        3,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let entity = ctx.get_raw(0).as_str().unwrap_or("");
+            let data = ctx.get_raw(1).as_str().unwrap_or("{}");
+            let i: i64 = ctx.get(2)?;
+            Ok(term_at(entity, data, i as usize))
+        },
+    )?;
     Ok(())
 }
 
-/// The migration adding the search index, its triggers, the message
-/// recipients table, and the helpdesk requester index; it backfills them
-/// from the rows already stored.
+/// The migration adding the search index (`search_terms`), the message
+/// recipients table (`pm_recipients`), the helpdesk requester index, and the
+/// DELETE triggers that keep the first two exact through every delete path
+/// (cascades, sweeps, deletions, hold lifts); it backfills them from the
+/// rows already stored. Rows written by the sync are indexed by
+/// [`index_row`] in the same transaction (an INSERT/UPDATE trigger would make
+/// SQLite keep a statement journal of encrypted page copies for every row:
+/// eight times the sync's time).
 pub fn migration_sql() -> String {
     let mut sql = String::from(
         "CREATE TABLE search_terms (
@@ -249,74 +293,121 @@ pub fn migration_sql() -> String {
             site TEXT NOT NULL, member_id TEXT NOT NULL, message_id TEXT NOT NULL,
             PRIMARY KEY (site, member_id, message_id)
          ) WITHOUT ROWID;
+         CREATE INDEX pm_recipients_message ON pm_recipients (site, message_id);
          CREATE INDEX helpdesk_tickets_requester ON helpdesk_tickets
             (site, lower(json_extract(data, '$.requester_email')));
-        ",
-    );
-    for t in INDEXED {
-        let terms =
-            |row: &str| format!("SELECT value FROM json_each(desk_terms('{t}', {row}.data))");
-        let add = |row: &str| {
-            format!(
-                "INSERT INTO search_terms (key, site, member_id, n)
-                   SELECT value, {row}.site, coalesce({row}.member_id, ''), 1
-                   FROM json_each(desk_terms('{t}', {row}.data)) WHERE true
-                   ON CONFLICT (key, site, member_id) DO UPDATE SET n = n + 1;"
-            )
-        };
-        let remove = |row: &str| {
-            format!(
-                "UPDATE search_terms SET n = n - 1
-                   WHERE site = {row}.site AND member_id = coalesce({row}.member_id, '')
-                     AND key IN ({q});
-                 DELETE FROM search_terms
-                   WHERE site = {row}.site AND member_id = coalesce({row}.member_id, '')
-                     AND key IN ({q}) AND n <= 0;",
-                q = terms(row)
-            )
-        };
-        sql.push_str(&format!(
-            "CREATE TRIGGER {t}_search_ins AFTER INSERT ON {t} BEGIN {add_new} END;
-             CREATE TRIGGER {t}_search_del AFTER DELETE ON {t} BEGIN {rm_old} END;
-             CREATE TRIGGER {t}_search_upd AFTER UPDATE OF data, member_id ON {t}
-               WHEN OLD.data IS NOT NEW.data OR OLD.member_id IS NOT NEW.member_id
-               BEGIN {rm_old} {add_new} END;
-             INSERT INTO search_terms (key, site, member_id, n)
-               SELECT value, r.site, coalesce(r.member_id, ''), 1
-               FROM {t} r, json_each(desk_terms('{t}', r.data)) WHERE true
-               ON CONFLICT (key, site, member_id) DO UPDATE SET n = n + 1;
-            ",
-            add_new = add("NEW"),
-            rm_old = remove("OLD"),
-        ));
-    }
-    let rec = |row: &str| {
-        format!("SELECT value FROM json_each({row}.data, '$.recipient_ids') WHERE type = 'text'")
-    };
-    sql.push_str(&format!(
-        "CREATE TRIGGER private_messages_rcpt_ins AFTER INSERT ON private_messages BEGIN
-           INSERT OR IGNORE INTO pm_recipients (site, member_id, message_id)
-             SELECT NEW.site, value, NEW.id FROM ({new});
-         END;
          CREATE TRIGGER private_messages_rcpt_del AFTER DELETE ON private_messages BEGIN
-           DELETE FROM pm_recipients WHERE site = OLD.site AND message_id = OLD.id
-             AND member_id IN ({old});
-         END;
-         CREATE TRIGGER private_messages_rcpt_upd AFTER UPDATE OF data ON private_messages
-           WHEN OLD.data IS NOT NEW.data BEGIN
-           DELETE FROM pm_recipients WHERE site = OLD.site AND message_id = OLD.id
-             AND member_id IN ({old});
-           INSERT OR IGNORE INTO pm_recipients (site, member_id, message_id)
-             SELECT NEW.site, value, NEW.id FROM ({new});
+           DELETE FROM pm_recipients WHERE site = OLD.site AND message_id = OLD.id;
          END;
          INSERT OR IGNORE INTO pm_recipients (site, member_id, message_id)
            SELECT r.site, j.value, r.id FROM private_messages r, json_each(r.data, '$.recipient_ids') j
            WHERE j.type = 'text';
         ",
-        new = rec("NEW"),
-        old = rec("OLD"),
-    ));
+    );
+    for t in INDEXED {
+        let remove = (0..max_terms(t))
+            .map(|i| {
+                format!(
+                    "UPDATE search_terms SET n = n - 1 WHERE key = desk_term('{t}', OLD.data, {i})
+                       AND site = OLD.site AND member_id = coalesce(OLD.member_id, '');
+                     DELETE FROM search_terms WHERE key = desk_term('{t}', OLD.data, {i})
+                       AND site = OLD.site AND member_id = coalesce(OLD.member_id, '') AND n <= 0;\n"
+                )
+            })
+            .collect::<String>();
+        sql.push_str(&format!(
+            "CREATE TRIGGER {t}_search_del AFTER DELETE ON {t} BEGIN {remove} END;
+             INSERT INTO search_terms (key, site, member_id, n)
+               SELECT value, r.site, coalesce(r.member_id, ''), 1
+               FROM {t} r, json_each(desk_terms('{t}', r.data)) WHERE true
+               ON CONFLICT (key, site, member_id) DO UPDATE SET n = n + 1;
+            "
+        ));
+    }
     sql
+}
+
+static INDEXING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// For the benchmark's baseline only: sync without maintaining the index.
+#[doc(hidden)]
+pub fn set_indexing_for_benchmark(on: bool) {
+    INDEXING.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn indexing() -> bool {
+    INDEXING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Index a row the sync writes: remove the terms of what it replaces (`old`:
+/// member and data), add its own. Inside the caller's transaction.
+pub(crate) fn index_row(
+    conn: &Connection,
+    entity: &str,
+    site: &str,
+    old: Option<(Option<&str>, &str)>,
+    member: Option<&str>,
+    data: &str,
+    fields: &Map<String, Value>,
+) -> Result<()> {
+    let indexed = INDEXED.contains(&entity);
+    let messages = entity == "private_messages";
+    if (!indexed && !messages) || !indexing() {
+        return Ok(());
+    }
+    if let Some((om, od)) = old {
+        if om == member && od == data {
+            return Ok(());
+        }
+        if indexed {
+            let om = om.unwrap_or("");
+            let mut dec = conn.prepare_cached(
+                "UPDATE search_terms SET n = n - 1 WHERE key = ?1 AND site = ?2 AND member_id = ?3",
+            )?;
+            let mut del = conn.prepare_cached(
+                "DELETE FROM search_terms WHERE key = ?1 AND site = ?2 AND member_id = ?3 AND n <= 0",
+            )?;
+            for k in row_terms(entity, od) {
+                dec.execute(params![k, site, om])?;
+                del.execute(params![k, site, om])?;
+            }
+        }
+    }
+    if indexed {
+        let mut add = conn.prepare_cached(
+            "INSERT INTO search_terms (key, site, member_id, n) VALUES (?1, ?2, ?3, 1)
+             ON CONFLICT (key, site, member_id) DO UPDATE SET n = n + 1",
+        )?;
+        let m = member.unwrap_or("");
+        for k in fields_terms(entity, fields) {
+            add.execute(params![k, site, m])?;
+        }
+    }
+    Ok(())
+}
+
+/// Keep `pm_recipients` for a private message the sync writes.
+pub(crate) fn index_recipients(
+    conn: &Connection,
+    site: &str,
+    id: &str,
+    replaced: bool,
+    recipients: &[&str],
+) -> Result<()> {
+    if !indexing() {
+        return Ok(());
+    }
+    if replaced {
+        conn.prepare_cached("DELETE FROM pm_recipients WHERE site = ?1 AND message_id = ?2")?
+            .execute(params![site, id])?;
+    }
+    let mut add = conn.prepare_cached(
+        "INSERT OR IGNORE INTO pm_recipients (site, member_id, message_id) VALUES (?1, ?2, ?3)",
+    )?;
+    for r in recipients {
+        add.execute(params![site, r, id])?;
+    }
+    Ok(())
 }
 
 // ---- search -----------------------------------------------------------
