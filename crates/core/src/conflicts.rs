@@ -64,6 +64,9 @@ fn newsletter_purpose(name: &str) -> String {
     }
 }
 
+/// (site, member, row id, fields) of an activity row.
+type ActivityRow = (String, String, String, Map<String, Value>);
+
 struct Scan<'c> {
     conn: &'c Connection,
     out: Vec<Conflict>,
@@ -81,12 +84,7 @@ impl Scan<'_> {
     }
 
     /// Rows of `table` in scope that pass `filter` (SQL on `data`).
-    fn rows(
-        &self,
-        table: &str,
-        filter: &str,
-        scope: &Scope,
-    ) -> Result<Vec<(String, String, String, Map<String, Value>)>> {
+    fn rows(&self, table: &str, filter: &str, scope: &Scope) -> Result<Vec<ActivityRow>> {
         let (site, member) = match &scope.member {
             Some((s, m)) => (Some(s.clone()), Some(m.clone())),
             None => (scope.site.clone(), None),

@@ -81,8 +81,7 @@ impl History {
     pub fn at(&self, purpose: &str, at: DateTime<Utc>) -> Option<&Event> {
         self.events
             .iter()
-            .filter(|e| e.purpose == purpose && e.instant <= at)
-            .next_back()
+            .rfind(|e| e.purpose == purpose && e.instant <= at)
     }
 
     /// Whether `purpose` was granted at `at`.

@@ -1,13 +1,14 @@
 //! Member search across sites (issue: "find anyone, see everything").
 //!
-//! The index is one table, `search_terms (key, site, member_id, n)`, kept by
-//! SQLite triggers on the entity tables, so every write path of the sync
-//! (upserts, cascades, the full export's sweep, deletions) and the purge on a
-//! hold lift keep it exact inside their own transaction. A key is
+//! The index is one table, `search_terms (key, site, member_id, n)`. A key is
 //! `kind \x1f normalised-term`; `n` counts the rows of that member that carry
 //! the term (a member's 300 posts under one `posted_as` name are one entry).
-//! The terms of a row are computed by the SQL function `desk_terms(entity,
-//! data)` registered on every connection ([`register_functions`]).
+//! It is kept exact inside the sync's transaction: the sync's row writer
+//! calls [`index_row`] for every row it inserts or replaces, and DELETE
+//! triggers on the entity tables remove a row's terms on every delete path
+//! (cascades, the full export's sweep, deletions, the purge on a hold lift),
+//! computing them with the SQL function `desk_term(entity, data, i)`
+//! registered on every connection ([`register_functions`]).
 //!
 //! Normalisation: emails and usernames lowercased; names accent-folded and
 //! lowercased, each word also under its Soundex code (`fn`/`sn`/`pa` keys
@@ -580,6 +581,9 @@ impl Searcher<'_> {
     }
 }
 
+/// (username, email, status, deleted in production) of a member row.
+type MemberSummary = (Option<String>, Option<String>, Option<String>, bool);
+
 /// Run a search on an open connection (no role check, no audit).
 pub fn search_conn(
     conn: &Connection,
@@ -692,7 +696,7 @@ pub fn search_conn(
             });
             continue;
         }
-        let m: Option<(Option<String>, Option<String>, Option<String>, bool)> = stmt
+        let m: Option<MemberSummary> = stmt
             .query_row(params![site, member], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
