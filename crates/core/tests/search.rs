@@ -298,7 +298,16 @@ fn index_stays_exact_through_deltas_deletions_sweeps_and_hold_lifts() {
         )
         .jsonl(
             "private_messages",
-            &[message("pm-1", "m-1", &["m-3", "m-2"])],
+            &[
+                message("pm-1", "m-1", &["m-3", "m-2"]),
+                message(
+                    "pm-2",
+                    "m-3",
+                    &[
+                        "m-1", "x-1", "x-2", "x-3", "x-4", "x-5", "x-6", "x-7", "x-8", "x-9",
+                    ],
+                ),
+            ],
         )
         .csv(
             "deletions",
@@ -322,12 +331,32 @@ fn index_stays_exact_through_deltas_deletions_sweeps_and_hold_lifts() {
     );
     assert!(has(&find(&s, "night owl"), "netmums", "m-3", "posted_as"));
     drop(s);
+    // A message's recipients change; a post changes its posted-as name.
+    let d = ExportBuilder::delta(root.path(), "nm-2b", "netmums", 3, 2)
+        .csv("members", HEADER, &[])
+        .jsonl("consent_events", &[])
+        .jsonl("private_messages", &[message("pm-2", "m-3", &["m-1"])])
+        .jsonl(
+            "posts",
+            &[{
+                let mut p = post("p-2", "m-3");
+                p["posted_as"] = json!("Early Bird");
+                p
+            }],
+        )
+        .write();
+    sync(&vault, &d);
+    assert_index_exact(&vault);
+    let s = dpo(&vault);
+    assert!(find(&s, "night owl").is_empty());
+    assert!(has(&find(&s, "early bird"), "netmums", "m-3", "posted_as"));
+    drop(s);
     // Hold m-1, then a full export without m-1 and without p-1: m-1 is kept
     // (searchable, marked), p-1 swept.
     dpo(&vault)
         .hold_set("netmums", "m-1", "police request", t(3))
         .unwrap();
-    let full = ExportBuilder::full(root.path(), "nm-3", "netmums", 3)
+    let full = ExportBuilder::full(root.path(), "nm-4", "netmums", 4)
         .csv("members", HEADER, &members[2..])
         .jsonl("consent_events", &[])
         .write();
@@ -780,4 +809,43 @@ fn every_read_is_audited_and_the_auditor_is_refused() {
         (view.site.as_deref(), view.member_id.as_deref()),
         (Some("netmums"), Some("m-1"))
     );
+}
+
+#[test]
+fn the_migration_backfills_an_existing_vault() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = fixture(root.path());
+    let f = SlotFile::read(&VaultPaths::new(&vault).slots()).unwrap();
+    let slot = f.find(&slot_tag(&f.vault_id, "dpo")).unwrap();
+    let key = open_slot(&f.vault_id, slot, "dpo-password")
+        .unwrap()
+        .vault_key;
+    let conn = open_db(&VaultPaths::new(&vault).db(), &key).unwrap();
+    // As a vault synced before the search migration: no index objects.
+    let objects: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'index')
+               AND name IN ('helpdesk_tickets_requester', 'pm_recipients_message')
+               OR type = 'trigger'",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    for (ty, name) in &objects {
+        conn.execute_batch(&format!("DROP {ty} {name}")).unwrap();
+    }
+    conn.execute_batch("DROP TABLE search_terms; DROP TABLE pm_recipients;")
+        .unwrap();
+    conn.execute_batch(&desk_core::search::migration_sql())
+        .unwrap();
+    drop(conn);
+    assert_index_exact(&vault);
+    assert!(has(
+        &find(&dpo(&vault), "zoe"),
+        "netmums",
+        "m-1",
+        "first_name"
+    ));
 }
