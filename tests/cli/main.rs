@@ -4,4 +4,5 @@
 mod crash;
 mod disclosure;
 mod harness;
+mod member;
 mod workflow;

@@ -2,6 +2,7 @@
 //! calls the core session, and prints; every rule lives in the core.
 
 mod disclosure_cmd;
+mod member_cmd;
 mod output;
 mod progress;
 
@@ -63,6 +64,14 @@ enum Command {
     /// The safeguarding disclosure log: record, amend, review, verify, export.
     #[command(subcommand)]
     Disclosure(disclosure_cmd::DisclosureCmd),
+    /// Find members across sites by any identifier.
+    Search(member_cmd::SearchArgs),
+    /// A member's whole record.
+    Member(member_cmd::MemberArgs),
+    /// A member's consent, now or at a time, and its whole history.
+    Consent(member_cmd::ConsentArgs),
+    /// Activity that contradicts the consent record.
+    Conflicts(member_cmd::ConflictsArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -235,6 +244,10 @@ fn run(cli: Cli, out: &Out) -> CliResult {
         None => default_vault()?,
     };
     match cli.command {
+        Command::Search(a) => member_cmd::search(&vault, a, out)?,
+        Command::Member(a) => member_cmd::member(&vault, a, out)?,
+        Command::Consent(a) => member_cmd::consent(&vault, a, out)?,
+        Command::Conflicts(a) => member_cmd::conflicts(&vault, a, out)?,
         Command::Init { admin } => {
             let pw = new_password(&format!("Password for {admin}"))?;
             let s = Session::create(&vault, &admin, &pw, now())?;

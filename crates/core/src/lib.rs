@@ -5,17 +5,22 @@
 
 pub mod audit;
 pub mod chain;
+pub mod conflicts;
+pub mod consent;
 pub mod disclosure;
 pub mod entity;
 pub mod error;
 pub mod export;
 pub mod fsutil;
 pub mod gen;
+pub mod member;
 pub mod problem;
 pub mod progress;
 pub mod roles;
+pub mod search;
 pub mod session;
 pub mod sync;
+pub mod tcf;
 pub mod vault;
 
 pub use error::{Error, Result};

@@ -49,6 +49,8 @@ struct Apply<'t> {
     site: String,
     seq: i64,
     full: bool,
+    /// The site's first export: no stored row can be replaced.
+    fresh: bool,
     last_member_ok: Option<String>,
 }
 
@@ -63,23 +65,66 @@ impl Apply<'_> {
         } else {
             row.member_id.as_deref()
         };
-        let mut stmt = self.tx.prepare_cached(&format!(
-            "INSERT INTO {t} (site, id, member_id, data, seq, line, deleted_seq, deleted_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL)
-             ON CONFLICT (site, id) DO UPDATE SET
-               member_id = excluded.member_id, data = excluded.data, seq = excluded.seq,
-               line = excluded.line, deleted_seq = NULL, deleted_at = NULL
-             WHERE {t}.seq < excluded.seq"
-        ))?;
-        let n = stmt.execute(params![
-            self.site,
-            row.id,
+        // The row it replaces, if any: the search index needs its old terms
+        // (none can exist on a site's first export).
+        let old: Option<(Option<String>, String, i64)> = if self.fresh {
+            None
+        } else {
+            self.tx
+                .prepare_cached(&format!(
+                    "SELECT member_id, data, seq FROM {t} WHERE site = ?1 AND id = ?2"
+                ))?
+                .query_row(params![self.site, row.id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?
+        };
+        let p = params![self.site, row.id, member, data, self.seq, row.line as i64];
+        match &old {
+            Some((_, _, seq)) if *seq >= self.seq => return Ok(false),
+            Some(_) => {
+                self.tx
+                    .prepare_cached(&format!(
+                        "UPDATE {t} SET member_id = ?3, data = ?4, seq = ?5, line = ?6,
+                           deleted_seq = NULL, deleted_at = NULL
+                         WHERE site = ?1 AND id = ?2"
+                    ))?
+                    .execute(p)?;
+            }
+            None => {
+                if self
+                    .tx
+                    .prepare_cached(&format!(
+                        "INSERT OR IGNORE INTO {t} (site, id, member_id, data, seq, line, deleted_seq, deleted_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL)"
+                    ))?
+                    .execute(p)?
+                    == 0
+                {
+                    // Already written by this export: a duplicate id.
+                    return Ok(false);
+                }
+            }
+        }
+        crate::search::index_row(
+            self.tx,
+            t,
+            &self.site,
+            old.as_ref().map(|o| (o.0.as_deref(), o.1.as_str())),
             member,
-            data,
-            self.seq,
-            row.line as i64
-        ])?;
-        Ok(n == 1)
+            &data,
+            &row.fields,
+        )?;
+        if row.entity == Entity::PrivateMessages && !matches!(&old, Some(o) if o.1 == data) {
+            crate::search::index_recipients(
+                self.tx,
+                &self.site,
+                &row.id,
+                old.is_some(),
+                &row.recipient_ids(),
+            )?;
+        }
+        Ok(true)
     }
 
     /// Whether `member_id` names a member of the site as this export leaves it.
@@ -333,6 +378,7 @@ impl Session {
                 site: m.site.clone(),
                 seq: m.sequence,
                 full,
+                fresh: first_for_site,
                 last_member_ok: None,
             };
             tx.execute_batch(

@@ -68,6 +68,7 @@ pub fn open_db(path: &Path, key: &VaultKey) -> Result<Connection> {
          PRAGMA cache_size = -65536;
          PRAGMA temp_store = FILE;",
     )?;
+    crate::search::register_functions(&conn)?;
     schema::migrate(&mut conn)?;
     Ok(conn)
 }

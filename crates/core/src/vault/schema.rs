@@ -80,7 +80,11 @@ fn migration_1() -> String {
 
 /// Every migration, in order. Index i takes the schema from version i to i+1.
 fn migrations() -> Vec<String> {
-    vec![migration_1(), crate::disclosure::migration()]
+    vec![
+        migration_1(),
+        crate::disclosure::migration(),
+        crate::search::migration_sql(),
+    ]
 }
 
 /// The schema version this desk writes.

@@ -1,0 +1,289 @@
+//! `desk search`, `desk member`, `desk consent`, `desk conflicts`.
+
+use crate::output::Out;
+use crate::{now, sign_in, CliError, CliResult};
+use clap::Args;
+use desk_core::conflicts::{Conflict, Scope};
+use desk_core::consent::parse_instant;
+use desk_core::member::{Page, DEFAULT_PAGE_SIZE};
+use desk_core::search::SearchOptions;
+use serde_json::{json, Value};
+use std::path::Path;
+
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// An email, username, name, postcode, IP, phone, Twitter handle, blog URL or member id.
+    pub query: String,
+    #[arg(long)]
+    pub site: Option<String>,
+    #[arg(long)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub struct MemberArgs {
+    pub site: String,
+    pub member_id: String,
+    /// Page of each list (1-based). Without it, --json prints everything.
+    #[arg(long)]
+    pub page: Option<u64>,
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct ConsentArgs {
+    pub site: String,
+    pub member_id: String,
+    /// RFC 3339 time or a date; default now.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ConflictsArgs {
+    #[arg(long)]
+    pub site: Option<String>,
+    /// One member, as SITE:ID.
+    #[arg(long, value_name = "SITE:ID")]
+    pub member: Option<String>,
+}
+
+fn print_json(v: &Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+    );
+}
+
+fn s(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".into(),
+        other => other.to_string(),
+    }
+}
+
+pub fn search(vault: &Path, a: SearchArgs, out: &Out) -> CliResult {
+    let sess = sign_in(vault)?;
+    let opts = SearchOptions {
+        site: a.site,
+        limit: a.limit,
+    };
+    let results = sess.search(&a.query, &opts, now())?;
+    if out.json {
+        print_json(&json!({ "results": results }));
+        return Ok(());
+    }
+    if results.is_empty() {
+        println!("No member matches.");
+        return Ok(());
+    }
+    println!("{} match(es), best first:", results.len());
+    for r in &results {
+        let who = match &r.member_id {
+            Some(id) => format!(
+                "{}:{}  {}  <{}>  {}",
+                r.site,
+                id,
+                r.username.as_deref().unwrap_or("-"),
+                r.email.as_deref().unwrap_or("-"),
+                r.status
+            ),
+            None => format!(
+                "{}  helpdesk requester with no account  <{}>",
+                r.site,
+                r.email.as_deref().unwrap_or("-")
+            ),
+        };
+        let del = if r.deleted_in_production {
+            "  [deleted in production, kept by legal hold]"
+        } else {
+            ""
+        };
+        println!("  {who}{del}\n      matched: {}", r.matched.join(", "));
+    }
+    Ok(())
+}
+
+pub fn member(vault: &Path, a: MemberArgs, out: &Out) -> CliResult {
+    let sess = sign_in(vault)?;
+    let page = match (a.page, a.page_size, out.json) {
+        (None, None, true) => Page::all(),
+        (p, size, _) => Page {
+            page: p.unwrap_or(1),
+            size: Some(size.unwrap_or(DEFAULT_PAGE_SIZE)),
+        },
+    };
+    if page.size == Some(0) {
+        return Err(CliError::Usage("--page-size must be at least 1".into()));
+    }
+    let r = sess.member(&a.site, &a.member_id, page, now())?;
+    if out.json {
+        print_json(&json!(r));
+        return Ok(());
+    }
+    println!("Member {} of {}", r.member_id, r.site);
+    println!("  status: {}", r.status.as_deref().unwrap_or("-"));
+    if let Some(h) = &r.hold {
+        println!(
+            "  ON LEGAL HOLD since {} by {}: {}",
+            h.set_at, h.set_by, h.reason
+        );
+    }
+    if !r.provenance["deleted_in_production"].is_null() {
+        println!("  DELETED IN PRODUCTION (kept only because of the hold)");
+    }
+    println!(
+        "  from export {} (line {})",
+        s(&r.provenance["export_sequence"]),
+        s(&r.provenance["line"])
+    );
+    println!("Profile:");
+    for (k, v) in &r.profile {
+        println!("  {k:<18} {}", s(v));
+    }
+    for (entity, rows) in &r.rows {
+        let total = r.totals.get(entity).and_then(|t| t.as_u64()).unwrap_or(0);
+        let rows = rows.as_array().map(|a| a.as_slice()).unwrap_or(&[]);
+        if total == 0 {
+            continue;
+        }
+        let label = entity.replace('_', " ");
+        if rows.len() as u64 == total {
+            println!("{label} ({total}):");
+        } else {
+            println!("{label} ({total}; page {} shows {}):", r.page, rows.len());
+        }
+        for row in rows {
+            let mut parts = Vec::new();
+            if let Some(o) = row.as_object() {
+                for (k, v) in o {
+                    if k == "_other_participants" {
+                        let names: Vec<String> = v
+                            .as_array()
+                            .map(|a| {
+                                a.iter()
+                                    .map(|p| {
+                                        if p["former_member"] == true {
+                                            format!("former member {}", s(&p["member_id"]))
+                                        } else {
+                                            s(&p["username"])
+                                        }
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        parts.push(format!("with: {}", names.join(", ")));
+                    } else if k == "_deleted_in_production" {
+                        parts.push("[DELETED IN PRODUCTION, held]".into());
+                    } else if k == "_export_sequence" {
+                        continue;
+                    } else {
+                        let mut t = s(v);
+                        if t.chars().count() > 80 {
+                            t = t.chars().take(77).collect::<String>() + "...";
+                        }
+                        parts.push(format!("{k}: {t}"));
+                    }
+                }
+            }
+            println!("  - {}", parts.join("; "));
+        }
+    }
+    Ok(())
+}
+
+pub fn consent(vault: &Path, a: ConsentArgs, out: &Out) -> CliResult {
+    let sess = sign_in(vault)?;
+    let at = a.at.as_deref().map(parse_instant).transpose()?;
+    let v = sess.consent(&a.site, &a.member_id, at, now())?;
+    if out.json {
+        print_json(&json!(v));
+        return Ok(());
+    }
+    println!(
+        "Consent of member {} of {} as at {}:",
+        v.member_id, v.site, v.at
+    );
+    if v.purposes.is_empty() {
+        println!("  no consent events recorded.");
+    }
+    for p in &v.purposes {
+        let new = if p.known_purpose {
+            ""
+        } else {
+            "  (purpose not in the contract's list)"
+        };
+        match &p.since {
+            Some(since) => println!(
+                "  {:<32} {:<10} since {} (event {}, via {}){new}",
+                p.purpose,
+                p.state,
+                since,
+                p.event_id.as_deref().unwrap_or("-"),
+                p.source.as_deref().unwrap_or("-")
+            ),
+            None => println!("  {:<32} no event yet at that time{new}", p.purpose),
+        }
+    }
+    println!("History (oldest first):");
+    for e in &v.events {
+        println!(
+            "  {}  {:<32} {:<10} event {}  source {}  policy {}  ip {}",
+            s(&e["occurred_at"]),
+            s(&e["purpose"]),
+            s(&e["action"]),
+            s(&e["event_id"]),
+            s(&e["source"]),
+            s(&e["policy_version"]),
+            s(&e["ip"])
+        );
+        if let Some(ev) = e.get("evidence") {
+            println!("      evidence: {ev}");
+        }
+        if let Some(t) = e.get("tcf") {
+            if t.get("error").is_some() {
+                println!("      TCF string: could not be decoded");
+            } else {
+                println!(
+                    "      TCF: purposes {} ; vendors {}",
+                    t["purposes_consent"], t["vendor_consents"]
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn conflicts(vault: &Path, a: ConflictsArgs, out: &Out) -> CliResult {
+    let sess = sign_in(vault)?;
+    let member = match a.member {
+        Some(m) => {
+            let (site, id) = m
+                .split_once(':')
+                .ok_or_else(|| CliError::Usage("--member takes SITE:ID".into()))?;
+            Some((site.to_string(), id.to_string()))
+        }
+        None => None,
+    };
+    let scope = Scope {
+        site: a.site,
+        member,
+    };
+    let list: Vec<Conflict> = sess.conflicts(&scope, now())?;
+    if out.json {
+        print_json(&json!({ "conflicts": list }));
+        return Ok(());
+    }
+    if list.is_empty() {
+        println!("No conflicts found.");
+        return Ok(());
+    }
+    println!("{} conflict(s):", list.len());
+    for c in &list {
+        println!("  {}:{}  {}", c.site, c.member_id, c.kind.replace('_', " "));
+        println!("      {}", c.description);
+    }
+    Ok(())
+}
