@@ -204,7 +204,23 @@ fn parse_role(s: &str) -> Result<Role, String> {
     s.parse().map_err(|e: Error| e.to_string())
 }
 
+/// Die quietly when stdout is a closed pipe (`desk member … | head`), as
+/// command-line tools do, instead of panicking on the failed write.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn restore_default_sigpipe() {
+    // SAFETY: setting a signal's disposition to the default at start-up,
+    // before any thread exists, has no memory-safety preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn restore_default_sigpipe() {}
+
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -1436,18 +1436,14 @@ pub fn consent_plan(ctx: &Ctx, c: &Core) -> Plan {
     p
 }
 
+/// A real IAB TCF v2 core string (decodable by `crate::tcf`): purpose 1
+/// (storage) always, a plausible subset of the others and of 60 vendors,
+/// created at the event's time.
 fn tcf_string(seed: u64, k: u64, group: u32, t: i64) -> String {
     let r = &mut rng(seed ^ 0x7C7C, k, group as u64);
-    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut s = String::from(if t > REPROMPTS[1] { "CQ" } else { "CP" });
-    let n = r.gen_range(70..150);
-    for _ in 0..n {
-        s.push(B64[r.gen_range(0..64)] as char);
-    }
-    if chance(r, 0.3) {
-        s.push_str(".YAAAAAAAAAAA");
-    }
-    s
+    let purposes: Vec<u64> = (1..=10).filter(|&p| p == 1 || chance(r, 0.6)).collect();
+    let vendors: Vec<u64> = (1..=60).filter(|_| chance(r, 0.4)).collect();
+    crate::tcf::encode(&purposes, &vendors, (t.max(0) as u64) * 10)
 }
 
 /// Renders one consent event line.
