@@ -108,25 +108,7 @@ impl History {
 }
 
 /// The purposes in use when the contract was written (others are shown as they come).
-pub const KNOWN_PURPOSES: &[&str] = &[
-    "newsletter.parenting_news",
-    "newsletter.pregnancy_weekly",
-    "newsletter.baby_monthly",
-    "newsletter.bloggers_network",
-    "partner_emails",
-    "market_research_contact",
-    "competition.share_with_sponsor",
-    "survey.share_with_partner",
-    "research_panel",
-    "special_category_data",
-    "local_listing_offers",
-    "cookies.essential",
-    "cookies.preferences",
-    "cookies.analytics",
-    "cookies.advertising",
-    "cookies.social",
-    "identity_partner_sharing",
-];
+pub const KNOWN_PURPOSES: &[&str] = crate::entity::PURPOSES;
 
 /// The state of one purpose at the asked instant.
 #[derive(Clone, Debug, PartialEq, Serialize)]

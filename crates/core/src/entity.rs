@@ -397,6 +397,28 @@ impl fmt::Display for Entity {
     }
 }
 
+/// The consent purposes in use when the contract was written (§4), in its
+/// order. New ones appear without notice and are shown as they come.
+pub const PURPOSES: &[&str] = &[
+    "newsletter.parenting_news",
+    "newsletter.pregnancy_weekly",
+    "newsletter.baby_monthly",
+    "newsletter.bloggers_network",
+    "partner_emails",
+    "market_research_contact",
+    "competition.share_with_sponsor",
+    "survey.share_with_partner",
+    "research_panel",
+    "special_category_data",
+    "local_listing_offers",
+    "cookies.essential",
+    "cookies.preferences",
+    "cookies.analytics",
+    "cookies.advertising",
+    "cookies.social",
+    "identity_partner_sharing",
+];
+
 /// The field that must never be stored, shown or exported (§3).
 pub const DROPPED_FIELD: &str = "password_hash";
 

@@ -763,25 +763,7 @@ pub const SEGMENTS: &[&str] = &[
 ];
 
 /// The contract's purposes (§4), in its order.
-pub const PURPOSES: &[&str] = &[
-    "newsletter.parenting_news",
-    "newsletter.pregnancy_weekly",
-    "newsletter.baby_monthly",
-    "newsletter.bloggers_network",
-    "partner_emails",
-    "market_research_contact",
-    "competition.share_with_sponsor",
-    "survey.share_with_partner",
-    "research_panel",
-    "special_category_data",
-    "local_listing_offers",
-    "cookies.essential",
-    "cookies.preferences",
-    "cookies.analytics",
-    "cookies.advertising",
-    "cookies.social",
-    "identity_partner_sharing",
-];
+pub const PURPOSES: &[&str] = crate::entity::PURPOSES;
 
 /// The contract's sources (§4), in its order.
 pub const SOURCES: &[&str] = &[
