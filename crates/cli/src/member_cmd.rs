@@ -139,6 +139,19 @@ pub fn member(vault: &Path, a: MemberArgs, out: &Out) -> CliResult {
         s(&r.provenance["export_sequence"]),
         s(&r.provenance["line"])
     );
+    if !r.disclosures.is_empty() {
+        println!("Safeguarding disclosures about this member:");
+        for d in &r.disclosures {
+            println!(
+                "  {}  {}  to {}  ({}){}",
+                d.id,
+                d.disclosed_at.as_deref().unwrap_or("-"),
+                d.recipient.as_deref().unwrap_or("-"),
+                d.lawful_basis.as_deref().unwrap_or("-"),
+                if d.amended { "  [amended]" } else { "" }
+            );
+        }
+    }
     println!("Profile:");
     for (k, v) in &r.profile {
         println!("  {k:<18} {}", s(v));

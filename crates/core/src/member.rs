@@ -71,6 +71,58 @@ pub struct MemberRecord {
     pub totals: Map<String, Value>,
     pub page: u64,
     pub page_size: Option<u64>,
+    /// The safeguarding disclosures about this member, oldest first.
+    pub disclosures: Vec<DisclosureSummary>,
+}
+
+/// A disclosure about a member, as its latest amendment says.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DisclosureSummary {
+    pub id: String,
+    pub disclosed_at: Option<String>,
+    pub recipient: Option<String>,
+    pub lawful_basis: Option<String>,
+    pub amended: bool,
+}
+
+/// The disclosures naming a member (reviews don't change content).
+fn disclosures_about(
+    conn: &Connection,
+    site: &str,
+    member_id: &str,
+) -> Result<Vec<DisclosureSummary>> {
+    let mut stmt = conn.prepare(
+        "SELECT original_id, kind, content FROM disclosures
+         WHERE kind != 'review' AND original_id IN
+           (SELECT disclosure_id FROM disclosure_members WHERE site = ?1 AND member_id = ?2)
+         ORDER BY seq",
+    )?;
+    let rows = stmt
+        .query_map(params![site, member_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out: Vec<DisclosureSummary> = Vec::new();
+    for (id, kind, content) in rows {
+        let c: Value = serde_json::from_str(&content).unwrap_or(Value::Null);
+        let text = |v: &Value| v.as_str().map(String::from);
+        let summary = DisclosureSummary {
+            id: id.clone(),
+            disclosed_at: text(&c["disclosed_at"]),
+            recipient: text(&c["recipient"]["organisation"]),
+            lawful_basis: text(&c["lawful_basis"]),
+            amended: kind == "amendment",
+        };
+        match out.iter_mut().find(|d| d.id == id) {
+            Some(d) => *d = summary,
+            None => out.push(summary),
+        }
+    }
+    Ok(out)
 }
 
 fn limit_offset(p: Page) -> (i64, i64) {
@@ -317,6 +369,7 @@ pub fn record_conn(
         totals,
         page: page.page.max(1),
         page_size: page.size,
+        disclosures: disclosures_about(conn, site, member_id)?,
     })
 }
 

@@ -958,3 +958,41 @@ fn csv_cells_that_a_spreadsheet_would_run_are_defused() {
         .unwrap();
     assert_eq!(ev[0].member_id.as_deref(), Some("m-1"));
 }
+
+#[test]
+fn a_members_record_lists_the_disclosures_about_them() {
+    let (_d, vault) = setup();
+    let page = desk_core::member::Page {
+        page: 1,
+        size: Some(50),
+    };
+    let id = staff(&vault).disclosure_record(&entry(), t(3)).unwrap().id;
+    let r = dpo(&vault).member("netmums", "m-1", page, t(4)).unwrap();
+    assert_eq!(r.disclosures.len(), 1);
+    assert_eq!(r.disclosures[0].id, id);
+    assert_eq!(
+        r.disclosures[0].recipient.as_deref(),
+        Some("Metropolitan Police")
+    );
+    assert!(!r.disclosures[0].amended);
+    // An amendment changes what the record shows; another member sees none.
+    let amended = with(|m| {
+        m.insert(
+            "recipient".into(),
+            json!({"organisation": "Leeds Children's Services"}),
+        );
+    });
+    dpo(&vault).disclosure_amend(&id, &amended, t(5)).unwrap();
+    let r = dpo(&vault).member("netmums", "m-1", page, t(6)).unwrap();
+    assert_eq!(r.disclosures.len(), 1);
+    assert_eq!(
+        r.disclosures[0].recipient.as_deref(),
+        Some("Leeds Children's Services")
+    );
+    assert!(r.disclosures[0].amended);
+    assert!(dpo(&vault)
+        .member("netmums", "m-3", page, t(6))
+        .unwrap()
+        .disclosures
+        .is_empty());
+}
