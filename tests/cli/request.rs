@@ -2,7 +2,6 @@
 //! auditor's view and the CSV export.
 
 use crate::disclosure::ready;
-use crate::harness::*;
 
 fn today() -> String {
     chrono::Utc::now().date_naive().to_string()
