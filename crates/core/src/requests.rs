@@ -46,6 +46,12 @@ pub(crate) fn migration() -> String {
         detail TEXT NOT NULL,
         PRIMARY KEY (ref, seq)
     );
+    CREATE TABLE request_calendars (
+        site TEXT PRIMARY KEY,
+        calendar TEXT NOT NULL,
+        set_at TEXT NOT NULL,
+        set_by TEXT NOT NULL
+    );
     "
     .to_string()
 }
@@ -78,6 +84,8 @@ pub struct RequestEvent {
 pub struct State {
     /// `awaiting_identity`, `open`, `paused` or `closed`.
     pub status: String,
+    /// Whose bank holidays count (the site's, when the request was opened).
+    pub calendar: String,
     pub id_check_requested: bool,
     pub identity_verified: Option<NaiveDate>,
     /// The day the clock started (receipt, or identity verification).
@@ -146,6 +154,7 @@ fn event_day(ev: &RequestEvent) -> NaiveDate {
 /// Replay a request's events (oldest first) to its state on `today`.
 pub fn replay(received: NaiveDate, events: &[RequestEvent], today: NaiveDate) -> State {
     let mut s = State::default();
+    let mut region = calendar::Region::default();
     for ev in events {
         match ev.kind.as_str() {
             "opened" => {
@@ -154,6 +163,9 @@ pub fn replay(received: NaiveDate, events: &[RequestEvent], today: NaiveDate) ->
                     .get("id_check_requested")
                     .and_then(Value::as_bool)
                     .unwrap_or(false);
+                if let Some(r) = ev.detail.get("calendar").and_then(Value::as_str) {
+                    region = r.parse().unwrap_or_default();
+                }
             }
             "identity_verified" => s.identity_verified = date_of(&ev.detail, "on"),
             "paused" => {
@@ -193,7 +205,12 @@ pub fn replay(received: NaiveDate, events: &[RequestEvent], today: NaiveDate) ->
         _ => 0,
     };
     if let Some(start) = s.clock_started {
-        let due = calendar::due_date(start, 1 + s.extended_months, s.paused_days + running);
+        let due = calendar::due_date(
+            region,
+            start,
+            1 + s.extended_months,
+            s.paused_days + running,
+        );
         s.due = Some(due);
         if s.outcome.is_none() {
             s.days_left = Some((due - today).num_days());
@@ -201,6 +218,7 @@ pub fn replay(received: NaiveDate, events: &[RequestEvent], today: NaiveDate) ->
         }
     }
     s.paused_days += running;
+    s.calendar = region.name().to_string();
     s.status = if s.outcome.is_some() {
         "closed"
     } else if s.paused {
@@ -235,6 +253,10 @@ fn required_reason(reason: &str, what: &str) -> Result<String> {
         return Err(Error::Invalid(format!("{what} needs a reason")));
     }
     Ok(r.to_string())
+}
+
+fn calendar_of(st: &State) -> calendar::Region {
+    st.calendar.parse().unwrap_or_default()
 }
 
 struct Row {
@@ -443,6 +465,7 @@ impl Session {
                 }
             }
         };
+        let region = self.request_calendar(site)?;
         let status = if id_check_requested {
             "awaiting_identity"
         } else {
@@ -469,7 +492,7 @@ impl Session {
             &row,
             "opened",
             json!({"received": received.to_string(), "channel": channel,
-                   "id_check_requested": id_check_requested}),
+                   "id_check_requested": id_check_requested, "calendar": region.name()}),
             now,
         )?;
         tx.commit()?;
@@ -575,7 +598,8 @@ impl Session {
                 "request {reference} is awaiting identity verification; its clock has not started"
             )));
         };
-        if !calendar::within_first_month(start, st.paused_days, now.date_naive()) {
+        if !calendar::within_first_month(calendar_of(&st), start, st.paused_days, now.date_naive())
+        {
             return Err(Error::Invalid(format!(
                 "request {reference} is past its first month; an extension must be made within it"
             )));
@@ -648,6 +672,46 @@ impl Session {
         Ok(out)
     }
 
+    /// The bank-holiday calendar of a site (England & Wales unless set).
+    pub fn request_calendar(&self, site: &str) -> Result<calendar::Region> {
+        let name: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT calendar FROM request_calendars WHERE site = ?1",
+                [site],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(name.and_then(|n| n.parse().ok()).unwrap_or_default())
+    }
+
+    /// Choose a site's bank-holiday calendar (dpo). It applies to requests
+    /// opened from now on; an open request keeps the calendar it began with.
+    pub fn request_set_calendar(
+        &mut self,
+        site: &str,
+        region: calendar::Region,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.authorize(Action::RequestSettings, now, Some(site), None)?;
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO request_calendars (site, calendar, set_at, set_by) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (site) DO UPDATE SET calendar = ?2, set_at = ?3, set_by = ?4",
+            params![site, region.name(), crate::audit::ts(now), self.user().name],
+        )?;
+        self.audit(
+            now,
+            "request_calendar_set",
+            Some(site),
+            None,
+            Some(json!({"calendar": region.name()})),
+            Outcome::Ok,
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The register, oldest received first.
     pub fn request_list(&self, filter: &RequestFilter, now: DateTime<Utc>) -> Result<Vec<Request>> {
         self.authorize(Action::RequestRegister, now, None, None)?;
@@ -694,6 +758,7 @@ impl Session {
             "channel",
             "requester",
             "status",
+            "calendar",
             "id_check_requested",
             "identity_verified",
             "clock_started",
@@ -717,6 +782,7 @@ impl Session {
                 r.channel.clone(),
                 r.requester.clone(),
                 s.status.clone(),
+                s.calendar.clone(),
                 s.id_check_requested.to_string(),
                 d(s.identity_verified),
                 d(s.clock_started),
@@ -860,5 +926,17 @@ mod tests {
         let s = replay(r, &events, d(2026, 3, 3));
         assert!(s.overdue);
         assert_eq!(s.days_left, Some(-1));
+    }
+
+    #[test]
+    fn the_calendar_of_the_opening_event_counts() {
+        // Received 30 Oct 2026: due Mon 30 Nov (E&W); St Andrew's Day in Scotland.
+        let r = d(2026, 10, 30);
+        let ew = replay(r, &[ev(1, r, "opened", json!({}))], r);
+        assert_eq!(ew.calendar, "england_and_wales");
+        assert_eq!(ew.due, Some(d(2026, 11, 30)));
+        let sc = replay(r, &[ev(1, r, "opened", json!({"calendar": "scotland"}))], r);
+        assert_eq!(sc.calendar, "scotland");
+        assert_eq!(sc.due, Some(d(2026, 12, 1)));
     }
 }

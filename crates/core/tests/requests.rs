@@ -454,3 +454,35 @@ fn the_register_exports_as_csv() {
     assert_eq!(&rows[1][col("outcome")], "withdrawn");
     assert!(audit_actions(&s).iter().any(|a| a == "request_export"));
 }
+
+#[test]
+fn a_site_chooses_its_bank_holiday_calendar() {
+    use desk_core::requests::calendar::Region;
+    let (_dir, vault) = setup();
+    let mut s = dpo(&vault);
+    // Received 30 Oct 2026: due Mon 30 Nov, St Andrew's Day in Scotland.
+    let before = open(&mut s, d(2026, 10, 30), false, at(2026, 10, 30));
+    assert_eq!(
+        s.request_calendar("netmums").unwrap(),
+        Region::EnglandAndWales
+    );
+    for mut other in [staff(&vault), auditor(&vault)] {
+        let e = other
+            .request_set_calendar("netmums", Region::Scotland, at(2026, 10, 30))
+            .unwrap_err();
+        assert!(matches!(e, Error::Forbidden { .. }), "{e}");
+    }
+    s.request_set_calendar("netmums", Region::Scotland, at(2026, 10, 30))
+        .unwrap();
+    assert_eq!(s.request_calendar("netmums").unwrap(), Region::Scotland);
+    let after = open(&mut s, d(2026, 10, 30), false, at(2026, 10, 30));
+    let st = |s: &Session, r: &str| s.request_show(r, at(2026, 10, 31)).unwrap().request.state;
+    // A request keeps the calendar it was opened with.
+    assert_eq!(st(&s, &before).calendar, "england_and_wales");
+    assert_eq!(st(&s, &before).due, Some(d(2026, 11, 30)));
+    assert_eq!(st(&s, &after).calendar, "scotland");
+    assert_eq!(st(&s, &after).due, Some(d(2026, 12, 1)));
+    assert!(audit_actions(&s)
+        .iter()
+        .any(|a| a == "request_calendar_set"));
+}
