@@ -170,3 +170,43 @@ fn open_list_show_and_close() {
     );
     assert!(std::fs::read_to_string(&csv_path).unwrap().contains("Jane"));
 }
+
+#[test]
+fn a_site_calendar_is_shown_and_set_by_a_dpo() {
+    let d = ready();
+    let r = d
+        .ok("sam", &["--json", "request", "calendar", "netmums"])
+        .json();
+    assert_eq!(r["calendar"], "england_and_wales");
+    let refused = d.as_user(
+        "sam",
+        &["request", "calendar", "netmums", "--set", "scotland"],
+    );
+    assert_eq!(refused.code, 4, "{}", refused.stderr);
+    assert_eq!(
+        d.dpo(&["request", "calendar", "netmums", "--set", "wales"])
+            .code,
+        2
+    );
+    d.ok(
+        "dpo",
+        &["request", "calendar", "netmums", "--set", "scotland"],
+    );
+    let r = d
+        .ok(
+            "dpo",
+            &[
+                "--json",
+                "request",
+                "open",
+                "netmums",
+                "m-1",
+                "--received",
+                "2026-10-30",
+            ],
+        )
+        .json();
+    assert_eq!(r["calendar"], "scotland");
+    // 30 Nov 2026 is St Andrew's Day.
+    assert_eq!(r["due"], "2026-12-01");
+}

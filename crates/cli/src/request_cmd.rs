@@ -81,6 +81,12 @@ pub enum RequestCmd {
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
+    /// A site's bank-holiday calendar for due dates; --set changes it (dpo).
+    Calendar {
+        site: String,
+        #[arg(long, value_name = "CALENDAR", value_parser = clap::builder::PossibleValuesParser::new(["england_and_wales", "scotland"]))]
+        set: Option<String>,
+    },
     /// Write the register as CSV.
     Export {
         #[arg(long, value_name = "FILE.csv")]
@@ -248,6 +254,19 @@ pub fn run(vault: &Path, cmd: RequestCmd, out: &Out) -> CliResult {
         } => {
             s.request_close(&reference, &outcome, reason.as_deref(), now())?;
             changed(out, &s, &reference, "Closed")?;
+        }
+        RequestCmd::Calendar { site, set } => {
+            if let Some(name) = set {
+                s.request_set_calendar(&site, name.parse()?, now())?;
+            }
+            let region = s.request_calendar(&site)?;
+            out.done(
+                &format!(
+                    "Due dates for {site} count {} bank holidays (for requests opened from now on).",
+                    region.name()
+                ),
+                json!({"site": site, "calendar": region.name()}),
+            );
         }
         RequestCmd::Export { out: path } => {
             let csv = s.request_register_csv(now())?;
