@@ -68,7 +68,7 @@ fn export(d: &Desk) -> std::path::PathBuf {
     dir
 }
 
-fn ready() -> Desk {
+pub(crate) fn ready() -> Desk {
     let d = Desk::new();
     d.add_user("sam", "staff");
     d.add_user("ada", "auditor");

@@ -5,4 +5,5 @@ mod crash;
 mod disclosure;
 mod harness;
 mod member;
+mod request;
 mod workflow;

@@ -5,6 +5,7 @@ mod disclosure_cmd;
 mod member_cmd;
 mod output;
 mod progress;
+mod request_cmd;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
@@ -64,6 +65,9 @@ enum Command {
     /// The safeguarding disclosure log: record, amend, review, verify, export.
     #[command(subcommand)]
     Disclosure(disclosure_cmd::DisclosureCmd),
+    /// The subject-access request register: open, verify, pause, extend, close.
+    #[command(subcommand)]
+    Request(request_cmd::RequestCmd),
     /// Find members across sites by any identifier.
     Search(member_cmd::SearchArgs),
     /// A member's whole record.
@@ -397,6 +401,7 @@ fn run(cli: Cli, out: &Out) -> CliResult {
             }
         }
         Command::Disclosure(cmd) => disclosure_cmd::run(&vault, cmd, out)?,
+        Command::Request(cmd) => request_cmd::run(&vault, cmd, out)?,
         Command::Audit(AuditCmd::Export {
             out: path,
             member,

@@ -16,6 +16,7 @@ pub mod gen;
 pub mod member;
 pub mod problem;
 pub mod progress;
+pub mod requests;
 pub mod roles;
 pub mod search;
 pub mod session;

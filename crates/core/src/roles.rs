@@ -53,6 +53,8 @@ pub enum Action {
     RequestRegister,
     /// Subject-access bundles (member data).
     RequestBundle,
+    /// Request register settings (a site's bank-holiday calendar).
+    RequestSettings,
     RecordDisclosure,
     AmendDisclosure,
     /// Read, verify and export the disclosure log.
@@ -77,7 +79,7 @@ impl Action {
             Sync | ReadMembers | RequestBundle | RecordDisclosure => {
                 matches!(role, Role::Dpo | Role::Staff)
             }
-            AmendDisclosure | Hold | ManageUsers => role == Role::Dpo,
+            AmendDisclosure | Hold | ManageUsers | RequestSettings => role == Role::Dpo,
             ReadAudit => matches!(role, Role::Dpo | Role::Auditor),
             RequestRegister | ReadDisclosures | ReadStatus | ChangeOwnPassword => true,
         }
@@ -91,6 +93,7 @@ impl Action {
             ReadMembers => "read_members",
             RequestRegister => "request_register",
             RequestBundle => "request_bundle",
+            RequestSettings => "request_settings",
             RecordDisclosure => "record_disclosure",
             AmendDisclosure => "amend_disclosure",
             ReadDisclosures => "read_disclosures",
@@ -110,6 +113,7 @@ impl Action {
             ReadMembers => "searching and viewing members",
             RequestRegister => "using the request register",
             RequestBundle => "making subject-access bundles",
+            RequestSettings => "changing the request register's settings",
             RecordDisclosure => "recording a disclosure",
             AmendDisclosure => "amending or reviewing a disclosure",
             ReadDisclosures => "reading the disclosure log",
@@ -135,6 +139,7 @@ mod tests {
             (ReadMembers, [true, true, false]),
             (RequestRegister, [true, true, true]),
             (RequestBundle, [true, true, false]),
+            (RequestSettings, [true, false, false]),
             (RecordDisclosure, [true, true, false]),
             (AmendDisclosure, [true, false, false]),
             (ReadDisclosures, [true, true, true]),

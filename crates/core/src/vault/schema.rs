@@ -84,6 +84,7 @@ fn migrations() -> Vec<String> {
         migration_1(),
         crate::disclosure::migration(),
         crate::search::migration_sql(),
+        crate::requests::migration(),
     ]
 }
 
