@@ -411,7 +411,7 @@ impl Session {
         id_check_requested: bool,
         now: DateTime<Utc>,
     ) -> Result<String> {
-        self.authorize(Action::RequestRegister, now, Some(site), Some(member_id))?;
+        self.authorize(Action::ChangeRequests, now, Some(site), Some(member_id))?;
         if !CHANNELS.contains(&channel) {
             return Err(Error::Invalid(format!(
                 "unknown channel {channel:?}: use {}",
@@ -506,7 +506,7 @@ impl Session {
         on: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.authorize(Action::RequestRegister, now, None, None)?;
+        self.authorize(Action::ChangeRequests, now, None, None)?;
         let (row, st) = self.request_current(reference, now)?;
         if st.outcome.is_some() {
             return Err(Error::Invalid(format!("request {reference} is closed")));
@@ -541,7 +541,7 @@ impl Session {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.authorize(Action::RequestRegister, now, None, None)?;
+        self.authorize(Action::ChangeRequests, now, None, None)?;
         let reason = required_reason(reason, "a pause")?;
         let (row, st) = self.request_current(reference, now)?;
         if st.outcome.is_some() {
@@ -557,7 +557,7 @@ impl Session {
 
     /// Restart the clock; the due date moves later by the days paused.
     pub fn request_resume(&mut self, reference: &str, now: DateTime<Utc>) -> Result<()> {
-        self.authorize(Action::RequestRegister, now, None, None)?;
+        self.authorize(Action::ChangeRequests, now, None, None)?;
         let (row, st) = self.request_current(reference, now)?;
         if !st.paused || st.outcome.is_some() {
             return Err(Error::Invalid(format!("request {reference} is not paused")));
@@ -577,7 +577,7 @@ impl Session {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.authorize(Action::RequestRegister, now, None, None)?;
+        self.authorize(Action::ChangeRequests, now, None, None)?;
         if !(1..=2).contains(&months) {
             return Err(Error::Invalid(
                 "an extension is by 1 or 2 further months".into(),
@@ -620,7 +620,7 @@ impl Session {
         reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.authorize(Action::RequestRegister, now, None, None)?;
+        self.authorize(Action::ChangeRequests, now, None, None)?;
         if !OUTCOMES.contains(&outcome) {
             return Err(Error::Invalid(format!(
                 "unknown outcome {outcome:?}: use {}",

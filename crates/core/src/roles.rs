@@ -55,6 +55,9 @@ pub enum Action {
     RequestBundle,
     /// Request register settings (a site's bank-holiday calendar).
     RequestSettings,
+    /// Open a request and record its progress (verify, pause, resume, extend,
+    /// close). Auditors read the register; they don't change it.
+    ChangeRequests,
     RecordDisclosure,
     AmendDisclosure,
     /// Read, verify and export the disclosure log.
@@ -76,7 +79,7 @@ impl Action {
     pub fn allowed_for(self, role: Role) -> bool {
         use Action::*;
         match self {
-            Sync | ReadMembers | RequestBundle | RecordDisclosure => {
+            Sync | ReadMembers | RequestBundle | RecordDisclosure | ChangeRequests => {
                 matches!(role, Role::Dpo | Role::Staff)
             }
             AmendDisclosure | Hold | ManageUsers | RequestSettings => role == Role::Dpo,
@@ -94,6 +97,7 @@ impl Action {
             RequestRegister => "request_register",
             RequestBundle => "request_bundle",
             RequestSettings => "request_settings",
+            ChangeRequests => "change_requests",
             RecordDisclosure => "record_disclosure",
             AmendDisclosure => "amend_disclosure",
             ReadDisclosures => "read_disclosures",
@@ -114,6 +118,7 @@ impl Action {
             RequestRegister => "using the request register",
             RequestBundle => "making subject-access bundles",
             RequestSettings => "changing the request register's settings",
+            ChangeRequests => "opening or changing subject-access requests",
             RecordDisclosure => "recording a disclosure",
             AmendDisclosure => "amending or reviewing a disclosure",
             ReadDisclosures => "reading the disclosure log",
@@ -140,6 +145,7 @@ mod tests {
             (RequestRegister, [true, true, true]),
             (RequestBundle, [true, true, false]),
             (RequestSettings, [true, false, false]),
+            (ChangeRequests, [true, true, false]),
             (RecordDisclosure, [true, true, false]),
             (AmendDisclosure, [true, false, false]),
             (ReadDisclosures, [true, true, true]),

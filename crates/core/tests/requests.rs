@@ -422,9 +422,42 @@ fn an_auditor_uses_the_register_without_member_data() {
         .request_register_csv(at(2026, 5, 11))
         .unwrap()
         .contains("Jane"));
-    // Role allows the register to every role (§2), auditor included.
-    a.request_pause(&r, "clarification", at(2026, 5, 12))
-        .unwrap();
+    // Auditors read the register; they don't change it (refused and audited).
+    let before = a.request_show(&r, at(2026, 5, 12)).unwrap().events.len();
+    for refused in [
+        a.request_pause(&r, "clarification", at(2026, 5, 12)),
+        a.request_extend(&r, 1, "complex", at(2026, 5, 12)),
+        a.request_close(&r, "answered", None, at(2026, 5, 12)),
+    ] {
+        assert!(
+            matches!(refused, Err(desk_core::Error::Forbidden { .. })),
+            "{refused:?}"
+        );
+    }
+    assert!(matches!(
+        a.request_open(
+            "netmums",
+            "m-1",
+            d(2026, 5, 12),
+            "email",
+            "x",
+            None,
+            false,
+            at(2026, 5, 12)
+        ),
+        Err(desk_core::Error::Forbidden { .. })
+    ));
+    assert_eq!(
+        a.request_show(&r, at(2026, 5, 13)).unwrap().events.len(),
+        before
+    );
+    let refusals = s
+        .audit_list(&Default::default(), at(2026, 5, 13))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.outcome == "refused" && e.action == "change_requests")
+        .count();
+    assert_eq!(refusals, 4);
 }
 
 #[test]
