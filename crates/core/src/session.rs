@@ -244,12 +244,11 @@ impl Session {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let Some((name, role, stored_tag)) = found.filter(|f| f.2 == tag) else {
+        let Some((name, role, _)) = found.filter(|f| f.2 == tag) else {
             note_failed_unlock(paths, user, now)?;
             return Err(Error::BadCredentials);
         };
-        let _ = stored_tag;
-        let key = Zeroizing32::from(&opened.vault_key);
+        let key = zeroize::Zeroizing::new(*opened.vault_key);
         let mut s = Session {
             conn,
             paths: paths.clone(),
@@ -258,7 +257,7 @@ impl Session {
                 name,
                 role: role.parse()?,
             },
-            key: key.0,
+            key,
             opened,
         };
         s.import_failed_unlocks()?;
@@ -789,15 +788,6 @@ impl Session {
             Outcome::Ok,
         )?;
         Ok(v)
-    }
-}
-
-/// Holds a copy of the vault key.
-struct Zeroizing32(VaultKey);
-
-impl From<&VaultKey> for Zeroizing32 {
-    fn from(k: &VaultKey) -> Self {
-        Zeroizing32(zeroize::Zeroizing::new(**k))
     }
 }
 

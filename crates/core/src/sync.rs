@@ -244,7 +244,7 @@ impl Session {
                 return Ok(SyncReport {
                     site,
                     sequence: manifest.sequence,
-                    kind: kind_name(manifest.kind).into(),
+                    kind: manifest.kind.name().into(),
                     applied: false,
                     rows: Vec::new(),
                     deleted_rows: 0,
@@ -364,7 +364,7 @@ impl Session {
         let mut report = SyncReport {
             site: m.site.clone(),
             sequence: m.sequence,
-            kind: kind_name(m.kind).into(),
+            kind: m.kind.name().into(),
             applied: true,
             rows: Vec::new(),
             deleted_rows: 0,
@@ -441,7 +441,7 @@ impl Session {
             params![
                 m.site,
                 m.sequence,
-                kind_name(m.kind),
+                m.kind.name(),
                 m.base_sequence,
                 m.generated_at,
                 audit::ts(now),
@@ -460,7 +460,7 @@ impl Session {
                 site: Some(&m.site),
                 member_id: None,
                 detail: Some(json!({
-                    "sequence": m.sequence, "kind": kind_name(m.kind), "result": "applied",
+                    "sequence": m.sequence, "kind": m.kind.name(), "result": "applied",
                     "rows": report.rows.iter().map(|(e, n)| (e.clone(), json!(n))).collect::<serde_json::Map<_, _>>(),
                     "deleted_rows": report.deleted_rows, "held_rows": report.held_rows,
                 })),
@@ -473,13 +473,6 @@ impl Session {
         });
         tx.commit()?;
         Ok(report)
-    }
-}
-
-fn kind_name(k: ExportKind) -> &'static str {
-    match k {
-        ExportKind::Full => "full",
-        ExportKind::Delta => "delta",
     }
 }
 
