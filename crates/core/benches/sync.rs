@@ -63,7 +63,11 @@ fn opts(members: u64) -> GenOptions {
         generated_at: None,
         delta_of: None,
         changes: 0,
-        heavy_member: None,
+        // One very heavy member (m-1), for the member-record figures.
+        heavy_member: Some(desk_core::gen::HeavyMember {
+            posts: 300_000,
+            messages: 20_000,
+        }),
     }
 }
 
@@ -183,6 +187,22 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
             drop(conn);
             let _ = std::fs::remove_file(&db);
         }
+        "sync-noindex" => {
+            // The same full sync without maintaining the search index: what
+            // the index costs.
+            std::env::set_var("DESK_KDF_TEST_COST", "1");
+            let vault = work.join("vault-noindex");
+            let _ = std::fs::remove_dir_all(&vault);
+            let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+            let mut s = Session::create(&vault, "bench", "bench-password", now).unwrap();
+            desk_core::search::set_indexing_for_benchmark(false);
+            let r = s.sync(&full, now, &NoProgress).unwrap();
+            out["rows"] = json!(r.rows.iter().map(|(_, n)| n).sum::<u64>());
+            drop(s);
+            out["vault_bytes"] = json!(dir_size(&vault));
+            let _ = std::fs::remove_dir_all(&vault);
+        }
+        "reads" => reads(work, &mut out),
         "sync" | "sync-delta" => {
             std::env::set_var("DESK_KDF_TEST_COST", "1");
             let vault = work.join("vault");
@@ -238,7 +258,16 @@ fn main() {
     std::fs::create_dir_all(&work).unwrap();
     let me = std::env::current_exe().unwrap();
     let mut results = serde_json::Map::new();
-    for name in ["gen", "bare", "sync", "gen-delta", "sync-delta"] {
+    let keep = std::env::var_os("DESK_BENCH_KEEP").is_some();
+    for name in [
+        "gen",
+        "bare",
+        "sync-noindex",
+        "sync",
+        "gen-delta",
+        "sync-delta",
+        "reads",
+    ] {
         eprintln!("phase {name} …");
         let st = std::process::Command::new(&me)
             .args([
@@ -297,6 +326,47 @@ fn main() {
         r("sync-delta", "seconds"),
         100.0 * r("sync-delta", "seconds") / r("sync", "seconds")
     );
+    println!(
+        "search index: sync without it {:.1} s, with it {:.1} s (+{:.1}%); vault {:.0} MiB → {:.0} MiB (+{:.1}%)",
+        r("sync-noindex", "seconds"),
+        r("sync", "seconds"),
+        100.0 * (r("sync", "seconds") / r("sync-noindex", "seconds") - 1.0),
+        r("sync-noindex", "vault_bytes") / 1048576.0,
+        r("sync", "vault_bytes") / 1048576.0,
+        100.0 * (r("sync", "vault_bytes") / r("sync-noindex", "vault_bytes") - 1.0),
+    );
+    println!("reads on the synced vault (after the delta):");
+    for k in [
+        "search",
+        "search_email",
+        "search_username_prefix",
+        "search_misspelt_surname",
+        "search_postcode",
+        "search_ip",
+        "record_ordinary",
+        "record_heavy",
+        "consent_at",
+    ] {
+        let v = &results["reads"][k];
+        println!(
+            "  {:<26} p50 {:7.2} ms  p95 {:7.2} ms  p99 {:7.2} ms  max {:7.2} ms  (n={}{})",
+            k,
+            v["p50"].as_f64().unwrap_or(0.0),
+            v["p95"].as_f64().unwrap_or(0.0),
+            v["p99"].as_f64().unwrap_or(0.0),
+            v["max"].as_f64().unwrap_or(0.0),
+            v["n"],
+            v.get("found")
+                .map(|f| format!(", the sought member found {f}"))
+                .unwrap_or_default()
+        );
+    }
+    println!(
+        "  site-wide conflict scan: {:.1} s, {} conflicts; reads peak RSS {:.0} MiB",
+        r("reads", "conflict_scan_s"),
+        results["reads"]["conflicts"],
+        r("reads", "peak_rss_mib")
+    );
     println!("per stage of the full sync:");
     if let Some(st) = results["sync"]["stages"].as_object() {
         for (k, v) in st {
@@ -310,5 +380,169 @@ fn main() {
         }
     }
     println!("{}", Value::Object(results));
-    let _ = std::fs::remove_dir_all(&work);
+    if !keep {
+        let _ = std::fs::remove_dir_all(&work);
+    }
+}
+
+fn stats(v: &mut [f64]) -> Value {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let p = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
+    json!({"n": v.len(), "p50": p(0.5), "p95": p(0.95), "p99": p(0.99), "max": v[v.len() - 1]})
+}
+
+/// A name with one letter changed (not the first): a typing mistake.
+fn misspell(s: &str) -> String {
+    let mut c: Vec<char> = s.to_lowercase().chars().collect();
+    if c.len() > 3 {
+        let i = c.len() / 2;
+        c[i] = if c[i] == 'e' { 'a' } else { 'e' };
+    }
+    c.into_iter().collect()
+}
+
+/// Search, record, consent and conflict figures on the benchmark's vault,
+/// with queries drawn from the members it holds.
+fn reads(work: &Path, out: &mut Value) {
+    use desk_core::conflicts::Scope;
+    use desk_core::member::Page;
+    use desk_core::search::SearchOptions;
+    use desk_core::vault::keyslot::{open_slot, slot_tag, SlotFile};
+    use desk_core::vault::VaultPaths;
+    std::env::set_var("DESK_KDF_TEST_COST", "1");
+    let vault = work.join("vault");
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+    let s = Session::unlock(&vault, "bench", "bench-password", now).unwrap();
+    let f = SlotFile::read(&VaultPaths::new(&vault).slots()).unwrap();
+    let slot = f.find(&slot_tag(&f.vault_id, "bench")).unwrap();
+    let key = open_slot(&f.vault_id, slot, "bench-password")
+        .unwrap()
+        .vault_key;
+    let conn = open_db(&VaultPaths::new(&vault).db(), &key).unwrap();
+    let max_rowid: i64 = conn
+        .query_row("SELECT max(rowid) FROM members", [], |r| r.get(0))
+        .unwrap();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut rnd = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    // (kind, query, the member it should find)
+    let mut queries: Vec<(&str, String, String)> = Vec::new();
+    let mut ids = Vec::new();
+    while queries.len() < 3000 {
+        let rowid = 1 + rnd(max_rowid as u64) as i64;
+        let Ok((id, data)) = conn.query_row(
+            "SELECT id, data FROM members WHERE rowid = ?1 AND deleted_seq IS NULL",
+            [rowid],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        ) else {
+            continue;
+        };
+        let m: serde_json::Map<String, Value> = serde_json::from_str(&data).unwrap();
+        let t = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        ids.push(id.clone());
+        match queries.len() % 5 {
+            0 if !t("email").is_empty() => {
+                queries.push(("search_email", t("email").to_uppercase(), id))
+            }
+            1 if t("username").len() > 5 => queries.push((
+                "search_username_prefix",
+                t("username").chars().take(5).collect(),
+                id,
+            )),
+            2 if !t("surname").is_empty() && !t("first_name").is_empty() => queries.push((
+                "search_misspelt_surname",
+                format!("{} {}", t("first_name"), misspell(&t("surname"))),
+                id,
+            )),
+            3 if !t("postcode").is_empty() => queries.push((
+                "search_postcode",
+                t("postcode").to_lowercase().replace(' ', ""),
+                id,
+            )),
+            4 => {
+                let login: Option<String> = conn
+                    .query_row(
+                        "SELECT json_extract(data, '$.ip') FROM login_events WHERE site = 'netmums' AND member_id = ?1 LIMIT 1",
+                        [&id],
+                        |r| r.get(0),
+                    )
+                    .ok()
+                    .flatten();
+                let ip = if rnd(2) == 0 {
+                    login.unwrap_or_default()
+                } else {
+                    t("signup_ip")
+                };
+                if !ip.is_empty() {
+                    queries.push(("search_ip", ip, id));
+                }
+            }
+            _ => {}
+        }
+    }
+    drop(conn);
+    let mut all = Vec::new();
+    let mut per: std::collections::BTreeMap<&str, (Vec<f64>, u64)> = Default::default();
+    let opts = SearchOptions::default();
+    for (kind, q, id) in &queries {
+        let t = Instant::now();
+        let r = s.search(q, &opts, now).unwrap();
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        all.push(ms);
+        let e = per.entry(kind).or_default();
+        e.0.push(ms);
+        e.1 += u64::from(
+            r.iter()
+                .any(|h| h.member_id.as_deref() == Some(id.as_str())),
+        );
+    }
+    out["search"] = stats(&mut all);
+    for (k, (mut v, found)) in per {
+        let n = v.len();
+        let mut st = stats(&mut v);
+        st["found"] = json!(format!("{found}/{n}"));
+        out[k] = st;
+    }
+    let mut ordinary = Vec::new();
+    for id in ids.iter().take(300) {
+        let t = Instant::now();
+        s.member("netmums", id, Page::default(), now).unwrap();
+        ordinary.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    out["record_ordinary"] = stats(&mut ordinary);
+    let mut heavy = Vec::new();
+    for p in [1u64, 2, 10, 100, 500, 1000, 1500, 2000, 2500, 3000] {
+        let t = Instant::now();
+        let r = s
+            .member(
+                "netmums",
+                "m-1",
+                Page {
+                    page: p,
+                    size: Some(100),
+                },
+                now,
+            )
+            .unwrap();
+        assert!(r.totals["posts"].as_u64().unwrap() >= 300_000);
+        heavy.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    out["record_heavy"] = stats(&mut heavy);
+    let mut consent = Vec::new();
+    for (k, id) in ids.iter().take(1000).enumerate() {
+        let at = Utc.with_ymd_and_hms(2019, 1, 1, 0, 0, 0).unwrap()
+            + chrono::Duration::days((k as i64 * 37) % 2800);
+        let t = Instant::now();
+        s.consent("netmums", id, Some(at), now).unwrap();
+        consent.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    out["consent_at"] = stats(&mut consent);
+    let t = Instant::now();
+    let c = s.conflicts(&Scope::default(), now).unwrap();
+    out["conflict_scan_s"] = json!(t.elapsed().as_secs_f64());
+    out["conflicts"] = json!(c.len());
 }

@@ -340,51 +340,102 @@ fn indexing() -> bool {
     INDEXING.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// Changes to `search_terms` made by one sync, held in memory and written in
+/// key order: a site's rows arrive in member order, so writing each term as
+/// it comes lands in a random leaf of the index (a page read, decrypted,
+/// re-encrypted and written for nearly every term once the index outgrows the
+/// page cache). Buffered, the same member's repeated terms (a login IP seen
+/// fifty times) become one write, and the writes walk the B-tree in order.
+///
+/// The buffer is flushed when it grows past [`TermBuffer::LIMIT`] bytes, after
+/// each export file, and always before anything deletes rows (the DELETE
+/// triggers work on the table, so it must be current).
+#[derive(Debug, Default)]
+pub(crate) struct TermBuffer {
+    /// (key, member_id) → change of `n`.
+    deltas: std::collections::BTreeMap<(String, String), i64>,
+    bytes: usize,
+}
+
+impl TermBuffer {
+    /// About 64 MiB of terms (plus the map's own overhead).
+    pub(crate) const LIMIT: usize = 64 << 20;
+
+    fn add(&mut self, key: String, member: &str, d: i64) {
+        let k = (key, member.to_string());
+        let size = k.0.len() + k.1.len() + 64;
+        match self.deltas.entry(k) {
+            std::collections::btree_map::Entry::Occupied(mut e) => *e.get_mut() += d,
+            std::collections::btree_map::Entry::Vacant(e) => {
+                self.bytes += size;
+                e.insert(d);
+            }
+        }
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.bytes >= Self::LIMIT
+    }
+
+    /// Write every buffered change, in key order, and empty the buffer.
+    pub(crate) fn flush(&mut self, conn: &Connection, site: &str) -> Result<()> {
+        if self.deltas.is_empty() {
+            return Ok(());
+        }
+        let mut add = conn.prepare_cached(
+            "INSERT INTO search_terms (key, site, member_id, n) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (key, site, member_id) DO UPDATE SET n = n + excluded.n",
+        )?;
+        let mut dec = conn.prepare_cached(
+            "UPDATE search_terms SET n = n + ?4 WHERE key = ?1 AND site = ?2 AND member_id = ?3",
+        )?;
+        let mut del = conn.prepare_cached(
+            "DELETE FROM search_terms WHERE key = ?1 AND site = ?2 AND member_id = ?3 AND n <= 0",
+        )?;
+        for ((k, m), d) in std::mem::take(&mut self.deltas) {
+            match d.cmp(&0) {
+                std::cmp::Ordering::Greater => {
+                    add.execute(params![k, site, m, d])?;
+                }
+                std::cmp::Ordering::Less => {
+                    dec.execute(params![k, site, m, d])?;
+                    del.execute(params![k, site, m])?;
+                }
+                std::cmp::Ordering::Equal => {}
+            }
+        }
+        self.bytes = 0;
+        Ok(())
+    }
+}
+
 /// Index a row the sync writes: remove the terms of what it replaces (`old`:
-/// member and data), add its own. Inside the caller's transaction.
+/// member and data), add its own — into `buf`, which the sync flushes inside
+/// its transaction.
 pub(crate) fn index_row(
-    conn: &Connection,
+    buf: &mut TermBuffer,
     entity: &str,
-    site: &str,
     old: Option<(Option<&str>, &str)>,
     member: Option<&str>,
     data: &str,
     fields: &Map<String, Value>,
-) -> Result<()> {
-    let indexed = INDEXED.contains(&entity);
-    let messages = entity == "private_messages";
-    if (!indexed && !messages) || !indexing() {
-        return Ok(());
+) {
+    if !INDEXED.contains(&entity) || !indexing() {
+        return;
     }
     if let Some((om, od)) = old {
         if om == member && od == data {
-            return Ok(());
+            return;
         }
-        if indexed {
-            let om = om.unwrap_or("");
-            let mut dec = conn.prepare_cached(
-                "UPDATE search_terms SET n = n - 1 WHERE key = ?1 AND site = ?2 AND member_id = ?3",
-            )?;
-            let mut del = conn.prepare_cached(
-                "DELETE FROM search_terms WHERE key = ?1 AND site = ?2 AND member_id = ?3 AND n <= 0",
-            )?;
-            for k in row_terms(entity, od) {
-                dec.execute(params![k, site, om])?;
-                del.execute(params![k, site, om])?;
-            }
+        let om = om.unwrap_or("");
+        for k in row_terms(entity, od) {
+            buf.add(k, om, -1);
         }
     }
-    if indexed {
-        let mut add = conn.prepare_cached(
-            "INSERT INTO search_terms (key, site, member_id, n) VALUES (?1, ?2, ?3, 1)
-             ON CONFLICT (key, site, member_id) DO UPDATE SET n = n + 1",
-        )?;
-        let m = member.unwrap_or("");
-        for k in fields_terms(entity, fields) {
-            add.execute(params![k, site, m])?;
-        }
+    let m = member.unwrap_or("");
+    for k in fields_terms(entity, fields) {
+        buf.add(k, m, 1);
     }
-    Ok(())
 }
 
 /// Keep `pm_recipients` for a private message the sync writes.
@@ -537,28 +588,80 @@ impl Searcher<'_> {
         Ok(())
     }
 
+    /// The distinct words indexed under `kind` and Soundex code `sx`, found
+    /// by skipping from one word to the next (a seek each, however many
+    /// members share a word): at most `cap` words.
+    fn words_under(&self, kind: &str, sx: &str, cap: usize) -> Result<Vec<String>> {
+        let lo = key(kind, &format!("{sx}:"));
+        let hi = format!("{lo}\u{10FFFF}");
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT key FROM search_terms WHERE key > ?1 AND key < ?2 ORDER BY key LIMIT 1",
+        )?;
+        let mut out = Vec::new();
+        // Every key under the code is longer than `lo`, so `> lo` finds the first.
+        let mut at = lo.clone();
+        while out.len() < cap {
+            let Some(k) = stmt
+                .query_row(params![at, hi], |r| r.get::<_, String>(0))
+                .optional()?
+            else {
+                break;
+            };
+            out.push(k[lo.len()..].to_string());
+            // Past every (site, member) of this word: its key followed by
+            // the highest character.
+            at = format!("{k}\u{10FFFF}");
+        }
+        Ok(out)
+    }
+
     /// Names: each query word against first names, surnames and posted-as
-    /// names with the same Soundex code, ranked by edit distance.
+    /// names, tolerant of typing mistakes: the words indexed under the
+    /// Soundex code of the query word *and of every word one edit away from
+    /// it* (a wrong first letter, a wrong consonant) are compared by edit
+    /// distance; members follow from the close words.
     fn names(&mut self, words: &[String]) -> Result<()> {
         let mut per_member: HashMap<(String, String), Vec<(i64, String)>> = HashMap::new();
         for (wi, w) in words.iter().enumerate() {
-            let Some(sx) = soundex(w) else { continue };
             let allowed = allowed_typos(w);
+            let codes = if allowed == 0 {
+                soundex(w).into_iter().collect()
+            } else {
+                typo_codes(w)
+            };
             for (kind, label) in [("fn", "first_name"), ("sn", "surname"), ("pa", "posted_as")] {
-                for (rest, s, m) in self.scan(kind, &format!("{sx}:"))? {
-                    let d = strsim::damerau_levenshtein(w, &rest);
-                    if d > allowed {
-                        continue;
+                let mut close: Vec<(String, usize)> = Vec::new();
+                for sx in &codes {
+                    for cand in self.words_under(kind, sx, WORDS_PER_CODE)? {
+                        let d = strsim::damerau_levenshtein(w, &cand);
+                        if d <= allowed {
+                            close.push((format!("{sx}:{cand}"), d));
+                        }
                     }
+                }
+                for (term, d) in close {
                     let score = if d == 0 { 100 } else { 70 - 10 * d as i64 };
                     let label = if d == 0 {
                         label.to_string()
                     } else {
                         format!("{label}_approx")
                     };
-                    let v = per_member.entry((s, m)).or_default();
-                    // One best score per query word.
-                    v.push((score * 1000 + wi as i64, label));
+                    let mut stmt = self.conn.prepare_cached(
+                        "SELECT site, member_id FROM search_terms WHERE key = ?1
+                           AND (?2 IS NULL OR site = ?2) LIMIT ?3",
+                    )?;
+                    let rows = stmt
+                        .query_map(params![key(kind, &term), self.site, SCAN_CAP], |r| {
+                            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                        })?
+                        .collect::<rusqlite::Result<Vec<_>>>()?;
+                    for m in rows {
+                        // One best score per query word.
+                        per_member
+                            .entry(m)
+                            .or_default()
+                            .push((score * 1000 + wi as i64, label.clone()));
+                    }
                 }
             }
         }
@@ -579,6 +682,47 @@ impl Searcher<'_> {
         }
         Ok(())
     }
+}
+
+/// At most this many distinct indexed words are read per Soundex code.
+const WORDS_PER_CODE: usize = 400;
+
+/// The Soundex codes of a word and of every word one edit away from it
+/// (a letter deleted, inserted, replaced, or two swapped): a typing mistake
+/// in the first letter or in a consonant changes the code, so the index is
+/// read under each of these.
+fn typo_codes(w: &str) -> std::collections::BTreeSet<String> {
+    let c: Vec<char> = w.chars().collect();
+    let mut out = std::collections::BTreeSet::new();
+    let mut add = |v: &[char]| {
+        if let Some(sx) = soundex(&v.iter().collect::<String>()) {
+            out.insert(sx);
+        }
+    };
+    add(&c);
+    for i in 0..=c.len() {
+        for l in 'a'..='z' {
+            let mut v = c.clone();
+            v.insert(i, l);
+            add(&v);
+            if i < c.len() {
+                let mut v = c.clone();
+                v[i] = l;
+                add(&v);
+            }
+        }
+        if i < c.len() {
+            let mut v = c.clone();
+            v.remove(i);
+            add(&v);
+        }
+        if i + 1 < c.len() {
+            let mut v = c.clone();
+            v.swap(i, i + 1);
+            add(&v);
+        }
+    }
+    out
 }
 
 /// (username, email, status, deleted in production) of a member row.
@@ -742,6 +886,59 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typo_codes_cover_a_wrong_first_letter_and_consonant() {
+        let codes = typo_codes("smith");
+        for typo in ["xmith", "smiyh", "snith", "mith", "smiht", "ssmith"] {
+            let want = soundex(typo).unwrap();
+            assert!(codes.contains(&want), "{typo}: {want}");
+        }
+        assert!(codes.contains("S530"));
+    }
+
+    #[test]
+    fn term_buffer_adds_merges_and_removes_in_one_flush() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE search_terms (key TEXT NOT NULL, site TEXT NOT NULL,
+               member_id TEXT NOT NULL, n INTEGER NOT NULL,
+               PRIMARY KEY (key, site, member_id)) WITHOUT ROWID;
+             INSERT INTO search_terms VALUES ('ip|1', 's', 'm-1', 2), ('ip|2', 's', 'm-1', 1),
+               ('ip|3', 's', 'm-1', 1);",
+        )
+        .unwrap();
+        let mut b = TermBuffer::default();
+        for _ in 0..3 {
+            b.add("ip|1".into(), "m-1", 1); // +3 on an existing term
+        }
+        b.add("ip|2".into(), "m-1", -1); // its last use goes: the term goes
+        b.add("ip|3".into(), "m-1", 1);
+        b.add("ip|3".into(), "m-1", -1); // nets to nothing: untouched
+        b.add("ip|9".into(), "m-2", 1);
+        b.add("ip|9".into(), "m-2", 1); // new, twice
+        assert!(!b.is_full());
+        b.flush(&conn, "s").unwrap();
+        let rows: Vec<(String, String, i64)> = conn
+            .prepare("SELECT key, member_id, n FROM search_terms ORDER BY key")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        let want = [("ip|1", "m-1", 5), ("ip|3", "m-1", 1), ("ip|9", "m-2", 2)];
+        let want: Vec<(String, String, i64)> = want
+            .iter()
+            .map(|(k, m, n)| (k.to_string(), m.to_string(), *n))
+            .collect();
+        assert_eq!(rows, want);
+        // Flushed: empty again, a second flush writes nothing.
+        b.flush(&conn, "s").unwrap();
+        let n: i64 = conn
+            .query_row("SELECT sum(n) FROM search_terms", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 8);
+    }
 
     #[test]
     fn normalisation() {

@@ -52,6 +52,8 @@ struct Apply<'t> {
     /// The site's first export: no stored row can be replaced.
     fresh: bool,
     last_member_ok: Option<String>,
+    /// Search-index changes not yet written (see [`crate::search::TermBuffer`]).
+    terms: std::cell::RefCell<crate::search::TermBuffer>,
 }
 
 impl Apply<'_> {
@@ -106,15 +108,20 @@ impl Apply<'_> {
                 }
             }
         }
-        crate::search::index_row(
-            self.tx,
-            t,
-            &self.site,
-            old.as_ref().map(|o| (o.0.as_deref(), o.1.as_str())),
-            member,
-            &data,
-            &row.fields,
-        )?;
+        {
+            let mut terms = self.terms.borrow_mut();
+            crate::search::index_row(
+                &mut terms,
+                t,
+                old.as_ref().map(|o| (o.0.as_deref(), o.1.as_str())),
+                member,
+                &data,
+                &row.fields,
+            );
+            if terms.is_full() {
+                terms.flush(self.tx, &self.site)?;
+            }
+        }
         if row.entity == Entity::PrivateMessages && !matches!(&old, Some(o) if o.1 == data) {
             crate::search::index_recipients(
                 self.tx,
@@ -380,6 +387,7 @@ impl Session {
                 full,
                 fresh: first_for_site,
                 last_member_ok: None,
+                terms: Default::default(),
             };
             tx.execute_batch(
                 "CREATE TEMP TABLE IF NOT EXISTS sync_deletions (entity TEXT NOT NULL, id TEXT NOT NULL, line INTEGER NOT NULL, deleted_at TEXT NOT NULL, PRIMARY KEY (entity, id));
@@ -399,6 +407,8 @@ impl Session {
                     apply_row(&mut ap, &row, &path, &mut row_problems)
                 })?;
                 problems.merge(row_problems);
+                // Before anything deletes rows (sweep, deletions, cascades).
+                ap.terms.get_mut().flush(&tx, &m.site)?;
                 report.rows.push((entity.name().to_string(), stats.rows));
                 report.bytes += stats.stored_bytes;
             }

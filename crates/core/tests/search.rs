@@ -147,6 +147,10 @@ fn finds_by_every_identifier_kind() {
         ("Smiht", "netmums", "m-1", "surname_approx"),
         ("Smyth", "netmums", "m-2", "surname"),
         ("Robret", "netmums", "m-3", "first_name_approx"),
+        // A wrong first letter, a wrong consonant: the Soundex code changes.
+        ("Xmith", "netmums", "m-1", "surname_approx"),
+        ("Jpnes", "netmums", "m-3", "surname_approx"),
+        ("Hobert", "netmums", "m-3", "first_name_approx"),
         ("sw1a1aa", "netmums", "m-1", "postcode"),
         ("SW1A 1AA", "netmums", "m-1", "postcode"),
         ("10.0.0.1", "netmums", "m-1", "signup_ip"),
