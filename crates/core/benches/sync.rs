@@ -36,6 +36,20 @@ fn vm_hwm_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// User + system CPU seconds of this process, from /proc/self/stat.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = &s[s.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            // Fields 14 and 15 of stat(5); `rest` starts at field 3.
+            let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 fn dir_size(p: &Path) -> u64 {
     std::fs::read_dir(p)
         .map(|rd| {
@@ -234,6 +248,9 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
         other => panic!("unknown phase {other}"),
     }
     out["seconds"] = json!(t0.elapsed().as_secs_f64());
+    // CPU time (user + system) of this phase's process: on a shared machine
+    // it moves less than wall time when other work competes for the cores.
+    out["cpu_s"] = json!(cpu_seconds());
     out["peak_rss_mib"] = json!(vm_hwm_kib() as f64 / 1024.0);
     out
 }
@@ -334,6 +351,14 @@ fn main() {
         r("sync-noindex", "vault_bytes") / 1048576.0,
         r("sync", "vault_bytes") / 1048576.0,
         100.0 * (r("sync", "vault_bytes") / r("sync-noindex", "vault_bytes") - 1.0),
+    );
+    println!(
+        "CPU seconds: bare {:.1}, sync without index {:.1}, sync {:.1} (index +{:.1}% CPU), delta {:.1}",
+        r("bare", "cpu_s"),
+        r("sync-noindex", "cpu_s"),
+        r("sync", "cpu_s"),
+        100.0 * (r("sync", "cpu_s") / r("sync-noindex", "cpu_s") - 1.0),
+        r("sync-delta", "cpu_s"),
     );
     println!("reads on the synced vault (after the delta):");
     for k in [
@@ -541,6 +566,9 @@ fn reads(work: &Path, out: &mut Value) {
         consent.push(t.elapsed().as_secs_f64() * 1e3);
     }
     out["consent_at"] = stats(&mut consent);
+    if std::env::var_os("DESK_BENCH_NO_SCAN").is_some() {
+        return;
+    }
     let t = Instant::now();
     let c = s.conflicts(&Scope::default(), now).unwrap();
     out["conflict_scan_s"] = json!(t.elapsed().as_secs_f64());

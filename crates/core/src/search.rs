@@ -490,6 +490,9 @@ pub struct SearchOptions {
 
 pub const DEFAULT_LIMIT: usize = 20;
 const SCAN_CAP: i64 = 5000;
+/// Prefix matches read (alphabetically first): a five-letter prefix of a
+/// username can be shared by thousands, and they rank below every exact match.
+const PREFIX_CAP: i64 = 200;
 
 #[derive(Default)]
 struct Hit {
@@ -561,7 +564,7 @@ impl Searcher<'_> {
     }
 
     /// Keys of `kind` starting with `prefix`: (rest of the term, site, member).
-    fn scan(&self, kind: &str, prefix: &str) -> Result<Vec<(String, String, String)>> {
+    fn scan(&self, kind: &str, prefix: &str, cap: i64) -> Result<Vec<(String, String, String)>> {
         let lo = key(kind, prefix);
         let hi = format!("{lo}\u{10FFFF}");
         let mut stmt = self.conn.prepare_cached(
@@ -570,7 +573,7 @@ impl Searcher<'_> {
         )?;
         let skip = lo.len();
         let rows = stmt
-            .query_map(params![lo, hi, self.site, SCAN_CAP], |r| {
+            .query_map(params![lo, hi, self.site, cap], |r| {
                 let k: String = r.get(0)?;
                 Ok((k[skip..].to_string(), r.get(1)?, r.get(2)?))
             })?
@@ -579,7 +582,7 @@ impl Searcher<'_> {
     }
 
     fn prefix(&mut self, kind: &str, term: &str, label: &str) -> Result<()> {
-        for (rest, s, m) in self.scan(kind, term)? {
+        for (rest, s, m) in self.scan(kind, term, PREFIX_CAP)? {
             if rest.is_empty() {
                 continue;
             }
