@@ -4,6 +4,7 @@
 //! app) only parse, call and print.
 
 pub mod audit;
+pub mod bundle;
 pub mod chain;
 pub mod conflicts;
 pub mod consent;
@@ -14,6 +15,7 @@ pub mod export;
 pub mod fsutil;
 pub mod gen;
 pub mod member;
+pub mod privacy;
 pub mod problem;
 pub mod progress;
 pub mod requests;
