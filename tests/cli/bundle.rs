@@ -39,7 +39,7 @@ fn busiest(d: &Desk) -> (String, Value) {
         let id = format!("m-{i}");
         let r = d.ok("dpo", &["--json", "member", "netmums", &id]).json();
         let n = r["totals"]["private_messages"].as_u64().unwrap_or(0) as usize;
-        if best.as_ref().map_or(true, |b| n > b.0) {
+        if best.as_ref().is_none_or(|b| n > b.0) {
             best = Some((n, id, r));
         }
     }

@@ -811,6 +811,43 @@ impl Session {
     }
 }
 
+impl Session {
+    /// For a bundle: request `reference`, which must exist, be about this
+    /// site and member, and not be closed (no role check, no audit).
+    pub(crate) fn request_for_bundle(
+        &self,
+        reference: &str,
+        site: &str,
+        member_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RequestDetail> {
+        let row = self.request_row(reference)?;
+        if row.site != site || row.member_id != member_id {
+            return Err(Error::Invalid(format!(
+                "request {reference} is about another member"
+            )));
+        }
+        let events = self.request_events(reference)?;
+        let request = self.request_build(row, &events, now.date_naive());
+        if request.state.outcome.is_some() {
+            return Err(Error::Invalid(format!("request {reference} is closed")));
+        }
+        Ok(RequestDetail { request, events })
+    }
+
+    /// Record a `bundle` event on a request (and its audit entry), inside
+    /// the caller's transaction.
+    pub(crate) fn request_note_bundle(
+        &self,
+        reference: &str,
+        detail: Value,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let row = self.request_row(reference)?;
+        self.request_event_in(&row, "bundle", detail, now)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -938,42 +975,5 @@ mod tests {
         let sc = replay(r, &[ev(1, r, "opened", json!({"calendar": "scotland"}))], r);
         assert_eq!(sc.calendar, "scotland");
         assert_eq!(sc.due, Some(d(2026, 12, 1)));
-    }
-}
-
-impl Session {
-    /// For a bundle: request `reference`, which must exist, be about this
-    /// site and member, and not be closed (no role check, no audit).
-    pub(crate) fn request_for_bundle(
-        &self,
-        reference: &str,
-        site: &str,
-        member_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<RequestDetail> {
-        let row = self.request_row(reference)?;
-        if row.site != site || row.member_id != member_id {
-            return Err(Error::Invalid(format!(
-                "request {reference} is about another member"
-            )));
-        }
-        let events = self.request_events(reference)?;
-        let request = self.request_build(row, &events, now.date_naive());
-        if request.state.outcome.is_some() {
-            return Err(Error::Invalid(format!("request {reference} is closed")));
-        }
-        Ok(RequestDetail { request, events })
-    }
-
-    /// Record a `bundle` event on a request (and its audit entry), inside
-    /// the caller's transaction.
-    pub(crate) fn request_note_bundle(
-        &self,
-        reference: &str,
-        detail: Value,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let row = self.request_row(reference)?;
-        self.request_event_in(&row, "bundle", detail, now)
     }
 }

@@ -653,7 +653,7 @@ fn write_bundle(
                     .map_err(io)?;
                 serde_json::to_writer(&mut *w, &row).map_err(json_err)?;
                 done += 1;
-                if done % TICK == 0 {
+                if done.is_multiple_of(TICK) {
                     progress.event(ProgressEvent::Advance { done });
                     cancelled()?;
                 }
@@ -676,7 +676,7 @@ fn write_bundle(
                     c.write_record(cols.iter().map(|k| csv_field(row.get(k))))
                         .map_err(|e| Error::io(path, e.into()))?;
                     done += 1;
-                    if done % TICK == 0 {
+                    if done.is_multiple_of(TICK) {
                         cancelled()?;
                     }
                     Ok(())
@@ -736,7 +736,7 @@ fn write_bundle(
                 let row = m.prepare(e, id, data, false)?;
                 report::row(w, e, &row, member_id).map_err(io)?;
                 done += 1;
-                if done % TICK == 0 {
+                if done.is_multiple_of(TICK) {
                     progress.event(ProgressEvent::Advance { done });
                     cancelled()?;
                 }
