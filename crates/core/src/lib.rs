@@ -26,6 +26,8 @@ pub mod sync;
 pub mod tcf;
 pub mod vault;
 
+pub use bundle::{BundleMade, BundleOptions};
 pub use error::{Error, Result};
+pub use privacy::PrivacyFacts;
 pub use roles::{Action, Role};
 pub use session::Session;
