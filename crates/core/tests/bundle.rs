@@ -678,3 +678,46 @@ fn privacy_facts_default_set_refused_and_invalid() {
     assert!(String::from_utf8_lossy(&files["report.html"])
         .contains("We do not send your data outside the UK"));
 }
+
+struct Recorder(std::sync::Mutex<Vec<ProgressEvent>>);
+
+impl Progress for Recorder {
+    fn event(&self, e: ProgressEvent) {
+        self.0.lock().unwrap().push(e);
+    }
+}
+
+#[test]
+fn progress_has_a_stage_per_entity_and_the_report() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = build(root.path());
+    let mut s = dpo(&vault);
+    let p = Recorder(Default::default());
+    s.bundle(
+        "netmums",
+        ME,
+        &root.path().join("p.zip"),
+        &BundleOptions::default(),
+        t(3),
+        &p,
+    )
+    .unwrap();
+    let events = p.0.into_inner().unwrap();
+    let stages: Vec<(String, Option<u64>)> = events
+        .iter()
+        .filter_map(|e| match e {
+            ProgressEvent::Stage { name, total } => Some((name.clone(), *total)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        stages.contains(&("bundling posts".into(), Some(2))),
+        "{stages:?}"
+    );
+    assert!(
+        stages.contains(&("bundling private_messages".into(), Some(4))),
+        "{stages:?}"
+    );
+    assert_eq!(stages.last().unwrap().0, "writing the report");
+    assert!(events.contains(&ProgressEvent::Advance { done: 4 }));
+}

@@ -909,16 +909,24 @@ impl Session {
             Some(audit_detail),
             Outcome::Ok,
         )?;
-        tmp.persist_noclobber(out).map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::Conflict(format!(
-                    "{}: already exists; a bundle never replaces a file",
-                    out.display()
-                ))
-            } else {
-                Error::io(out, e.error)
+        let exists = || {
+            Error::Conflict(format!(
+                "{}: already exists; a bundle never replaces a file",
+                out.display()
+            ))
+        };
+        match tmp.persist_noclobber(out) {
+            Ok(_) => {}
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists()),
+            // A file system without no-replace renames or hard links (FAT on
+            // a USB stick): check, then an ordinary rename.
+            Err(e) => {
+                if out.exists() {
+                    return Err(exists());
+                }
+                e.file.persist(out).map_err(|e| Error::io(out, e.error))?;
             }
-        })?;
+        }
         if let Err(e) = tx.commit() {
             let _ = std::fs::remove_file(out);
             return Err(e.into());
