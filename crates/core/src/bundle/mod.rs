@@ -109,33 +109,36 @@ fn time_field(e: Entity) -> &'static str {
 fn base_sql(e: Entity) -> String {
     match e {
         Entity::PrivateMessages => {
-            "SELECT id, data FROM private_messages WHERE site = ?1 AND member_id = ?2
+            "SELECT rowid AS rid, id, data FROM private_messages WHERE site = ?1 AND member_id = ?2
              UNION ALL
-             SELECT p.id, p.data FROM pm_recipients r
+             SELECT p.rowid, p.id, p.data FROM pm_recipients r
                JOIN private_messages p ON p.site = r.site AND p.id = r.message_id
               WHERE r.site = ?1 AND r.member_id = ?2 AND p.member_id IS NOT ?2"
                 .into()
         }
         // A ticket of another member with the same email is theirs, not this member's.
         Entity::HelpdeskTickets => {
-            "SELECT id, data FROM helpdesk_tickets WHERE site = ?1 AND member_id = ?2
+            "SELECT rowid AS rid, id, data FROM helpdesk_tickets WHERE site = ?1 AND member_id = ?2
              UNION ALL
-             SELECT id, data FROM helpdesk_tickets
+             SELECT rowid, id, data FROM helpdesk_tickets
               WHERE site = ?1 AND ?3 IS NOT NULL
                 AND lower(json_extract(data, '$.requester_email')) = lower(?3)
                 AND member_id IS NULL"
                 .into()
         }
         _ => format!(
-            "SELECT id, data FROM {} WHERE site = ?1 AND member_id = ?2",
+            "SELECT rowid AS rid, id, data FROM {} WHERE site = ?1 AND member_id = ?2",
             e.name()
         ),
     }
 }
 
+/// The rowids of the member's rows of `e`, oldest first. Only the sort keys
+/// and rowids pass through SQLite's sorter (whose spill files, past the
+/// cache size, are not encrypted); each row is then read by its rowid.
 fn ordered_sql(e: Entity) -> String {
     format!(
-        "SELECT id, data FROM ({}) ORDER BY julianday(json_extract(data, '$.{}')), id",
+        "SELECT rid FROM ({}) ORDER BY julianday(json_extract(data, '$.{}')), id",
         base_sql(e),
         time_field(e)
     )
@@ -444,14 +447,19 @@ impl Member<'_> {
     ) -> Result<()> {
         let conn = self.conn;
         let mut stmt = conn.prepare(&ordered_sql(e))?;
+        let mut fetch = conn.prepare_cached(&format!(
+            "SELECT id, data FROM {} WHERE rowid = ?1",
+            e.name()
+        ))?;
         let mut rows = if e == Entity::HelpdeskTickets {
             stmt.query(params![self.site, self.id, self.email])?
         } else {
             stmt.query(params![self.site, self.id])?
         };
         while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
-            let data: String = r.get(1)?;
+            let rid: i64 = r.get(0)?;
+            let (id, data): (String, String) =
+                fetch.query_row([rid], |r| Ok((r.get(0)?, r.get(1)?)))?;
             f(self, &id, &data)?;
         }
         Ok(())
