@@ -440,6 +440,22 @@ fn failures_leave_nothing_behind() {
     assert!(matches!(r, Err(Error::Conflict(_))), "{r:?}");
     assert_eq!(std::fs::read(out.join("taken.zip")).unwrap(), b"keep me");
     assert_eq!(dir_names(&out), ["taken.zip"]);
+    // What a crash left (a kill mid-write) is swept by the next bundle
+    // into the directory once stale; a fresh one may be another writer's.
+    let old = out.join(".bundle-crashed.part");
+    let fresh = out.join(".bundle-running.part");
+    for p in [&old, &fresh] {
+        std::fs::write(p, b"half a zip").unwrap();
+    }
+    let f = std::fs::File::options().write(true).open(&old).unwrap();
+    f.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+        .unwrap();
+    drop(f);
+    make(&mut s, &out, "after.zip", &BundleOptions::default());
+    assert_eq!(
+        dir_names(&out),
+        [".bundle-running.part", "after.zip", "taken.zip"]
+    );
     // The failures are audited.
     let events = s.audit_list(&Default::default(), t(4)).unwrap();
     assert!(events

@@ -5,7 +5,9 @@
 //!
 //! - **Streamed.** Each entity's rows go from SQLite straight into their zip
 //!   entry, oldest first (SQLite sorts, spilling to its temporary files);
-//!   the report is a second pass over the same rows. Only the pseudonym map
+//!   the report is a second pass over the same rows. Only sort keys and
+//!   rowids go through SQLite's sorter (its spill files are not encrypted);
+//!   rows are then read by rowid. Only the pseudonym map
 //!   (one entry per third party) and the redaction list stay in memory.
 //! - **Third parties.** In private messages every other participant becomes
 //!   "Member A", "Member B", … in order of first appearance (messages oldest
@@ -19,7 +21,10 @@
 //!   is not byte-identical twice (AES salts are random), by design.
 //! - **Atomic.** Written to a temporary file beside the target, synced, and
 //!   renamed into place without replacing anything; any failure or a
-//!   cancellation leaves nothing behind. An existing target is refused
+//!   cancellation leaves nothing behind. A crash (kill, power cut) can leave
+//!   a hidden `.bundle-*.part` (mode 0600) that no drop handler removed; the
+//!   next bundle into that directory removes it once it is 15 minutes
+//!   untouched. An existing target is refused
 //!   ([`Error::Conflict`]): a bundle is evidence of what was sent, and is
 //!   never silently replaced.
 
@@ -544,6 +549,39 @@ fn sha256_file(path: &Path) -> Result<(String, u64)> {
     Ok((hex::encode(h.finalize()), n))
 }
 
+const TMP_PREFIX: &str = ".bundle-";
+const TMP_SUFFIX: &str = ".part";
+
+/// A bundle being written touches its file every few milliseconds; one
+/// untouched for this long was left by a crash (a kill or a power cut, which
+/// no drop handler sees).
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Remove what a bundle interrupted by a crash left in `dir`: our own
+/// hidden temporary files, untouched for [`STALE_AFTER`]. Best effort.
+fn sweep_stale_parts(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !(name.starts_with(TMP_PREFIX) && name.ends_with(TMP_SUFFIX)) {
+            continue;
+        }
+        let stale = e
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        if stale {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// What a finished zip holds, before it is moved into place.
 struct Written {
     files: usize,
@@ -876,9 +914,10 @@ impl Session {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
+        sweep_stale_parts(dir);
         let tmp = tempfile::Builder::new()
-            .prefix(".bundle-")
-            .suffix(".part")
+            .prefix(TMP_PREFIX)
+            .suffix(TMP_SUFFIX)
             .tempfile_in(dir)
             .map_err(|e| Error::io(dir, e))?;
         let file = tmp
