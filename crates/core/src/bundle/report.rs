@@ -102,6 +102,32 @@ pub fn heading(e: Entity) -> &'static str {
     }
 }
 
+/// A consent purpose in plain words (the code in brackets); new purposes
+/// are shown by their code.
+fn purpose_words(p: &str) -> String {
+    let words = match p {
+        "newsletter.parenting_news" => "Parenting news newsletter",
+        "newsletter.pregnancy_weekly" => "Pregnancy Weekly emails",
+        "newsletter.baby_monthly" => "Baby Monthly emails",
+        "newsletter.bloggers_network" => "Bloggers Network newsletter",
+        "partner_emails" => "Emails about our partners' offers",
+        "market_research_contact" => "Being contacted for market research",
+        "competition.share_with_sponsor" => "Sharing competition entries with sponsors",
+        "survey.share_with_partner" => "Sharing survey answers with partners",
+        "research_panel" => "Research panel membership",
+        "special_category_data" => "Using sensitive (special category) information you gave us",
+        "local_listing_offers" => "Offers about local listings",
+        "cookies.essential" => "Essential cookies",
+        "cookies.preferences" => "Preference cookies",
+        "cookies.analytics" => "Analytics cookies",
+        "cookies.advertising" => "Advertising cookies",
+        "cookies.social" => "Social media cookies",
+        "identity_partner_sharing" => "Sharing your identity with partners",
+        _ => return esc(p),
+    };
+    format!("{words} <small>({})</small>", esc(p))
+}
+
 /// "posted_at" → "Posted at".
 fn label(field: &str) -> String {
     let special = match field {
@@ -249,7 +275,7 @@ pub(crate) fn consent(w: &mut dyn Write, h: &History, now: DateTime<Utc>) -> Res
         writeln!(
             w,
             "<article><h3>{}</h3><p>Today: {today}</p>\n<table><tr><th>When</th><th>Choice</th><th>How</th><th>Details</th></tr>",
-            esc(&p)
+            purpose_words(&p)
         )?;
         for e in h.events.iter().filter(|e| e.purpose == p) {
             let mut details = Vec::new();
