@@ -174,7 +174,7 @@ pub fn pseudonym(n: usize) -> String {
 struct Redaction {
     entity: &'static str,
     id: String,
-    field: String,
+    field: &'static str,
     reason: &'static str,
 }
 
@@ -344,12 +344,12 @@ impl Member<'_> {
         record: bool,
     ) -> Result<Map<String, Value>> {
         let mut row: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
-        let redact = |field: &str, reason: &'static str, list: &mut Vec<Redaction>| {
+        let redact = |field: &'static str, reason: &'static str, list: &mut Vec<Redaction>| {
             if record {
                 list.push(Redaction {
                     entity: e.name(),
                     id: id.to_string(),
-                    field: field.to_string(),
+                    field,
                     reason,
                 });
             }
