@@ -832,6 +832,11 @@ impl Session {
         if request.state.outcome.is_some() {
             return Err(Error::Invalid(format!("request {reference} is closed")));
         }
+        if request.state.id_check_requested && request.state.identity_verified.is_none() {
+            return Err(Error::Invalid(format!(
+                "request {reference} awaits identity verification: verify it before sending any data"
+            )));
+        }
         Ok(RequestDetail { request, events })
     }
 

@@ -616,6 +616,49 @@ fn roles_and_request_links() {
     let ev = shown.events.iter().find(|e| e.kind == "bundle").unwrap();
     assert_eq!(ev.detail["sha256"], made.sha256);
     assert_eq!(ev.user, "staff");
+    // Identity first: a request awaiting verification takes no bundle.
+    let unverified = staff
+        .request_open(
+            "netmums",
+            ME,
+            d,
+            "email",
+            "Alice?",
+            Some("SAR-ID"),
+            true,
+            t(3),
+        )
+        .unwrap();
+    let r = staff.bundle(
+        "netmums",
+        ME,
+        &root.path().join("id.zip"),
+        &BundleOptions {
+            reference: Some(unverified.clone()),
+            encrypt: false,
+        },
+        t(3),
+        &NoProgress,
+    );
+    assert!(
+        matches!(&r, Err(Error::Invalid(m)) if m.contains("identity")),
+        "{r:?}"
+    );
+    assert!(!root.path().join("id.zip").exists());
+    staff.request_verify_identity(&unverified, d, t(3)).unwrap();
+    staff
+        .bundle(
+            "netmums",
+            ME,
+            &root.path().join("id.zip"),
+            &BundleOptions {
+                reference: Some(unverified),
+                encrypt: false,
+            },
+            t(3),
+            &NoProgress,
+        )
+        .unwrap();
     // A closed request takes no more bundles.
     staff
         .request_close(&reference, "answered", None, t(4))
