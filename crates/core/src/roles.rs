@@ -72,6 +72,10 @@ pub enum Action {
     ReadStatus,
     /// Change one's own password.
     ChangeOwnPassword,
+    /// Read a site's privacy facts (no member data).
+    ReadPrivacyFacts,
+    /// Change a site's privacy facts (the supplementary information of bundles).
+    PrivacyFacts,
 }
 
 impl Action {
@@ -82,9 +86,12 @@ impl Action {
             Sync | ReadMembers | RequestBundle | RecordDisclosure | ChangeRequests => {
                 matches!(role, Role::Dpo | Role::Staff)
             }
-            AmendDisclosure | Hold | ManageUsers | RequestSettings => role == Role::Dpo,
+            AmendDisclosure | Hold | ManageUsers | RequestSettings | PrivacyFacts => {
+                role == Role::Dpo
+            }
             ReadAudit => matches!(role, Role::Dpo | Role::Auditor),
-            RequestRegister | ReadDisclosures | ReadStatus | ChangeOwnPassword => true,
+            RequestRegister | ReadDisclosures | ReadStatus | ChangeOwnPassword
+            | ReadPrivacyFacts => true,
         }
     }
 
@@ -106,6 +113,8 @@ impl Action {
             ReadAudit => "read_audit",
             ReadStatus => "read_status",
             ChangeOwnPassword => "change_password",
+            ReadPrivacyFacts => "read_privacy_facts",
+            PrivacyFacts => "privacy_facts",
         }
     }
 
@@ -127,6 +136,8 @@ impl Action {
             ReadAudit => "reading the audit trail",
             ReadStatus => "reading the sync status",
             ChangeOwnPassword => "changing your password",
+            ReadPrivacyFacts => "reading a site's privacy facts",
+            PrivacyFacts => "changing a site's privacy facts",
         }
     }
 }
@@ -152,6 +163,8 @@ mod tests {
             (Hold, [true, false, false]),
             (ManageUsers, [true, false, false]),
             (ReadAudit, [true, false, true]),
+            (ReadPrivacyFacts, [true, true, true]),
+            (PrivacyFacts, [true, false, false]),
         ];
         for (action, expected) in table {
             for (role, want) in [Dpo, Staff, Auditor].into_iter().zip(expected) {
