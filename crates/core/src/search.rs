@@ -627,10 +627,20 @@ impl Searcher<'_> {
         let mut per_member: HashMap<(String, String), Vec<(i64, String)>> = HashMap::new();
         for (wi, w) in words.iter().enumerate() {
             let allowed = allowed_typos(w);
-            let codes = if allowed == 0 {
-                soundex(w).into_iter().collect()
+            let Some(own) = soundex(w) else { continue };
+            // A word indexed exactly as typed needs no wider look; otherwise
+            // read under the codes of every word one edit away too.
+            let mut exact = false;
+            for kind in ["fn", "sn", "pa"] {
+                exact |= self
+                    .conn
+                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM search_terms WHERE key = ?1)")?
+                    .query_row([key(kind, &format!("{own}:{w}"))], |r| r.get::<_, bool>(0))?;
+            }
+            let codes: Vec<String> = if allowed == 0 || exact {
+                vec![own]
             } else {
-                typo_codes(w)
+                typo_codes(w).into_iter().collect()
             };
             for (kind, label) in [("fn", "first_name"), ("sn", "surname"), ("pa", "posted_as")] {
                 let mut close: Vec<(String, usize)> = Vec::new();
