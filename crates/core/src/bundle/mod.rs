@@ -76,22 +76,6 @@ pub struct BundleMade {
     pub request_ref: Option<String>,
 }
 
-/// The entities bundled as `data/<entity>.json`, in bundle order.
-const ENTITIES: [Entity; 12] = [
-    Entity::ConsentEvents,
-    Entity::Children,
-    Entity::LoginEvents,
-    Entity::SocialAccounts,
-    Entity::Posts,
-    Entity::PrivateMessages,
-    Entity::CompetitionEntries,
-    Entity::SurveyResponses,
-    Entity::HelpdeskTickets,
-    Entity::NewsletterEngagement,
-    Entity::LocalListings,
-    Entity::Reviews,
-];
-
 /// The field that orders an entity's rows, oldest first.
 fn time_field(e: Entity) -> &'static str {
     match e {
@@ -679,7 +663,9 @@ fn write_bundle(
 
     // Counts first: they lead the report and size the progress stages.
     let mut counts: Vec<(Entity, u64)> = Vec::new();
-    for e in ENTITIES {
+    // Every stored entity but the member row itself (data/profile.json), in
+    // the contract's order.
+    for e in Entity::DATA.into_iter().filter(|e| *e != Entity::Members) {
         counts.push((e, m.count(e)?));
     }
 
