@@ -1,0 +1,150 @@
+//! The app's state: at most one session, the idle clock, the running job.
+
+use crate::error::{DeskError, DeskResult};
+use desk_core::progress::CancelFlag;
+use desk_core::Session;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// The session locks itself after this long without a command.
+pub const IDLE_LOCK: Duration = Duration::from_secs(15 * 60);
+
+pub struct Desk {
+    session: Mutex<Option<Session>>,
+    last_activity: Mutex<Instant>,
+    job: Mutex<Option<Arc<CancelFlag>>>,
+    idle_lock: Duration,
+}
+
+impl Default for Desk {
+    fn default() -> Self {
+        // DESK_IDLE_LOCK_SECS shortens the idle lock for tests and demos.
+        let idle_lock = std::env::var("DESK_IDLE_LOCK_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map(Duration::from_secs)
+            .unwrap_or(IDLE_LOCK);
+        Desk {
+            session: Mutex::new(None),
+            last_activity: Mutex::new(Instant::now()),
+            job: Mutex::new(None),
+            idle_lock,
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The running job's cancel flag; cleared when dropped.
+pub struct JobGuard<'a> {
+    desk: &'a Desk,
+    pub flag: Arc<CancelFlag>,
+}
+
+impl Drop for JobGuard<'_> {
+    fn drop(&mut self) {
+        *lock(&self.desk.job) = None;
+    }
+}
+
+impl Desk {
+    /// Put a fresh session in place (sign-in, create).
+    pub fn set_session(&self, s: Session) {
+        *lock(&self.session) = Some(s);
+        *lock(&self.last_activity) = Instant::now();
+    }
+
+    pub fn clear(&self) {
+        *lock(&self.session) = None;
+    }
+
+    /// Drop the session if it has been idle too long (and no job runs).
+    /// Returns true if it locked now.
+    pub fn lock_if_idle(&self) -> bool {
+        if lock(&self.job).is_some() {
+            return false;
+        }
+        let idle = lock(&self.last_activity).elapsed() >= self.idle_lock;
+        if idle {
+            let mut s = lock(&self.session);
+            if s.is_some() {
+                *s = None;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// User activity: reset the idle clock (if still signed in).
+    pub fn touch(&self) -> DeskResult<()> {
+        self.with(|_| Ok(()))
+    }
+
+    /// Run `f` on the session: `locked` if none (or idle too long), `busy`
+    /// while a long job holds it. Counts as activity.
+    pub fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Session) -> Result<T, desk_core::Error>,
+    ) -> DeskResult<T> {
+        if lock(&self.job).is_some() {
+            return Err(DeskError::busy());
+        }
+        self.lock_if_idle();
+        let mut guard = lock(&self.session);
+        let s = guard.as_mut().ok_or_else(DeskError::locked)?;
+        *lock(&self.last_activity) = Instant::now();
+        Ok(f(s)?)
+    }
+
+    /// Like [`Desk::with`] for a field of the session only (no core call).
+    pub fn peek<T>(&self, f: impl FnOnce(&Session) -> T) -> Option<T> {
+        if lock(&self.job).is_some() {
+            return None;
+        }
+        self.lock_if_idle();
+        lock(&self.session).as_ref().map(f)
+    }
+
+    /// Start a long job: refuse if one runs; the session must be open.
+    pub fn start_job(&self) -> DeskResult<JobGuard<'_>> {
+        self.lock_if_idle();
+        if lock(&self.session).is_none() {
+            return Err(DeskError::locked());
+        }
+        let mut job = lock(&self.job);
+        if job.is_some() {
+            return Err(DeskError::busy());
+        }
+        let flag = Arc::new(CancelFlag::default());
+        *job = Some(flag.clone());
+        *lock(&self.last_activity) = Instant::now();
+        Ok(JobGuard { desk: self, flag })
+    }
+
+    /// Run the job's work on the session (call from the blocking thread,
+    /// holding the [`JobGuard`]).
+    pub fn run_job<T>(
+        &self,
+        _guard: &JobGuard<'_>,
+        f: impl FnOnce(&mut Session) -> Result<T, desk_core::Error>,
+    ) -> DeskResult<T> {
+        let mut guard = lock(&self.session);
+        let s = guard.as_mut().ok_or_else(DeskError::locked)?;
+        let r = f(s);
+        *lock(&self.last_activity) = Instant::now();
+        Ok(r?)
+    }
+
+    /// Ask the running job to stop. False if none runs.
+    pub fn cancel_job(&self) -> bool {
+        match lock(&self.job).as_ref() {
+            Some(flag) => {
+                flag.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+}
