@@ -1,6 +1,7 @@
 //! The app's state: at most one session, the idle clock, the running job.
 
 use crate::error::{DeskError, DeskResult};
+use crate::vault::SessionInfo;
 use desk_core::progress::CancelFlag;
 use desk_core::Session;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -11,6 +12,8 @@ pub const IDLE_LOCK: Duration = Duration::from_secs(15 * 60);
 
 pub struct Desk {
     session: Mutex<Option<Session>>,
+    /// Who is signed in, readable while a job holds the session.
+    info: Mutex<Option<SessionInfo>>,
     last_activity: Mutex<Instant>,
     job: Mutex<Option<Arc<CancelFlag>>>,
     idle_lock: Duration,
@@ -26,6 +29,7 @@ impl Default for Desk {
             .unwrap_or(IDLE_LOCK);
         Desk {
             session: Mutex::new(None),
+            info: Mutex::new(None),
             last_activity: Mutex::new(Instant::now()),
             job: Mutex::new(None),
             idle_lock,
@@ -52,12 +56,23 @@ impl Drop for JobGuard<'_> {
 impl Desk {
     /// Put a fresh session in place (sign-in, create).
     pub fn set_session(&self, s: Session) {
+        let info = SessionInfo::of(&s);
         *lock(&self.session) = Some(s);
+        *lock(&self.info) = Some(info);
         *lock(&self.last_activity) = Instant::now();
     }
 
+    /// Sign out: stop a running job (it changes nothing), drop the session.
     pub fn clear(&self) {
+        self.cancel_job();
+        *lock(&self.info) = None;
         *lock(&self.session) = None;
+    }
+
+    /// Who is signed in (None when locked).
+    pub fn info(&self) -> Option<SessionInfo> {
+        self.lock_if_idle();
+        lock(&self.info).clone()
     }
 
     /// Drop the session if it has been idle too long (and no job runs).
@@ -71,14 +86,20 @@ impl Desk {
             let mut s = lock(&self.session);
             if s.is_some() {
                 *s = None;
+                *lock(&self.info) = None;
                 return true;
             }
         }
         false
     }
 
-    /// User activity: reset the idle clock (if still signed in).
+    /// User activity: reset the idle clock (if still signed in). While a
+    /// job runs the desk is busy, not idle.
     pub fn touch(&self) -> DeskResult<()> {
+        if lock(&self.job).is_some() {
+            *lock(&self.last_activity) = Instant::now();
+            return Ok(());
+        }
         self.with(|_| Ok(()))
     }
 
@@ -96,15 +117,6 @@ impl Desk {
         let s = guard.as_mut().ok_or_else(DeskError::locked)?;
         *lock(&self.last_activity) = Instant::now();
         Ok(f(s)?)
-    }
-
-    /// Like [`Desk::with`] for a field of the session only (no core call).
-    pub fn peek<T>(&self, f: impl FnOnce(&Session) -> T) -> Option<T> {
-        if lock(&self.job).is_some() {
-            return None;
-        }
-        self.lock_if_idle();
-        lock(&self.session).as_ref().map(f)
     }
 
     /// Start a long job: refuse if one runs; the session must be open.

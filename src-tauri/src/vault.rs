@@ -208,7 +208,7 @@ pub async fn sign_out(desk: State<'_, Desk>) -> DeskResult<()> {
 
 #[tauri::command]
 pub async fn session_info(desk: State<'_, Desk>) -> DeskResult<Option<SessionInfo>> {
-    Ok(desk.peek(SessionInfo::of))
+    Ok(desk.info())
 }
 
 #[tauri::command]

@@ -159,9 +159,15 @@ impl Ui {
     }
 
     async fn shot(&self, name: &str) {
+        // A failure's screenshot goes to target/, not into the docs.
+        let dir = if name == "failure" {
+            self.shots.join("../../target")
+        } else {
+            self.shots.clone()
+        };
         if let Ok(png) = self.c.screenshot().await {
-            let _ = std::fs::create_dir_all(&self.shots);
-            let _ = std::fs::write(self.shots.join(format!("{name}.png")), png);
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::write(dir.join(if name == "failure" { "e2e-failure.png".to_string() } else { format!("{name}.png") }), png);
         }
     }
 
