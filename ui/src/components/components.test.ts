@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mount, unmount, flushSync } from 'svelte';
+import { mount, unmount, flushSync, type Component } from 'svelte';
 import ErrorBanner from './ErrorBanner.svelte';
 import VerifyBadge from './VerifyBadge.svelte';
 
@@ -10,7 +10,8 @@ afterEach(() => {
   cmp = null;
   target?.remove();
 });
-function render(C: Parameters<typeof mount>[0], props: Record<string, unknown>) {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function render<P extends Record<string, any>>(C: Component<P>, props: P) {
   target = document.body.appendChild(document.createElement('div'));
   cmp = mount(C, { target, props });
   flushSync();
