@@ -174,7 +174,7 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
     case 'consent': return consentAt((a.at as string) ?? null);
     case 'conflicts': return [{ kind: 'email_after_withdrawal', site: 'netmums', member_id: 'm-1042', description: 'A partner email was sent after partner_emails was withdrawn.', rows: [{ entity: 'newsletter_engagement', id: 'ne-5' }], events: ['ce-3'], at: '2024-06-01T09:00:00Z' }];
     case 'hold_set': case 'hold_lift': return cmd === 'hold_lift' ? 0 : null;
-    case 'hold_list': return [];
+    case 'hold_list': return [{ site: 'netmums', member_id: 'm-1042', reason: 'Police request GMP-22-991', set_at: '2026-11-05T09:00:00Z', set_by: 'asha', held_rows: 0 }];
     case 'request_list': return requests.filter((r) => (!a.openOnly || !r.outcome) && (!a.overdueOnly || r.overdue));
     case 'request_show': {
       const r = requests.find((x) => x.ref === a.reference);
