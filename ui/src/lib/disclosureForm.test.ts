@@ -12,7 +12,7 @@ function valid(): DisclosureForm {
   f.items_disclosed = 'email address';
   f.necessity_and_proportionality = 'Risk to life.';
   f.authorised_by = 'Asha (DPO)';
-  f.member_informed = 'yes';
+  f.member_informed = 'true';
   return f;
 }
 
@@ -50,7 +50,7 @@ describe('validateDisclosure', () => {
 
   it('requires a reason when the member was not told', () => {
     const f = valid();
-    f.member_informed = 'no';
+    f.member_informed = 'false';
     expect(validateDisclosure(f, NOW)).toHaveProperty('not_informed_reason');
     f.not_informed_reason = 'Would tip them off';
     expect(validateDisclosure(f, NOW)).toEqual({});
@@ -96,7 +96,7 @@ describe('§4 JSON', () => {
     const f = valid();
     f.lawful_basis = 'dpa2018_sch1_para18';
     f.safeguarding_conditions = { necessary_to_protect: true, consent_not_sought_because: 'x', substantial_public_interest: true };
-    f.member_informed = 'no';
+    f.member_informed = 'false';
     f.not_informed_reason = 'y';
     const input = toInput(f);
     const back = fromContent({ ...(input as unknown as Record<string, never>), recorded_by: 'asha' as never });

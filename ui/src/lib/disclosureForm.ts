@@ -57,8 +57,8 @@ export interface DisclosureForm {
   items_disclosed: string;
   necessity_and_proportionality: string;
   authorised_by: string;
-  /** '' until the user answers. */
-  member_informed: '' | 'yes' | 'no';
+  /** '' until the user answers; the select's values are 'true' / 'false'. */
+  member_informed: '' | 'true' | 'false';
   not_informed_reason: string;
   acknowledge_missing_members: boolean;
 }
@@ -145,7 +145,7 @@ export function validateDisclosure(f: DisclosureForm, now: Date = new Date()): R
   if (blank(f.necessity_and_proportionality)) p.necessity_and_proportionality = 'Explain why it was necessary and proportionate.';
   if (blank(f.authorised_by)) p.authorised_by = 'Enter who authorised it.';
   if (f.member_informed === '') p.member_informed = 'Say whether the member was told.';
-  if (f.member_informed === 'no' && blank(f.not_informed_reason)) p.not_informed_reason = 'Say why the member was not told.';
+  if (f.member_informed === 'false' && blank(f.not_informed_reason)) p.not_informed_reason = 'Say why the member was not told.';
   return p;
 }
 
@@ -174,8 +174,8 @@ export function toInput(f: DisclosureForm): DisclosureInput {
     items_disclosed: splitLines(f.items_disclosed),
     necessity_and_proportionality: f.necessity_and_proportionality.trim(),
     authorised_by: f.authorised_by.trim(),
-    member_informed: f.member_informed === 'yes',
-    not_informed_reason: f.member_informed === 'no' ? opt(f.not_informed_reason) : null,
+    member_informed: f.member_informed === 'true',
+    not_informed_reason: f.member_informed === 'false' ? opt(f.not_informed_reason) : null,
   };
   if (f.lawful_basis === 'dpa2018_sch1_para18') {
     input.safeguarding_conditions = {
@@ -222,7 +222,7 @@ export function fromContent(c: JsonObject): DisclosureForm {
     items_disclosed: strList(c.items_disclosed).join('\n'),
     necessity_and_proportionality: str(c.necessity_and_proportionality),
     authorised_by: str(c.authorised_by),
-    member_informed: c.member_informed === true ? 'yes' : c.member_informed === false ? 'no' : '',
+    member_informed: c.member_informed === true ? 'true' : c.member_informed === false ? 'false' : '',
     not_informed_reason: str(c.not_informed_reason),
     acknowledge_missing_members: Array.isArray(c.missing_members) && c.missing_members.length > 0,
   };
