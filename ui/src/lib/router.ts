@@ -5,7 +5,7 @@ export type Route =
   | { name: 'sync' }
   | { name: 'search'; q?: string }
   | { name: 'member'; site: string; memberId: string; tab: string }
-  | { name: 'requests' }
+  | { name: 'requests'; overdue?: boolean }
   | { name: 'request'; reference: string }
   | { name: 'disclosures' }
   | { name: 'disclosure'; id: string }
@@ -14,6 +14,7 @@ export type Route =
   | { name: 'audit' }
   | { name: 'users' }
   | { name: 'privacy' }
+  | { name: 'conflicts' }
   | { name: 'not-found'; path: string };
 
 export function parseHash(hash: string): Route {
@@ -34,7 +35,7 @@ export function parseHash(hash: string): Route {
       if (b && c) return { name: 'member', site: b, memberId: c, tab: q.get('tab') ?? 'profile' };
       break;
     case 'requests':
-      return b ? { name: 'request', reference: b } : { name: 'requests' };
+      return b ? { name: 'request', reference: b } : q.get('overdue') === '1' ? { name: 'requests', overdue: true } : { name: 'requests' };
     case 'disclosures':
       if (b === 'new') return { name: 'disclosure-new', site: q.get('site') ?? undefined, memberId: q.get('member') ?? undefined };
       if (b && c === 'amend') return { name: 'disclosure-amend', id: b };
@@ -45,6 +46,8 @@ export function parseHash(hash: string): Route {
       return { name: 'users' };
     case 'privacy':
       return { name: 'privacy' };
+    case 'conflicts':
+      return { name: 'conflicts' };
   }
   return { name: 'not-found', path };
 }
@@ -75,6 +78,7 @@ export function amendDisclosureHref(id: string): string {
 export function navOf(r: Route): string {
   switch (r.name) {
     case 'member':
+    case 'conflicts':
       return 'search';
     case 'request':
       return 'requests';
