@@ -1,5 +1,5 @@
 // A fake backend for looking at the screens in a plain browser
-// (`npm run dev:mock`, `?role=staff|auditor`, `?signed-out`). Never in a
+// (`npm run dev:mock`, `?role=staff|auditor`, `?signed-out`, `?locked`). Never in a
 // normal build: api.ts imports it only when VITE_PD_MOCK=1. Made-up data.
 import type { Backend } from './api';
 import type {
@@ -131,7 +131,7 @@ function locked(): never {
 async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown> {
   await sleep(60);
   const open = ['recent_vaults', 'pick_folder', 'pick_export', 'pick_save', 'vault_create', 'sign_in', 'session_info', 'sign_out'];
-  if (!session && !open.includes(cmd)) locked();
+  if ((!session || params.has('locked')) && !open.includes(cmd)) locked();
   const prog = a.onProgress as ((p: Progress) => void) | undefined;
   switch (cmd) {
     case 'recent_vaults': return [{ path: '/home/asha/PrivacyDesk/vault', name: 'vault', last_opened: '2026-11-22T08:00:00Z' }];
