@@ -83,3 +83,20 @@ export function statusLabel(s: string): string {
     { awaiting_identity: 'Awaiting identity', open: 'Open', paused: 'Paused', closed: 'Closed' } as Record<string, string>
   )[s] ?? s;
 }
+
+/** Consent event sources (production-export-v1.md), in plain words; unknown ones as given. */
+export function sourceLabel(s: string): string {
+  return (
+    {
+      registration: 'Registration',
+      profile_settings: 'Profile settings',
+      unsubscribe_link: 'Unsubscribe link',
+      cmp: 'Cookie banner (CMP)',
+      helpdesk: 'Helpdesk',
+      competition_entry: 'Competition entry',
+      survey: 'Survey',
+      inactivity_expiry: 'Expired after inactivity',
+      legacy_import: 'Legacy import',
+    } as Record<string, string>
+  )[s] ?? s;
+}
