@@ -25,17 +25,28 @@ pub async fn disclosure_record(desk: State<'_, Desk>, input: Value) -> DeskResul
 }
 
 #[tauri::command]
-pub async fn disclosure_amend(desk: State<'_, Desk>, id: String, input: Value) -> DeskResult<Recorded> {
+pub async fn disclosure_amend(
+    desk: State<'_, Desk>,
+    id: String,
+    input: Value,
+) -> DeskResult<Recorded> {
     desk.with(|s| s.disclosure_amend(&id, &input, now()))
 }
 
 #[tauri::command]
-pub async fn disclosure_review(desk: State<'_, Desk>, id: String, note: String) -> DeskResult<String> {
+pub async fn disclosure_review(
+    desk: State<'_, Desk>,
+    id: String,
+    note: String,
+) -> DeskResult<String> {
     desk.with(|s| s.disclosure_review(&id, &note, now()))
 }
 
 #[tauri::command]
-pub async fn disclosure_verify(desk: State<'_, Desk>, head: Option<String>) -> DeskResult<Verification> {
+pub async fn disclosure_verify(
+    desk: State<'_, Desk>,
+    head: Option<String>,
+) -> DeskResult<Verification> {
     desk.with(|s| s.disclosure_verify(head.as_deref(), now()))
 }
 

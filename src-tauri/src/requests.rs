@@ -3,9 +3,9 @@
 use crate::error::{DeskError, DeskResult};
 use crate::now;
 use crate::state::Desk;
+use chrono::NaiveDate;
 use desk_core::requests::{Request, RequestDetail, RequestFilter};
 use desk_core::Error;
-use chrono::NaiveDate;
 use tauri::State;
 
 fn date(s: &str, what: &str) -> Result<NaiveDate, Error> {
@@ -73,7 +73,11 @@ pub async fn request_verify_identity(
 }
 
 #[tauri::command]
-pub async fn request_pause(desk: State<'_, Desk>, reference: String, reason: String) -> DeskResult<()> {
+pub async fn request_pause(
+    desk: State<'_, Desk>,
+    reference: String,
+    reason: String,
+) -> DeskResult<()> {
     desk.with(|s| s.request_pause(&reference, &reason, now()))
 }
 

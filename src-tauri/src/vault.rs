@@ -2,8 +2,8 @@
 //! in and out, the session's info and the idle clock.
 
 use crate::error::{DeskError, DeskResult};
-use crate::state::Desk;
 use crate::now;
+use crate::state::Desk;
 use desk_core::Session;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -116,7 +116,10 @@ async fn dialog(
 
 #[tauri::command]
 pub async fn pick_folder(app: AppHandle, title: String) -> DeskResult<Option<String>> {
-    dialog(&app, move || rfd::FileDialog::new().set_title(&title).pick_folder()).await
+    dialog(&app, move || {
+        rfd::FileDialog::new().set_title(&title).pick_folder()
+    })
+    .await
 }
 
 /// An export is a folder or a `.zip`: one native dialog cannot pick both on

@@ -167,7 +167,14 @@ impl Ui {
         };
         if let Ok(png) = self.c.screenshot().await {
             let _ = std::fs::create_dir_all(&dir);
-            let _ = std::fs::write(dir.join(if name == "failure" { "e2e-failure.png".to_string() } else { format!("{name}.png") }), png);
+            let _ = std::fs::write(
+                dir.join(if name == "failure" {
+                    "e2e-failure.png".to_string()
+                } else {
+                    format!("{name}.png")
+                }),
+                png,
+            );
         }
     }
 
@@ -358,12 +365,12 @@ async fn desktop_end_to_end() {
         "launch_to_unlock_screen_ms".into(),
         json!(launched.elapsed().as_millis()),
     );
-    ui.shot("sign-in").await;
     ui.click("mode-create").await;
     ui.type_into("vault-path", vault.to_str().unwrap()).await;
     ui.type_into("user-name", "e2e-dpo").await;
     ui.type_into("password", PASSWORD).await;
     ui.type_into("password-again", PASSWORD).await;
+    ui.shot("sign-in").await;
     let t = Instant::now();
     ui.click("submit").await;
     ui.wait("home").await;
@@ -390,14 +397,13 @@ async fn desktop_end_to_end() {
     // ---- search the heavy member and open them ---------------------------
     ui.click("nav-search").await;
     ui.type_into("search-box", "m-1").await;
-    let hit = format!("[data-testid=\"search-result\"][data-member-id=\"m-1\"]");
-    let result = ui
-        .c
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(&hit))
-        .await
-        .expect("m-1 among the search results");
+    let hit = "[data-testid=\"search-result\"][data-member-id=\"m-1\"]";
+    let result =
+        ui.c.wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(&hit))
+            .await
+            .expect("m-1 among the search results");
     ui.shot("search").await;
     let t = Instant::now();
     result.click().await.unwrap();
@@ -459,7 +465,8 @@ async fn desktop_end_to_end() {
     ui.click("disclosure-new").await;
     let site = ui.wait("disclosure-field-site").await;
     if site.tag_name().await.unwrap() == "select" {
-        ui.set_value("disclosure-field-site", json!("netmums")).await;
+        ui.set_value("disclosure-field-site", json!("netmums"))
+            .await;
     } else {
         ui.type_into("disclosure-field-site", "netmums").await;
     }
@@ -467,7 +474,8 @@ async fn desktop_end_to_end() {
     let at = (chrono::Utc::now() - chrono::Duration::days(1))
         .format("%Y-%m-%dT10:00")
         .to_string();
-    ui.set_value("disclosure-field-disclosed_at", json!(at)).await;
+    ui.set_value("disclosure-field-disclosed_at", json!(at))
+        .await;
     for (id, v) in [
         ("recipient.organisation", "Metropolitan Police"),
         ("recipient.team", "Child Protection"),
@@ -477,7 +485,10 @@ async fn desktop_end_to_end() {
         ("lawful_basis_detail", "prevention of crime"),
         ("data_categories", "identity"),
         ("items_disclosed", "email address"),
-        ("necessity_and_proportionality", "only what the police asked for"),
+        (
+            "necessity_and_proportionality",
+            "only what the police asked for",
+        ),
         ("authorised_by", "Jo Bloggs, DPO"),
     ] {
         ui.type_into(&format!("disclosure-field-{id}"), v).await;
@@ -506,7 +517,10 @@ async fn desktop_end_to_end() {
     ui.wait("disclosure-row").await;
     ui.click("verify-disclosures").await;
     let badge = ui.wait("verify-badge").await;
-    assert_eq!(badge.attr("data-ok").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(
+        badge.attr("data-ok").await.unwrap().as_deref(),
+        Some("true")
+    );
     assert!(!ui.text("head-hash").await.trim().is_empty());
     ui.shot("disclosures").await;
 
@@ -514,8 +528,8 @@ async fn desktop_end_to_end() {
     ui.click("sign-out").await;
     ui.wait("vault-path").await;
     {
-        let mut s = desk_core::Session::unlock(&vault, "e2e-dpo", PASSWORD, chrono::Utc::now())
-            .unwrap();
+        let mut s =
+            desk_core::Session::unlock(&vault, "e2e-dpo", PASSWORD, chrono::Utc::now()).unwrap();
         s.add_user(
             "e2e-auditor",
             desk_core::Role::Auditor,
@@ -537,7 +551,10 @@ async fn desktop_end_to_end() {
     assert!(ui.text("whoami").await.contains("auditor"));
     assert!(!ui.present("nav-search").await, "no search for an auditor");
     assert!(!ui.present("nav-sync").await, "no sync for an auditor");
-    assert!(ui.present("nav-audit").await, "the auditor reads the audit trail");
+    assert!(
+        ui.present("nav-audit").await,
+        "the auditor reads the audit trail"
+    );
     ui.shot("home-auditor").await;
     ui.click("nav-audit").await;
     tokio::time::sleep(Duration::from_millis(500)).await;

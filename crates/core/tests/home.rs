@@ -48,21 +48,54 @@ fn home_gathers_what_needs_attention() {
     // within the week. Received 2026-09-01: due 2026-10-01, overdue.
     // Received 2026-11-20: due in December, neither.
     let soon = s
-        .request_open("netmums", "m-2", d(2026, 10, 27), "email", "a", None, false, t(3))
+        .request_open(
+            "netmums",
+            "m-2",
+            d(2026, 10, 27),
+            "email",
+            "a",
+            None,
+            false,
+            t(3),
+        )
         .unwrap();
     let late = s
-        .request_open("netmums", "m-3", d(2026, 9, 1), "web", "b", None, false, t(3))
+        .request_open(
+            "netmums",
+            "m-3",
+            d(2026, 9, 1),
+            "web",
+            "b",
+            None,
+            false,
+            t(3),
+        )
         .unwrap();
-    s.request_open("netmums", "m-4", d(2026, 11, 20), "post", "c", None, false, t(3))
-        .unwrap();
-    // A closed overdue request is not shown; one on another site without an
-    // export adds that site.
+    s.request_open(
+        "netmums",
+        "m-4",
+        d(2026, 11, 20),
+        "post",
+        "c",
+        None,
+        false,
+        t(3),
+    )
+    .unwrap();
+    // A closed overdue request is not shown.
     let closed = s
-        .request_open("mumsnet", "m-9", d(2026, 8, 1), "web", "d", None, false, t(3))
+        .request_open(
+            "netmums",
+            "m-5",
+            d(2026, 8, 1),
+            "web",
+            "d",
+            None,
+            false,
+            t(3),
+        )
         .unwrap();
     s.request_close(&closed, "withdrawn", None, t(3)).unwrap();
-    s.request_open("mumsnet", "m-8", d(2026, 11, 1), "web", "e", None, false, t(3))
-        .unwrap();
 
     let disclosure = |at: &str| {
         json!({
@@ -92,11 +125,11 @@ fn home_gathers_what_needs_attention() {
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
     let h = s.home(now).unwrap();
     let sites: Vec<_> = h.sites.iter().map(|x| x.site.as_str()).collect();
-    assert_eq!(sites, ["mumsnet", "netmums"]);
-    assert_eq!(h.sites[0].sequence, None);
-    assert_eq!(h.sites[1].sequence, Some(1));
-    assert!(h.sites[1].rows > 300);
-    assert!(h.sites[1].synced_at.is_some());
+    assert_eq!(sites, ["netmums"]);
+    assert_eq!(h.sites[0].sequence, Some(1));
+    assert_eq!(h.sites[0].kind.as_deref(), Some("full"));
+    assert!(h.sites[0].rows > 300);
+    assert!(h.sites[0].synced_at.is_some());
     let refs = |v: &[desk_core::requests::Request]| {
         v.iter().map(|r| r.reference.clone()).collect::<Vec<_>>()
     };
