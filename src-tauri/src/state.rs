@@ -27,6 +27,12 @@ impl Default for Desk {
             .and_then(|s| s.parse().ok())
             .map(Duration::from_secs)
             .unwrap_or(IDLE_LOCK);
+        Desk::with_idle_lock(idle_lock)
+    }
+}
+
+impl Desk {
+    pub fn with_idle_lock(idle_lock: Duration) -> Self {
         Desk {
             session: Mutex::new(None),
             info: Mutex::new(None),
@@ -158,5 +164,56 @@ impl Desk {
             }
             None => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(dir: &std::path::Path) -> Session {
+        std::env::set_var("DESK_KDF_TEST_COST", "1");
+        Session::create(&dir.join("v"), "dpo", "dpo-password", chrono::Utc::now()).unwrap()
+    }
+
+    #[test]
+    fn locked_without_a_session_and_after_idling() {
+        let tmp = tempfile::tempdir().unwrap();
+        let desk = Desk::with_idle_lock(Duration::from_millis(200));
+        assert_eq!(desk.touch().unwrap_err().code, "locked");
+        desk.set_session(session(tmp.path()));
+        assert_eq!(desk.info().unwrap().role, "dpo");
+        assert!(desk.with(|s| s.status(chrono::Utc::now())).is_ok());
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(
+            desk.with(|s| s.status(chrono::Utc::now()))
+                .unwrap_err()
+                .code,
+            "locked"
+        );
+        assert!(desk.info().is_none());
+    }
+
+    #[test]
+    fn one_job_at_a_time_and_busy_meanwhile() {
+        let tmp = tempfile::tempdir().unwrap();
+        let desk = Desk::with_idle_lock(IDLE_LOCK);
+        assert_eq!(desk.start_job().err().unwrap().code, "locked");
+        desk.set_session(session(tmp.path()));
+        let job = desk.start_job().unwrap();
+        assert_eq!(desk.start_job().err().unwrap().code, "busy");
+        assert_eq!(
+            desk.with(|s| s.status(chrono::Utc::now()))
+                .unwrap_err()
+                .code,
+            "busy"
+        );
+        assert!(desk.touch().is_ok());
+        assert!(desk.info().is_some(), "who is signed in stays readable");
+        assert!(desk.cancel_job());
+        assert!(job.flag.is_cancelled());
+        drop(job);
+        assert!(!desk.cancel_job());
+        assert!(desk.with(|s| s.status(chrono::Utc::now())).is_ok());
     }
 }

@@ -401,7 +401,7 @@ async fn desktop_end_to_end() {
     let result =
         ui.c.wait()
             .at_most(WAIT)
-            .for_element(Locator::Css(&hit))
+            .for_element(Locator::Css(hit))
             .await
             .expect("m-1 among the search results");
     ui.shot("search").await;
