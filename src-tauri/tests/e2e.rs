@@ -423,11 +423,25 @@ async fn desktop_end_to_end() {
     ui.click("tab-consent").await;
     let slider = ui.wait("consent-slider").await;
     ui.wait("consent-purpose").await;
-    let before = ui.text("consent-at").await;
-    let min = slider.attr("min").await.unwrap().unwrap_or_default();
-    ui.set_value("consent-slider", json!(min)).await;
-    ui.until("the consent instant moves", || async {
-        ui.text("consent-at").await != before
+    let num = |v: Option<String>| v.and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let min = num(slider.attr("min").await.unwrap());
+    let max = num(slider.attr("max").await.unwrap());
+    assert!(max > min, "the slider has a range");
+    // Halfway along the member's history, on the slider's one-minute step.
+    let half = ((min + (max - min) / 2.0) / 60000.0).round() * 60000.0;
+    ui.set_value("consent-slider", json!(half.to_string()))
+        .await;
+    let month_ago = chrono::Utc::now() - chrono::Duration::days(30);
+    ui.until("the consent view moves back in time", || async {
+        let at = ui
+            .wait("consent-at")
+            .await
+            .attr("data-at")
+            .await
+            .ok()
+            .flatten();
+        at.and_then(|a| chrono::DateTime::parse_from_rfc3339(&a).ok())
+            .is_some_and(|a| a < month_ago)
     })
     .await;
     ui.shot("consent").await;
