@@ -11,7 +11,7 @@ pub mod members;
 pub mod requests;
 pub mod state;
 pub mod vault;
-// At the merge with the bundle branch: `pub mod bundles;` (see bundles.rs).
+pub mod bundles;
 
 use chrono::{DateTime, Utc};
 use state::Desk;
@@ -51,7 +51,7 @@ pub fn run() {
             jobs::sync_run,
             jobs::cancel_job,
             jobs::reveal_file,
-            // At the merge: bundles::bundle_make,
+            bundles::bundle_make,
             members::search,
             members::member,
             members::consent,
@@ -84,7 +84,8 @@ pub fn run() {
             admin::user_set_role,
             admin::user_remove,
             admin::change_password,
-            // At the merge: bundles::privacy_facts_get, bundles::privacy_facts_set,
+            bundles::privacy_facts_get,
+            bundles::privacy_facts_set,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Privacy Desk");

@@ -25,7 +25,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Flip to true when `bundles::bundle_make` is registered (the bundle merge).
-const BUNDLES_WIRED: bool = false;
+const BUNDLES_WIRED: bool = true;
 
 const PASSWORD: &str = "e2e-password";
 const WAIT: Duration = Duration::from_secs(30);

@@ -1,6 +1,7 @@
 //! Black-box tests of `desk`: the real binary, its exit codes, its output,
 //! and what it leaves on disk.
 
+mod bundle;
 mod crash;
 mod disclosure;
 mod harness;

@@ -1,6 +1,7 @@
 //! `desk`: the Privacy Desk command line (`cli-v1.md`). It parses arguments,
 //! calls the core session, and prints; every rule lives in the core.
 
+mod bundle_cmd;
 mod disclosure_cmd;
 mod member_cmd;
 mod output;
@@ -76,6 +77,13 @@ enum Command {
     Consent(member_cmd::ConsentArgs),
     /// Activity that contradicts the consent record.
     Conflicts(member_cmd::ConflictsArgs),
+    /// Write a member's subject-access bundle (.zip) (dpo, staff).
+    Bundle(bundle_cmd::BundleArgs),
+    /// One bundle per member, from a CSV file or a list; each independent.
+    BundleBatch(bundle_cmd::BatchArgs),
+    /// A site's privacy facts: the supplementary information of bundles.
+    #[command(subcommand)]
+    Privacy(bundle_cmd::PrivacyCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -250,6 +258,9 @@ pub enum CliError {
     /// Wrong usage (exit 2).
     #[error("{0}")]
     Usage(String),
+    /// Failed, and already reported on stdout/stderr (exit 1).
+    #[error("failed")]
+    Reported,
 }
 
 type CliResult<T = ()> = Result<T, CliError>;
@@ -268,6 +279,13 @@ fn run(cli: Cli, out: &Out) -> CliResult {
         Command::Member(a) => member_cmd::member(&vault, a, out)?,
         Command::Consent(a) => member_cmd::consent(&vault, a, out)?,
         Command::Conflicts(a) => member_cmd::conflicts(&vault, a, out)?,
+        Command::Bundle(a) => bundle_cmd::bundle(&vault, a, out)?,
+        Command::BundleBatch(a) => {
+            if !bundle_cmd::batch(&vault, a, out)? {
+                return Err(CliError::Reported);
+            }
+        }
+        Command::Privacy(cmd) => bundle_cmd::privacy(&vault, cmd, out)?,
         Command::Init { admin } => {
             let pw = new_password(&format!("Password for {admin}"))?;
             let s = Session::create(&vault, &admin, &pw, now())?;

@@ -247,7 +247,11 @@ impl Out {
 
 /// Print an error and choose the exit status.
 pub fn fail(out: &Out, e: &CliError) -> ExitCode {
+    if let CliError::Reported = e {
+        return ExitCode::from(1);
+    }
     let code = match e {
+        CliError::Reported => 1,
         CliError::Usage(_) => 2,
         CliError::Core(core) => match core {
             Error::BadCredentials => 3,
@@ -267,6 +271,7 @@ pub fn fail(out: &Out, e: &CliError) -> ExitCode {
     if out.json {
         let code_name = match e {
             CliError::Usage(_) => "usage",
+            CliError::Reported => "failed",
             CliError::Core(c) => c.code(),
         };
         let mut err = json!({"code": code_name, "message": e.to_string()});

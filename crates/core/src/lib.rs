@@ -4,6 +4,7 @@
 //! app) only parse, call and print.
 
 pub mod audit;
+pub mod bundle;
 pub mod chain;
 pub mod conflicts;
 pub mod consent;
@@ -15,6 +16,7 @@ pub mod fsutil;
 pub mod gen;
 pub mod home;
 pub mod member;
+pub mod privacy;
 pub mod problem;
 pub mod progress;
 pub mod requests;
@@ -25,6 +27,8 @@ pub mod sync;
 pub mod tcf;
 pub mod vault;
 
+pub use bundle::{BundleMade, BundleOptions};
 pub use error::{Error, Result};
+pub use privacy::PrivacyFacts;
 pub use roles::{Action, Role};
 pub use session::Session;

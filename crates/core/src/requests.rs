@@ -815,6 +815,48 @@ impl Session {
     }
 }
 
+impl Session {
+    /// For a bundle: request `reference`, which must exist, be about this
+    /// site and member, and not be closed (no role check, no audit).
+    pub(crate) fn request_for_bundle(
+        &self,
+        reference: &str,
+        site: &str,
+        member_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RequestDetail> {
+        let row = self.request_row(reference)?;
+        if row.site != site || row.member_id != member_id {
+            return Err(Error::Invalid(format!(
+                "request {reference} is about another member"
+            )));
+        }
+        let events = self.request_events(reference)?;
+        let request = self.request_build(row, &events, now.date_naive());
+        if request.state.outcome.is_some() {
+            return Err(Error::Invalid(format!("request {reference} is closed")));
+        }
+        if request.state.id_check_requested && request.state.identity_verified.is_none() {
+            return Err(Error::Invalid(format!(
+                "request {reference} awaits identity verification: verify it before sending any data"
+            )));
+        }
+        Ok(RequestDetail { request, events })
+    }
+
+    /// Record a `bundle` event on a request (and its audit entry), inside
+    /// the caller's transaction.
+    pub(crate) fn request_note_bundle(
+        &self,
+        reference: &str,
+        detail: Value,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let row = self.request_row(reference)?;
+        self.request_event_in(&row, "bundle", detail, now)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

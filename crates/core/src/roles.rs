@@ -84,6 +84,10 @@ pub enum Action {
     ReadStatus,
     /// Change one's own password.
     ChangeOwnPassword,
+    /// Read a site's privacy facts (no member data).
+    ReadPrivacyFacts,
+    /// Change a site's privacy facts (the supplementary information of bundles).
+    PrivacyFacts,
 }
 
 impl Action {
@@ -103,6 +107,8 @@ impl Action {
         Action::ReadAudit,
         Action::ReadStatus,
         Action::ChangeOwnPassword,
+        Action::ReadPrivacyFacts,
+        Action::PrivacyFacts,
     ];
 
     /// Whether `role` may do this.
@@ -112,9 +118,12 @@ impl Action {
             Sync | ReadMembers | RequestBundle | RecordDisclosure | ChangeRequests => {
                 matches!(role, Role::Dpo | Role::Staff)
             }
-            AmendDisclosure | Hold | ManageUsers | RequestSettings => role == Role::Dpo,
+            AmendDisclosure | Hold | ManageUsers | RequestSettings | PrivacyFacts => {
+                role == Role::Dpo
+            }
             ReadAudit => matches!(role, Role::Dpo | Role::Auditor),
-            RequestRegister | ReadDisclosures | ReadStatus | ChangeOwnPassword => true,
+            RequestRegister | ReadDisclosures | ReadStatus | ChangeOwnPassword
+            | ReadPrivacyFacts => true,
         }
     }
 
@@ -136,6 +145,8 @@ impl Action {
             ReadAudit => "read_audit",
             ReadStatus => "read_status",
             ChangeOwnPassword => "change_password",
+            ReadPrivacyFacts => "read_privacy_facts",
+            PrivacyFacts => "privacy_facts",
         }
     }
 
@@ -169,6 +180,8 @@ impl Action {
             ReadAudit => "reading the audit trail",
             ReadStatus => "reading the sync status",
             ChangeOwnPassword => "changing your password",
+            ReadPrivacyFacts => "reading a site's privacy facts",
+            PrivacyFacts => "changing a site's privacy facts",
         }
     }
 }
@@ -194,6 +207,8 @@ mod tests {
             (Hold, [true, false, false]),
             (ManageUsers, [true, false, false]),
             (ReadAudit, [true, false, true]),
+            (ReadPrivacyFacts, [true, true, true]),
+            (PrivacyFacts, [true, false, false]),
         ];
         for (action, expected) in table {
             for (role, want) in [Dpo, Staff, Auditor].into_iter().zip(expected) {
@@ -223,10 +238,12 @@ mod tests {
                 ReadAudit => 11,
                 ReadStatus => 12,
                 ChangeOwnPassword => 13,
+                ReadPrivacyFacts => 14,
+                PrivacyFacts => 15,
             }
         }
         let idx: Vec<usize> = Action::ALL.iter().map(|a| index(*a)).collect();
-        assert_eq!(idx, (0..14).collect::<Vec<_>>());
+        assert_eq!(idx, (0..16).collect::<Vec<_>>());
     }
 
     #[test]
@@ -239,7 +256,8 @@ mod tests {
                 "read_disclosures",
                 "read_audit",
                 "read_status",
-                "change_own_password"
+                "change_own_password",
+                "read_privacy_facts"
             ]
         );
         assert!(Role::Staff.can().contains(&"read_members"));

@@ -85,6 +85,7 @@ fn migrations() -> Vec<String> {
         crate::disclosure::migration(),
         crate::search::migration_sql(),
         crate::requests::migration(),
+        crate::privacy::migration(),
     ]
 }
 

@@ -1,0 +1,199 @@
+//! The subject-access bundle benchmark. Run:
+//!
+//!     cargo bench -p privacy-desk-core --bench bundle -- [MEMBERS] [WORKDIR]
+//!
+//! Phases, each in its own child process so each peak RSS is its own:
+//! 1. `setup`: a generated full export of MEMBERS members (default 2,000)
+//!    whose member m-1 has 100,000 posts and 20,000 private messages, synced
+//!    into a new vault;
+//! 2. `ordinary`: the bundle of an ordinary member (m-2);
+//! 3. `heavy`: the bundle of m-1;
+//! 4. `heavy-encrypted`: the same, AES-256 encrypted;
+//! 5. `batch`: 1,000 bundles (m-2 … m-1001) in one process, one after another.
+//!
+//! Prints a table and a JSON line of the figures.
+
+use chrono::{TimeZone, Utc};
+use desk_core::bundle::BundleOptions;
+use desk_core::gen::{generate, GenOptions, HeavyMember};
+use desk_core::progress::NoProgress;
+use desk_core::Session;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+const HEAVY_POSTS: u64 = 100_000;
+const HEAVY_MESSAGES: u64 = 20_000;
+const BATCH: u64 = 1_000;
+
+fn vm_hwm_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(|n| n.parse().unwrap_or(0)))
+        })
+        .unwrap_or(0)
+}
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap()
+}
+
+fn session(work: &Path) -> Session {
+    Session::unlock(&work.join("vault"), "dpo", "bench-password", now()).unwrap()
+}
+
+fn one(work: &Path, member: &str, name: &str, encrypt: bool) -> Value {
+    let mut s = session(work);
+    let out = work.join(name);
+    let _ = std::fs::remove_file(&out);
+    let opts = BundleOptions {
+        reference: None,
+        encrypt,
+    };
+    let t0 = Instant::now();
+    let made = s
+        .bundle("netmums", member, &out, &opts, now(), &NoProgress)
+        .unwrap();
+    json!({"seconds": t0.elapsed().as_secs_f64(), "rows": made.rows, "bytes": made.bytes,
+           "files": made.files})
+}
+
+fn phase(name: &str, members: u64, work: &Path) -> Value {
+    let t0 = Instant::now();
+    let mut out = match name {
+        "setup" => {
+            let opts = GenOptions {
+                site: "netmums".into(),
+                members,
+                seed: 42,
+                heavy_member: Some(HeavyMember {
+                    posts: HEAVY_POSTS,
+                    messages: HEAVY_MESSAGES,
+                }),
+                ..GenOptions::default()
+            };
+            let g = generate(&opts, &work.join("export"), &NoProgress).unwrap();
+            let mut s =
+                Session::create(&work.join("vault"), "dpo", "bench-password", now()).unwrap();
+            let r = s.sync(&g.path, now(), &NoProgress).unwrap();
+            json!({"sync": format!("{r:?}").len()})
+        }
+        "ordinary" => one(work, "m-2", "ordinary.zip", false),
+        "heavy" => one(work, "m-1", "heavy.zip", false),
+        "heavy-encrypted" => one(work, "m-1", "heavy-enc.zip", true),
+        "batch" => {
+            let dir = work.join("batch");
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            let mut s = session(work);
+            let (mut rows, mut bytes, mut slowest) = (0u64, 0u64, 0f64);
+            let t = Instant::now();
+            for i in 2..2 + BATCH {
+                let id = format!("m-{i}");
+                let one = Instant::now();
+                let made = s
+                    .bundle(
+                        "netmums",
+                        &id,
+                        &dir.join(format!("{id}.zip")),
+                        &BundleOptions::default(),
+                        now(),
+                        &NoProgress,
+                    )
+                    .unwrap();
+                slowest = slowest.max(one.elapsed().as_secs_f64());
+                rows += made.rows;
+                bytes += made.bytes;
+            }
+            json!({"seconds": t.elapsed().as_secs_f64(), "rows": rows, "bytes": bytes,
+                   "bundles": BATCH, "slowest": slowest})
+        }
+        other => panic!("unknown phase {other}"),
+    };
+    if name == "setup" {
+        out["seconds"] = json!(t0.elapsed().as_secs_f64());
+    }
+    out["peak_rss_mib"] = json!(vm_hwm_kib() as f64 / 1024.0);
+    out
+}
+
+fn main() {
+    // Cheap key derivation for the benchmark's own vault (never for real vaults).
+    std::env::set_var("DESK_KDF_TEST_COST", "1");
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    if args.first().map(String::as_str) == Some("--phase") {
+        let (name, members, work) = (&args[1], args[2].parse().unwrap(), PathBuf::from(&args[3]));
+        let v = phase(name, members, &work);
+        std::fs::write(work.join(format!("{name}.json")), v.to_string()).unwrap();
+        return;
+    }
+    let members: u64 = args
+        .first()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(2_000)
+        .max(BATCH + 2);
+    let work = args
+        .get(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("desk-bench-bundle"));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    let me = std::env::current_exe().unwrap();
+    let mut results = serde_json::Map::new();
+    for name in ["setup", "ordinary", "heavy", "heavy-encrypted", "batch"] {
+        eprintln!("phase {name} …");
+        let st = std::process::Command::new(&me)
+            .args([
+                "--phase",
+                name,
+                &members.to_string(),
+                work.to_str().unwrap(),
+            ])
+            .status()
+            .unwrap();
+        assert!(st.success(), "phase {name} failed");
+        let v: Value = serde_json::from_str(
+            &std::fs::read_to_string(work.join(format!("{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        eprintln!(
+            "  {:.2} s, peak RSS {:.0} MiB",
+            v["seconds"].as_f64().unwrap(),
+            v["peak_rss_mib"].as_f64().unwrap()
+        );
+        results.insert(name.into(), v);
+    }
+    let r = |p: &str, k: &str| results[p][k].as_f64().unwrap_or(0.0);
+    println!("members: {members} (m-1: {HEAVY_POSTS} posts, {HEAVY_MESSAGES} private messages)");
+    println!(
+        "setup (generate + sync): {:8.1} s  peak {:6.0} MiB",
+        r("setup", "seconds"),
+        r("setup", "peak_rss_mib")
+    );
+    for p in ["ordinary", "heavy", "heavy-encrypted"] {
+        println!(
+            "{p:<16} {:8.3} s  peak {:6.0} MiB  {:>8} rows  {:>11} bytes  {} files",
+            r(p, "seconds"),
+            r(p, "peak_rss_mib"),
+            r(p, "rows"),
+            r(p, "bytes"),
+            r(p, "files")
+        );
+    }
+    println!(
+        "batch of {BATCH}:    {:8.1} s  peak {:6.0} MiB  ({:.1} ms per bundle, slowest {:.1} ms, {} rows, {} bytes)",
+        r("batch", "seconds"),
+        r("batch", "peak_rss_mib"),
+        1000.0 * r("batch", "seconds") / BATCH as f64,
+        1000.0 * r("batch", "slowest"),
+        r("batch", "rows"),
+        r("batch", "bytes")
+    );
+    println!("{}", Value::Object(results));
+}

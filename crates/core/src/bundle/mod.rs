@@ -1,0 +1,1024 @@
+//! Subject-access bundles (`subject-access-bundle-v1.md`): one `.zip` per
+//! member with `manifest.json`, `report.html`, `information.json`,
+//! `data/profile.json` and `data/<entity>.json` (+ `.csv` for entities whose
+//! export file is CSV).
+//!
+//! - **Streamed.** Each entity's rows go from SQLite straight into their zip
+//!   entry, oldest first (SQLite sorts, spilling to its temporary files);
+//!   the report is a second pass over the same rows. Only sort keys and
+//!   rowids go through SQLite's sorter (its spill files are not encrypted);
+//!   rows are then read by rowid. Only the pseudonym map
+//!   (one entry per third party) and the redaction list stay in memory.
+//! - **Third parties.** In private messages every other participant becomes
+//!   "Member A", "Member B", … in order of first appearance (messages oldest
+//!   first; sender, then recipients in their order): the same person gets the
+//!   same label everywhere in the bundle. Their ids, usernames and emails
+//!   are also replaced where they appear as words in a message's subject or
+//!   body. Every replacement is listed in the manifest.
+//! - **Deterministic.** Sorted rows, fixed entry order, every entry dated
+//!   `generated_at`, deflate at a fixed level, no hash-map iteration: the same
+//!   vault state, request and time give the same bytes. An encrypted bundle
+//!   is not byte-identical twice (AES salts are random), by design.
+//! - **Atomic.** Written to a temporary file beside the target, synced, and
+//!   renamed into place without replacing anything; any failure or a
+//!   cancellation leaves nothing behind. A crash (kill, power cut) can leave
+//!   a hidden `.bundle-*.part` (mode 0600) that no drop handler removed; the
+//!   next bundle into that directory removes it once it is 15 minutes
+//!   untouched. An existing target is refused
+//!   ([`Error::Conflict`]): a bundle is evidence of what was sent, and is
+//!   never silently replaced.
+
+pub mod report;
+
+use crate::audit::Outcome;
+use crate::consent::{member_exists, History};
+use crate::entity::{Entity, FieldType, Format, DROPPED_FIELD};
+use crate::error::{Error, Result};
+use crate::progress::{Progress, ProgressEvent};
+use crate::requests::RequestDetail;
+use crate::roles::Action;
+use crate::session::Session;
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use zip::write::SimpleFileOptions;
+use zip::{AesMode, CompressionMethod, ZipWriter};
+
+/// How to make a bundle.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BundleOptions {
+    /// The subject-access request it answers (must exist, be about this
+    /// member and not be closed); the bundle is recorded on it.
+    pub reference: Option<String>,
+    /// AES-256 zip encryption with a generated passphrase.
+    pub encrypt: bool,
+}
+
+/// A bundle written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BundleMade {
+    pub path: PathBuf,
+    /// SHA-256 of the zip file's bytes.
+    pub sha256: String,
+    pub bytes: u64,
+    /// Files in the zip, the manifest included.
+    pub files: usize,
+    /// Data rows in the bundle (`data/*.json`, the profile counting one).
+    pub rows: u64,
+    /// The generated passphrase of an encrypted bundle, shown once and
+    /// stored nowhere.
+    pub passphrase: Option<String>,
+    pub request_ref: Option<String>,
+}
+
+/// The entities bundled as `data/<entity>.json`, in bundle order.
+const ENTITIES: [Entity; 12] = [
+    Entity::ConsentEvents,
+    Entity::Children,
+    Entity::LoginEvents,
+    Entity::SocialAccounts,
+    Entity::Posts,
+    Entity::PrivateMessages,
+    Entity::CompetitionEntries,
+    Entity::SurveyResponses,
+    Entity::HelpdeskTickets,
+    Entity::NewsletterEngagement,
+    Entity::LocalListings,
+    Entity::Reviews,
+];
+
+/// The field that orders an entity's rows, oldest first.
+fn time_field(e: Entity) -> &'static str {
+    match e {
+        Entity::ConsentEvents | Entity::LoginEvents => "occurred_at",
+        Entity::Children | Entity::Members => "updated_at",
+        Entity::SocialAccounts => "linked_at",
+        Entity::Posts | Entity::Reviews => "posted_at",
+        Entity::PrivateMessages => "sent_at",
+        Entity::CompetitionEntries => "entered_at",
+        Entity::SurveyResponses => "submitted_at",
+        Entity::HelpdeskTickets => "opened_at",
+        Entity::NewsletterEngagement => "last_sent_at",
+        Entity::LocalListings => "created_at",
+        Entity::Deletions => "deleted_at",
+    }
+}
+
+/// The rows of `e` that belong to the member (`?1` site, `?2` member, `?3`
+/// email for helpdesk tickets), unordered.
+fn base_sql(e: Entity) -> String {
+    match e {
+        Entity::PrivateMessages => {
+            "SELECT rowid AS rid, id, data FROM private_messages WHERE site = ?1 AND member_id = ?2
+             UNION ALL
+             SELECT p.rowid, p.id, p.data FROM pm_recipients r
+               JOIN private_messages p ON p.site = r.site AND p.id = r.message_id
+              WHERE r.site = ?1 AND r.member_id = ?2 AND p.member_id IS NOT ?2"
+                .into()
+        }
+        // A ticket of another member with the same email is theirs, not this member's.
+        Entity::HelpdeskTickets => {
+            "SELECT rowid AS rid, id, data FROM helpdesk_tickets WHERE site = ?1 AND member_id = ?2
+             UNION ALL
+             SELECT rowid, id, data FROM helpdesk_tickets
+              WHERE site = ?1 AND ?3 IS NOT NULL
+                AND lower(json_extract(data, '$.requester_email')) = lower(?3)
+                AND member_id IS NULL"
+                .into()
+        }
+        _ => format!(
+            "SELECT rowid AS rid, id, data FROM {} WHERE site = ?1 AND member_id = ?2",
+            e.name()
+        ),
+    }
+}
+
+/// The rowids of the member's rows of `e`, oldest first. Only the sort keys
+/// and rowids pass through SQLite's sorter (whose spill files, past the
+/// cache size, are not encrypted); each row is then read by its rowid.
+fn ordered_sql(e: Entity) -> String {
+    format!(
+        "SELECT rid FROM ({}) ORDER BY julianday(json_extract(data, '$.{}')), id",
+        base_sql(e),
+        time_field(e)
+    )
+}
+
+/// One third party in the member's private messages.
+struct Party {
+    label: String,
+    /// ASCII-lowercased id, username and email (when known), to find in text.
+    needles: Vec<String>,
+}
+
+/// "Member A" … "Member Z", "Member AA", … (bijective base 26).
+pub fn pseudonym(n: usize) -> String {
+    let mut n = n + 1;
+    let mut s = Vec::new();
+    while n > 0 {
+        n -= 1;
+        s.push(b'A' + (n % 26) as u8);
+        n /= 26;
+    }
+    s.reverse();
+    format!("Member {}", String::from_utf8_lossy(&s))
+}
+
+/// One redaction, as the manifest lists it.
+#[derive(Clone, Debug, Serialize)]
+struct Redaction {
+    entity: &'static str,
+    id: String,
+    field: &'static str,
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+struct FileEntry {
+    path: String,
+    rows: u64,
+    sha256: String,
+}
+
+/// Hashes and counts what is written through it.
+struct Tee<'a, W: Write> {
+    inner: &'a mut W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Write for Tee<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn zip_err(path: &Path, e: zip::result::ZipError) -> Error {
+    match e {
+        zip::result::ZipError::Io(io) => Error::io(path, io),
+        other => Error::io(path, std::io::Error::other(other.to_string())),
+    }
+}
+
+/// The zip being written, and what has gone into it.
+struct Bundle<'p> {
+    zip: ZipWriter<BufWriter<std::fs::File>>,
+    time: zip::DateTime,
+    password: Option<String>,
+    files: Vec<FileEntry>,
+    path: &'p Path,
+}
+
+impl Bundle<'_> {
+    /// Write one entry; `f` returns its row count.
+    fn entry(&mut self, name: &str, f: impl FnOnce(&mut dyn Write) -> Result<u64>) -> Result<u64> {
+        let base = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Deflated)
+            .compression_level(Some(3))
+            .last_modified_time(self.time)
+            .unix_permissions(0o600);
+        let started = match &self.password {
+            Some(p) => self
+                .zip
+                .start_file(name, base.with_aes_encryption(AesMode::Aes256, p)),
+            None => self.zip.start_file(name, base),
+        };
+        started.map_err(|e| zip_err(self.path, e))?;
+        let mut tee = Tee {
+            inner: &mut self.zip,
+            hasher: Sha256::new(),
+        };
+        let rows = {
+            let mut w = BufWriter::with_capacity(64 * 1024, &mut tee);
+            let rows = f(&mut w)?;
+            w.flush().map_err(|e| Error::io(self.path, e))?;
+            rows
+        };
+        let sha = hex::encode(tee.hasher.finalize());
+        if name != "manifest.json" {
+            self.files.push(FileEntry {
+                path: name.into(),
+                rows,
+                sha256: sha,
+            });
+        }
+        Ok(rows)
+    }
+}
+
+/// Everything about the member that the passes share.
+struct Member<'c> {
+    conn: &'c Connection,
+    site: &'c str,
+    id: &'c str,
+    email: Option<String>,
+    parties: HashMap<String, Party>,
+    redactions: Vec<Redaction>,
+}
+
+fn ascii_lower(s: &str) -> String {
+    s.to_ascii_lowercase()
+}
+
+/// Replace whole-word, ASCII-case-insensitive occurrences of `needle`
+/// (already lowercased) in `text` by `label`. Returns whether any was found.
+fn replace_word(text: &mut String, needle: &str, label: &str) -> bool {
+    if needle.len() < 3 {
+        return false;
+    }
+    let lower = text.to_ascii_lowercase();
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    let mut found = false;
+    let mut from = 0;
+    while let Some(pos) = lower[from..].find(needle) {
+        let start = from + pos;
+        let end = start + needle.len();
+        let before = text[..start].chars().next_back();
+        let after = text[end..].chars().next();
+        if !word(before) && !word(after) {
+            out.push_str(&text[last..start]);
+            out.push_str(label);
+            last = end;
+            found = true;
+        }
+        from = end;
+    }
+    if found {
+        out.push_str(&text[last..]);
+        *text = out;
+    }
+    found
+}
+
+impl Member<'_> {
+    /// The label of a third party, assigned on first sight.
+    fn party(&mut self, id: &str) -> Result<String> {
+        if let Some(p) = self.parties.get(id) {
+            return Ok(p.label.clone());
+        }
+        let known: Option<(Option<String>, Option<String>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT json_extract(data, '$.username'), json_extract(data, '$.email')
+                 FROM members WHERE site = ?1 AND id = ?2",
+            )?
+            .query_row(params![self.site, id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let mut needles = vec![ascii_lower(id)];
+        if let Some((u, e)) = known {
+            needles.extend(u.map(|u| ascii_lower(&u)));
+            needles.extend(e.map(|e| ascii_lower(&e)));
+        }
+        // Longest first, so an email is replaced before a username inside it.
+        needles.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        let label = pseudonym(self.parties.len());
+        self.parties.insert(
+            id.to_string(),
+            Party {
+                label: label.clone(),
+                needles,
+            },
+        );
+        Ok(label)
+    }
+
+    /// A stored row as it goes into the bundle: `password_hash` dropped,
+    /// and in a private message every other participant pseudonymised.
+    /// Redactions are recorded when `record` (the first pass).
+    fn prepare(
+        &mut self,
+        e: Entity,
+        id: &str,
+        data: &str,
+        record: bool,
+    ) -> Result<Map<String, Value>> {
+        let mut row: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
+        let redact = |field: &'static str, reason: &'static str, list: &mut Vec<Redaction>| {
+            if record {
+                list.push(Redaction {
+                    entity: e.name(),
+                    id: id.to_string(),
+                    field,
+                    reason,
+                });
+            }
+        };
+        if row.shift_remove(DROPPED_FIELD).is_some() {
+            redact(DROPPED_FIELD, "never disclosed", &mut self.redactions);
+        }
+        if e != Entity::PrivateMessages {
+            return Ok(row);
+        }
+        let me = self.id;
+        let mut others: Vec<String> = Vec::new();
+        if let Some(Value::String(s)) = row.get("sender_id") {
+            if s != me {
+                others.push(s.clone());
+            }
+        }
+        let mut recipients_changed = false;
+        if let Some(Value::Array(a)) = row.get("recipient_ids") {
+            for v in a {
+                if let Some(s) = v.as_str() {
+                    if s != me {
+                        recipients_changed = true;
+                        if !others.iter().any(|o| o == s) {
+                            others.push(s.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        let mut labels: Vec<(String, String)> = Vec::with_capacity(others.len());
+        for o in &others {
+            labels.push((o.clone(), self.party(o)?));
+        }
+        let label_of = |s: &str| {
+            labels
+                .iter()
+                .find(|(id, _)| id == s)
+                .map(|(_, l)| l.clone())
+                .unwrap_or_else(|| s.to_string())
+        };
+        if let Some(Value::String(s)) = row.get_mut("sender_id") {
+            if s != me {
+                *s = label_of(s);
+                redact("sender_id", "third party", &mut self.redactions);
+            }
+        }
+        if let Some(Value::Array(a)) = row.get_mut("recipient_ids") {
+            for v in a.iter_mut() {
+                if let Some(s) = v.as_str() {
+                    if s != me {
+                        *v = Value::String(label_of(s));
+                    }
+                }
+            }
+        }
+        if recipients_changed {
+            redact("recipient_ids", "third party", &mut self.redactions);
+        }
+        for field in ["subject", "body"] {
+            let Some(Value::String(text)) = row.get_mut(field) else {
+                continue;
+            };
+            let mut hit = false;
+            for (other, label) in &labels {
+                if let Some(p) = self.parties.get(other) {
+                    for n in &p.needles {
+                        hit |= replace_word(text, n, label);
+                    }
+                }
+            }
+            if hit {
+                redact(
+                    field,
+                    "third-party identifier in text",
+                    &mut self.redactions,
+                );
+            }
+        }
+        Ok(row)
+    }
+
+    fn count(&self, e: Entity) -> Result<u64> {
+        let sql = format!("SELECT count(*) FROM ({})", base_sql(e));
+        let n: i64 = if e == Entity::HelpdeskTickets {
+            self.conn
+                .query_row(&sql, params![self.site, self.id, self.email], |r| r.get(0))?
+        } else {
+            self.conn
+                .query_row(&sql, params![self.site, self.id], |r| r.get(0))?
+        };
+        Ok(n as u64)
+    }
+
+    /// Run `f` on every row of `e` (id, stored data), oldest first.
+    fn each(
+        &mut self,
+        e: Entity,
+        mut f: impl FnMut(&mut Self, &str, &str) -> Result<()>,
+    ) -> Result<()> {
+        let conn = self.conn;
+        let mut stmt = conn.prepare(&ordered_sql(e))?;
+        let mut fetch = conn.prepare_cached(&format!(
+            "SELECT id, data FROM {} WHERE rowid = ?1",
+            e.name()
+        ))?;
+        let mut rows = if e == Entity::HelpdeskTickets {
+            stmt.query(params![self.site, self.id, self.email])?
+        } else {
+            stmt.query(params![self.site, self.id])?
+        };
+        while let Some(r) = rows.next()? {
+            let rid: i64 = r.get(0)?;
+            let (id, data): (String, String) =
+                fetch.query_row([rid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            f(self, &id, &data)?;
+        }
+        Ok(())
+    }
+
+    /// Column names for the CSV of `e`: the contract's, then unknown ones by name.
+    fn csv_header(&self, e: Entity) -> Result<Vec<String>> {
+        let mut cols: Vec<String> = e.fields().iter().map(|f| f.name.to_string()).collect();
+        let sql = format!(
+            "SELECT DISTINCT j.key FROM ({}) b, json_each(b.data) j ORDER BY j.key",
+            base_sql(e)
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let keys: Vec<String> = if e == Entity::HelpdeskTickets {
+            stmt.query_map(params![self.site, self.id, self.email], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        } else {
+            stmt.query_map(params![self.site, self.id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        for k in keys {
+            if k != DROPPED_FIELD && !cols.contains(&k) {
+                cols.push(k);
+            }
+        }
+        Ok(cols)
+    }
+}
+
+/// A value as a CSV field: text as is, JSON for arrays and objects.
+fn csv_field(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn zip_time(t: DateTime<Utc>) -> zip::DateTime {
+    zip::DateTime::from_date_and_time(
+        t.year().clamp(1980, 2107) as u16,
+        t.month() as u8,
+        t.day() as u8,
+        t.hour() as u8,
+        t.minute() as u8,
+        t.second() as u8,
+    )
+    .unwrap_or_default()
+}
+
+/// 24 base32 characters (120 bits) from the OS, in groups of four.
+fn new_passphrase() -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bytes = [0u8; 24];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| ALPHABET[(*b & 31) as usize] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn sha256_file(path: &Path) -> Result<(String, u64)> {
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut n = 0u64;
+    loop {
+        let k = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if k == 0 {
+            break;
+        }
+        h.update(&buf[..k]);
+        n += k as u64;
+    }
+    Ok((hex::encode(h.finalize()), n))
+}
+
+const TMP_PREFIX: &str = ".bundle-";
+const TMP_SUFFIX: &str = ".part";
+
+/// A bundle being written touches its file every few milliseconds; one
+/// untouched for this long was left by a crash (a kill or a power cut, which
+/// no drop handler sees).
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Remove what a bundle interrupted by a crash left in `dir`: our own
+/// hidden temporary files, untouched for [`STALE_AFTER`]. Best effort.
+fn sweep_stale_parts(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !(name.starts_with(TMP_PREFIX) && name.ends_with(TMP_SUFFIX)) {
+            continue;
+        }
+        let stale = e
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        if stale {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// What a finished zip holds, before it is moved into place.
+struct Written {
+    files: usize,
+    rows: u64,
+}
+
+/// `password_hash` as a JSON key, to skip rows that cannot hold it.
+const DROPPED_KEY: &str = "\"password_hash\"";
+
+/// How often (rows) progress is reported and cancellation checked.
+const TICK: u64 = 256;
+
+#[allow(clippy::too_many_arguments)]
+fn write_bundle(
+    conn: &Connection,
+    file: std::fs::File,
+    path: &Path,
+    site: &str,
+    member_id: &str,
+    generated_by: &str,
+    request: Option<&RequestDetail>,
+    password: Option<String>,
+    now: DateTime<Utc>,
+    progress: &dyn Progress,
+) -> Result<Written> {
+    let cancelled = || {
+        if progress.cancelled() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
+    };
+    let io = |e: std::io::Error| Error::io(path, e);
+    let json_err = |e: serde_json::Error| Error::io(path, std::io::Error::other(e));
+    let profile_data: String = conn.query_row(
+        "SELECT data FROM members WHERE site = ?1 AND id = ?2",
+        params![site, member_id],
+        |r| r.get(0),
+    )?;
+    let vault_state: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT sequence, generated_at FROM exports WHERE site = ?1 ORDER BY sequence DESC LIMIT 1",
+            [site],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let facts = crate::privacy::facts_conn(conn, site)?;
+    let mut m = Member {
+        conn,
+        site,
+        id: member_id,
+        email: None,
+        parties: HashMap::new(),
+        redactions: Vec::new(),
+    };
+    let profile = m.prepare(Entity::Members, member_id, &profile_data, true)?;
+    m.email = profile
+        .get("email")
+        .and_then(Value::as_str)
+        .map(String::from);
+    let generated_at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let mut b = Bundle {
+        zip: ZipWriter::new(BufWriter::with_capacity(256 * 1024, file)),
+        time: zip_time(now),
+        password,
+        files: Vec::new(),
+        path,
+    };
+    let mut total_rows = 0u64;
+
+    // data/profile.json and data/profile.csv
+    b.entry("data/profile.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, &profile).map_err(json_err)?;
+        w.write_all(b"\n").map_err(io)?;
+        Ok(1)
+    })?;
+    total_rows += 1;
+    b.entry("data/profile.csv", |w| {
+        let mut cols: Vec<String> = Entity::Members
+            .fields()
+            .iter()
+            .map(|f| f.name.to_string())
+            .collect();
+        let mut extra: Vec<&String> = profile.keys().filter(|k| !cols.contains(k)).collect();
+        extra.sort();
+        cols.extend(extra.into_iter().cloned());
+        let mut c = csv::Writer::from_writer(w);
+        c.write_record(&cols)
+            .map_err(|e| Error::io(path, e.into()))?;
+        c.write_record(cols.iter().map(|k| csv_field(profile.get(k))))
+            .map_err(|e| Error::io(path, e.into()))?;
+        c.flush().map_err(io)?;
+        Ok(1)
+    })?;
+
+    // Counts first: they lead the report and size the progress stages.
+    let mut counts: Vec<(Entity, u64)> = Vec::new();
+    for e in ENTITIES {
+        counts.push((e, m.count(e)?));
+    }
+
+    // First pass: data files.
+    for &(e, n) in &counts {
+        if n == 0 {
+            continue;
+        }
+        cancelled()?;
+        progress.event(ProgressEvent::Stage {
+            name: format!("bundling {}", e.name()),
+            total: Some(n),
+        });
+        let rows = b.entry(&format!("data/{}.json", e.name()), |w| {
+            w.write_all(b"[").map_err(io)?;
+            let mut done = 0u64;
+            m.each(e, |m, id, data| {
+                w.write_all(if done == 0 { b"\n" } else { b",\n" })
+                    .map_err(io)?;
+                if e != Entity::PrivateMessages && !data.contains(DROPPED_KEY) {
+                    // Nothing to change: the stored row is already compact JSON.
+                    w.write_all(data.as_bytes()).map_err(io)?;
+                } else {
+                    let row = m.prepare(e, id, data, true)?;
+                    serde_json::to_writer(&mut *w, &row).map_err(json_err)?;
+                }
+                done += 1;
+                if done.is_multiple_of(TICK) {
+                    progress.event(ProgressEvent::Advance { done });
+                    cancelled()?;
+                }
+                Ok(())
+            })?;
+            w.write_all(b"\n]\n").map_err(io)?;
+            progress.event(ProgressEvent::Advance { done });
+            Ok(done)
+        })?;
+        total_rows += rows;
+        if e.format() == Format::Csv {
+            let cols = m.csv_header(e)?;
+            b.entry(&format!("data/{}.csv", e.name()), |w| {
+                let mut c = csv::Writer::from_writer(w);
+                c.write_record(&cols)
+                    .map_err(|e| Error::io(path, e.into()))?;
+                let mut done = 0u64;
+                m.each(e, |m, id, data| {
+                    let row = m.prepare(e, id, data, false)?;
+                    c.write_record(cols.iter().map(|k| csv_field(row.get(k))))
+                        .map_err(|e| Error::io(path, e.into()))?;
+                    done += 1;
+                    if done.is_multiple_of(TICK) {
+                        cancelled()?;
+                    }
+                    Ok(())
+                })?;
+                c.flush().map_err(io)?;
+                Ok(done)
+            })?;
+        }
+    }
+
+    // The request record itself, when linked.
+    if let Some(r) = request {
+        b.entry("data/request.json", |w| {
+            let v = request_json(r);
+            serde_json::to_writer_pretty(&mut *w, &v).map_err(json_err)?;
+            w.write_all(b"\n").map_err(io)?;
+            Ok(1)
+        })?;
+        total_rows += 1;
+    }
+
+    b.entry("information.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, &report::information_json(&facts))
+            .map_err(json_err)?;
+        w.write_all(b"\n").map_err(io)?;
+        Ok(1)
+    })?;
+
+    // Second pass: the report.
+    cancelled()?;
+    progress.event(ProgressEvent::Stage {
+        name: "writing the report".into(),
+        total: Some(counts.iter().map(|c| c.1).sum()),
+    });
+    let history = History::load(conn, site, member_id)?;
+    let head = report::Head {
+        site,
+        member_id,
+        generated_at: now,
+        generated_by,
+        vault_state: vault_state.clone(),
+        request_ref: request.map(|r| r.request.reference.as_str()),
+        counts: &counts,
+        third_parties: m.parties.len(),
+        email: m.email.is_some(),
+    };
+    b.entry("report.html", |w| {
+        report::head(w, &head, &profile).map_err(io)?;
+        report::consent(w, &history, now).map_err(io)?;
+        let mut done = 0u64;
+        for &(e, n) in &counts {
+            if e == Entity::ConsentEvents {
+                continue;
+            }
+            report::section_start(w, e, n).map_err(io)?;
+            m.each(e, |m, id, data| {
+                let row = m.prepare(e, id, data, false)?;
+                report::row(w, e, &row, member_id).map_err(io)?;
+                done += 1;
+                if done.is_multiple_of(TICK) {
+                    progress.event(ProgressEvent::Advance { done });
+                    cancelled()?;
+                }
+                Ok(())
+            })?;
+            report::section_end(w).map_err(io)?;
+        }
+        if let Some(r) = request {
+            report::request(w, r).map_err(io)?;
+        }
+        report::information(w, &facts).map_err(io)?;
+        report::tail(w).map_err(io)?;
+        Ok(counts.iter().map(|c| c.1).sum::<u64>() + 1)
+    })?;
+    cancelled()?;
+
+    let manifest = json!({
+        "format": "subject-access-bundle",
+        "format_version": 1,
+        "site": site,
+        "member_id": member_id,
+        "request_ref": request.map(|r| r.request.reference.clone()),
+        "generated_at": generated_at,
+        "generated_by": generated_by,
+        "vault_state": vault_state.map(|(s, g)| json!({"sequence": s, "generated_at": g})),
+        "files": b.files,
+        "redactions": m.redactions,
+    });
+    b.entry("manifest.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, &manifest).map_err(json_err)?;
+        w.write_all(b"\n").map_err(io)?;
+        Ok(0)
+    })?;
+    let files = b.files.len() + 1;
+    let out = b.zip.finish().map_err(|e| zip_err(path, e))?;
+    let file = out
+        .into_inner()
+        .map_err(|e| Error::io(path, e.into_error()))?;
+    file.sync_all().map_err(io)?;
+    Ok(Written {
+        files,
+        rows: total_rows,
+    })
+}
+
+/// The request record as the member sees it: what they asked, when, the
+/// status and due date, and its history (without staff names).
+fn request_json(r: &RequestDetail) -> Value {
+    let q = &r.request;
+    json!({
+        "ref": q.reference,
+        "received": q.received.to_string(),
+        "channel": q.channel,
+        "requester": q.requester,
+        "status": q.state.status,
+        "identity_verified": q.state.identity_verified.map(|d| d.to_string()),
+        "extended_months": q.state.extended_months,
+        "due": q.state.due.map(|d| d.to_string()),
+        "events": r.events.iter().map(|e| json!({"at": e.at, "kind": e.kind})).collect::<Vec<_>>(),
+    })
+}
+
+/// Whether a value of `field` of `e` is a timestamp or a date.
+pub(crate) fn field_type(e: Entity, field: &str) -> Option<FieldType> {
+    e.field(field).map(|f| f.ty)
+}
+
+impl Session {
+    /// Make a subject-access bundle for a member (dpo, staff). See the
+    /// module documentation for what it holds and guarantees.
+    pub fn bundle(
+        &mut self,
+        site: &str,
+        member_id: &str,
+        out: &Path,
+        opts: &BundleOptions,
+        now: DateTime<Utc>,
+        progress: &dyn Progress,
+    ) -> Result<BundleMade> {
+        self.authorize(Action::RequestBundle, now, Some(site), Some(member_id))?;
+        let r = self.bundle_inner(site, member_id, out, opts, now, progress);
+        if let Err(e) = &r {
+            let outcome = if matches!(e, Error::Cancelled) {
+                Outcome::Cancelled
+            } else {
+                Outcome::Failed
+            };
+            self.audit(
+                now,
+                "bundle",
+                Some(site),
+                Some(member_id),
+                Some(json!({"error": e.code(), "ref": opts.reference})),
+                outcome,
+            )?;
+        }
+        r
+    }
+
+    fn bundle_inner(
+        &mut self,
+        site: &str,
+        member_id: &str,
+        out: &Path,
+        opts: &BundleOptions,
+        now: DateTime<Utc>,
+        progress: &dyn Progress,
+    ) -> Result<BundleMade> {
+        let request = match &opts.reference {
+            Some(r) => Some(self.request_for_bundle(r, site, member_id, now)?),
+            None => None,
+        };
+        member_exists(&self.conn, site, member_id)?;
+        if out.exists() {
+            return Err(Error::Conflict(format!(
+                "{}: already exists; a bundle never replaces a file",
+                out.display()
+            )));
+        }
+        let dir = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        sweep_stale_parts(dir);
+        let tmp = tempfile::Builder::new()
+            .prefix(TMP_PREFIX)
+            .suffix(TMP_SUFFIX)
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(dir, e))?;
+        let file = tmp
+            .as_file()
+            .try_clone()
+            .map_err(|e| Error::io(tmp.path(), e))?;
+        let passphrase = opts.encrypt.then(new_passphrase);
+        let user = self.user().name.clone();
+        let written = write_bundle(
+            &self.conn,
+            file,
+            tmp.path(),
+            site,
+            member_id,
+            &user,
+            request.as_ref(),
+            passphrase.clone(),
+            now,
+            progress,
+        )?;
+        let (sha256, bytes) = sha256_file(tmp.path())?;
+        let reference = request.as_ref().map(|r| r.request.reference.clone());
+        let tx = self.conn.unchecked_transaction()?;
+        let detail = json!({"sha256": sha256, "bytes": bytes, "files": written.files,
+                            "rows": written.rows, "encrypted": opts.encrypt});
+        if let Some(r) = &reference {
+            self.request_note_bundle(r, detail.clone(), now)?;
+        }
+        let mut audit_detail = detail;
+        audit_detail["ref"] = json!(reference);
+        self.audit(
+            now,
+            "bundle",
+            Some(site),
+            Some(member_id),
+            Some(audit_detail),
+            Outcome::Ok,
+        )?;
+        let exists = || {
+            Error::Conflict(format!(
+                "{}: already exists; a bundle never replaces a file",
+                out.display()
+            ))
+        };
+        match tmp.persist_noclobber(out) {
+            Ok(_) => {}
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists()),
+            // A file system without no-replace renames or hard links (FAT on
+            // a USB stick): check, then an ordinary rename.
+            Err(e) => {
+                if out.exists() {
+                    return Err(exists());
+                }
+                e.file.persist(out).map_err(|e| Error::io(out, e.error))?;
+            }
+        }
+        if let Err(e) = tx.commit() {
+            let _ = std::fs::remove_file(out);
+            return Err(e.into());
+        }
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(BundleMade {
+            path: out.to_path_buf(),
+            sha256,
+            bytes,
+            files: written.files,
+            rows: written.rows,
+            passphrase,
+            request_ref: reference,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pseudonyms_count_like_columns() {
+        assert_eq!(pseudonym(0), "Member A");
+        assert_eq!(pseudonym(25), "Member Z");
+        assert_eq!(pseudonym(26), "Member AA");
+        assert_eq!(pseudonym(27), "Member AB");
+    }
+
+    #[test]
+    fn words_are_replaced_whole() {
+        let mut t = "Hi Zed-77, mail zed@x.org; zed-770 stays".to_string();
+        assert!(replace_word(&mut t, "zed-77", "Member A"));
+        assert!(replace_word(&mut t, "zed@x.org", "Member A"));
+        assert_eq!(t, "Hi Member A, mail Member A; zed-770 stays");
+        let mut u = "nothing".to_string();
+        assert!(!replace_word(&mut u, "zed", "X"));
+    }
+
+    #[test]
+    fn passphrases_are_long_and_grouped() {
+        let p = new_passphrase();
+        assert_eq!(p.len(), 29);
+        assert_ne!(p, new_passphrase());
+    }
+}
