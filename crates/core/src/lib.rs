@@ -14,6 +14,7 @@ pub mod error;
 pub mod export;
 pub mod fsutil;
 pub mod gen;
+pub mod home;
 pub mod member;
 pub mod privacy;
 pub mod problem;

@@ -647,7 +647,11 @@ impl Session {
         self.request_append(&row, "closed", detail, now)
     }
 
-    fn request_all(&self, filter: &RequestFilter, now: DateTime<Utc>) -> Result<Vec<Request>> {
+    pub(crate) fn request_all(
+        &self,
+        filter: &RequestFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Request>> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {ROW_COLUMNS} FROM requests ORDER BY received, ref"
         ))?;

@@ -23,6 +23,18 @@ impl Role {
     }
 }
 
+impl Role {
+    /// The keys ([`Action::key`]) of every action this role may do.
+    pub fn can(self) -> Vec<&'static str> {
+        Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| a.allowed_for(self))
+            .map(Action::key)
+            .collect()
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -79,6 +91,26 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in the order of the §2 table.
+    pub const ALL: &'static [Action] = &[
+        Action::Sync,
+        Action::ReadMembers,
+        Action::RequestRegister,
+        Action::RequestBundle,
+        Action::RequestSettings,
+        Action::ChangeRequests,
+        Action::RecordDisclosure,
+        Action::AmendDisclosure,
+        Action::ReadDisclosures,
+        Action::Hold,
+        Action::ManageUsers,
+        Action::ReadAudit,
+        Action::ReadStatus,
+        Action::ChangeOwnPassword,
+        Action::ReadPrivacyFacts,
+        Action::PrivacyFacts,
+    ];
+
     /// Whether `role` may do this.
     pub fn allowed_for(self, role: Role) -> bool {
         use Action::*;
@@ -115,6 +147,18 @@ impl Action {
             ChangeOwnPassword => "change_password",
             ReadPrivacyFacts => "read_privacy_facts",
             PrivacyFacts => "privacy_facts",
+        }
+    }
+
+    /// The action's key for interfaces (the desktop's `SessionInfo.can`):
+    /// the variant in snake case. Differs from [`Action::name`] (the audit
+    /// trail's word) only for `hold` and `change_own_password`.
+    pub fn key(self) -> &'static str {
+        use Action::*;
+        match self {
+            Hold => "hold",
+            ChangeOwnPassword => "change_own_password",
+            other => other.name(),
         }
     }
 
@@ -171,5 +215,52 @@ mod tests {
                 assert_eq!(action.allowed_for(role), want, "{action:?} for {role}");
             }
         }
+    }
+
+    #[test]
+    fn all_lists_every_action_once() {
+        // Exhaustive: a new action fails to compile here until it is added
+        // to `Action::ALL` (and this list).
+        fn index(a: Action) -> usize {
+            use Action::*;
+            match a {
+                Sync => 0,
+                ReadMembers => 1,
+                RequestRegister => 2,
+                RequestBundle => 3,
+                RequestSettings => 4,
+                ChangeRequests => 5,
+                RecordDisclosure => 6,
+                AmendDisclosure => 7,
+                ReadDisclosures => 8,
+                Hold => 9,
+                ManageUsers => 10,
+                ReadAudit => 11,
+                ReadStatus => 12,
+                ChangeOwnPassword => 13,
+                ReadPrivacyFacts => 14,
+                PrivacyFacts => 15,
+            }
+        }
+        let idx: Vec<usize> = Action::ALL.iter().map(|a| index(*a)).collect();
+        assert_eq!(idx, (0..16).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn keys_of_what_each_role_can_do() {
+        assert_eq!(Role::Dpo.can().len(), Action::ALL.len());
+        assert_eq!(
+            Role::Auditor.can(),
+            [
+                "request_register",
+                "read_disclosures",
+                "read_audit",
+                "read_status",
+                "change_own_password",
+                "read_privacy_facts"
+            ]
+        );
+        assert!(Role::Staff.can().contains(&"read_members"));
+        assert!(!Role::Staff.can().contains(&"hold"));
     }
 }

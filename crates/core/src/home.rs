@@ -1,0 +1,178 @@
+//! The desk's home screen: what needs attention today, in one call.
+//!
+//! Per site the last export synced; the requests due within seven days and
+//! those overdue (from the request register); disclosures recorded this
+//! month; open consent conflicts (only for roles that may read members); and
+//! members on legal hold.
+
+use crate::audit::Outcome;
+use crate::conflicts::{conflicts_conn, Scope};
+use crate::entity::Entity;
+use crate::error::Result;
+use crate::requests::{Request, RequestFilter};
+use crate::roles::Action;
+use crate::session::Session;
+use chrono::{DateTime, Datelike, Utc};
+use rusqlite::params;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Requests due within this many days are "due this week".
+pub const DUE_SOON_DAYS: i64 = 7;
+
+/// One site on the home screen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HomeSite {
+    pub site: String,
+    /// The last export applied (None: the site has requests but no export yet).
+    pub sequence: Option<i64>,
+    pub kind: Option<String>,
+    pub generated_at: Option<String>,
+    pub synced_at: Option<String>,
+    /// Rows stored for the site, all entities together.
+    pub rows: u64,
+}
+
+/// What `desk home` / the desktop's Home screen shows.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Home {
+    pub sites: Vec<HomeSite>,
+    /// Open, not paused, due today or within [`DUE_SOON_DAYS`] days.
+    pub requests_due_this_week: Vec<Request>,
+    pub requests_overdue: Vec<Request>,
+    /// Disclosures (originals) whose `disclosed_at` falls in this calendar
+    /// month (UTC).
+    pub disclosures_this_month: u64,
+    /// Open consent conflicts across every site; None when the role may not
+    /// read members.
+    pub open_conflicts: Option<u64>,
+    pub held_members: u64,
+}
+
+impl Session {
+    /// The home screen (every role; conflicts only for dpo and staff).
+    pub fn home(&self, now: DateTime<Utc>) -> Result<Home> {
+        self.authorize(Action::ReadStatus, now, None, None)?;
+        let mut sites: BTreeMap<String, HomeSite> = BTreeMap::new();
+        {
+            let mut stmt = self.conn.prepare(
+                "SELECT e.site, e.sequence, e.kind, e.generated_at, e.synced_at FROM exports e
+                 WHERE e.sequence = (SELECT max(sequence) FROM exports x WHERE x.site = e.site)",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(HomeSite {
+                    site: r.get(0)?,
+                    sequence: r.get(1)?,
+                    kind: r.get(2)?,
+                    generated_at: r.get(3)?,
+                    synced_at: r.get(4)?,
+                    rows: 0,
+                })
+            })?;
+            for s in rows {
+                let s = s?;
+                sites.insert(s.site.clone(), s);
+            }
+        }
+        for s in sites.values_mut() {
+            for e in Entity::DATA {
+                let n: i64 = self.conn.query_row(
+                    &format!("SELECT count(*) FROM {} WHERE site = ?1", e.name()),
+                    params![s.site],
+                    |r| r.get(0),
+                )?;
+                s.rows += n as u64;
+            }
+        }
+
+        let requests = if Action::RequestRegister.allowed_for(self.user().role) {
+            self.request_all(
+                &RequestFilter {
+                    open_only: true,
+                    ..Default::default()
+                },
+                now,
+            )?
+        } else {
+            Vec::new()
+        };
+        for r in &requests {
+            sites.entry(r.site.clone()).or_insert_with(|| HomeSite {
+                site: r.site.clone(),
+                sequence: None,
+                kind: None,
+                generated_at: None,
+                synced_at: None,
+                rows: 0,
+            });
+        }
+        let mut requests_overdue = Vec::new();
+        let mut requests_due_this_week = Vec::new();
+        for r in requests {
+            if r.state.overdue {
+                requests_overdue.push(r);
+            } else if !r.state.paused
+                && r.state
+                    .days_left
+                    .is_some_and(|d| (0..=DUE_SOON_DAYS).contains(&d))
+            {
+                requests_due_this_week.push(r);
+            }
+        }
+        requests_due_this_week.sort_by_key(|r| r.state.due);
+        requests_overdue.sort_by_key(|r| r.state.due);
+
+        let disclosures_this_month = self.disclosures_in_month(now)?;
+        let open_conflicts = if Action::ReadMembers.allowed_for(self.user().role) {
+            Some(conflicts_conn(&self.conn, &Scope::default())?.len() as u64)
+        } else {
+            None
+        };
+        let held_members: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM holds", [], |r| r.get(0))?;
+
+        let home = Home {
+            sites: sites.into_values().collect(),
+            requests_due_this_week,
+            requests_overdue,
+            disclosures_this_month,
+            open_conflicts,
+            held_members: held_members as u64,
+        };
+        self.audit(
+            now,
+            "home_view",
+            None,
+            None,
+            Some(json!({
+                "due_this_week": home.requests_due_this_week.len(),
+                "overdue": home.requests_overdue.len(),
+                "open_conflicts": home.open_conflicts,
+            })),
+            Outcome::Ok,
+        )?;
+        Ok(home)
+    }
+
+    fn disclosures_in_month(&self, now: DateTime<Utc>) -> Result<u64> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT content FROM disclosures WHERE kind = 'original'")?;
+        let contents = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let n = contents
+            .iter()
+            .filter_map(|c| serde_json::from_str::<Value>(c).ok())
+            .filter_map(|v| {
+                let at = v.get("disclosed_at")?.as_str()?;
+                DateTime::parse_from_rfc3339(at).ok()
+            })
+            .map(|t| t.with_timezone(&Utc))
+            .filter(|t| t.year() == now.year() && t.month() == now.month())
+            .count();
+        Ok(n as u64)
+    }
+}

@@ -1,0 +1,50 @@
+//! Subject-access bundles and privacy facts.
+//!
+//! NOT YET COMPILED: `desk_core::bundle` and `desk_core::privacy` are being
+//! written on another branch. At the merge, add `mod bundles;` to lib.rs and
+//! `bundles::bundle_make, bundles::privacy_facts_get,
+//! bundles::privacy_facts_set` to `generate_handler!` (see the marked lines
+//! there).
+
+use crate::error::DeskResult;
+use crate::jobs::{run_job, ProgressMsg};
+use crate::now;
+use crate::state::Desk;
+use desk_core::bundle::{BundleMade, BundleOptions};
+use desk_core::privacy::PrivacyFacts;
+use std::path::PathBuf;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub async fn bundle_make(
+    app: AppHandle,
+    site: String,
+    member_id: String,
+    out: String,
+    reference: Option<String>,
+    encrypt: bool,
+    on_progress: Channel<ProgressMsg>,
+) -> DeskResult<BundleMade> {
+    let out = PathBuf::from(out);
+    let opts = BundleOptions { reference, encrypt };
+    run_job(app, on_progress, move |s, p| {
+        s.bundle(&site, &member_id, &out, &opts, now(), p)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn privacy_facts_get(desk: State<'_, Desk>, site: String) -> DeskResult<PrivacyFacts> {
+    desk.with(|s| s.privacy_facts(&site, now()))
+}
+
+#[tauri::command]
+pub async fn privacy_facts_set(
+    desk: State<'_, Desk>,
+    site: String,
+    facts: PrivacyFacts,
+) -> DeskResult<()> {
+    desk.with(|s| s.privacy_facts_set(&site, &facts, now()))
+}

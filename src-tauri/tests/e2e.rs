@@ -1,0 +1,596 @@
+//! End to end: the real app binary, driven through `tauri-driver` and
+//! WebKitWebDriver (WebDriver) under Xvfb, using the UI's `data-testid`s from
+//! `docs/desktop-commands.md`.
+//!
+//! Flow: create a vault, sync a generated export, search the heavy member,
+//! open their consent and move the slider, open a request (and, once the
+//! bundle branch is merged, make a bundle and check the zip), record a
+//! disclosure and verify the log, sign out, sign in as an auditor and see
+//! that search is not offered. Screenshots of each main screen go to
+//! `docs/screenshots/`; timings and memory to
+//! `target/e2e-measurements.json` (copied by hand into docs/performance.md).
+//!
+//! Needs `tauri-driver` (scripts/install-deps installs it), `WebKitWebDriver`
+//! (Debian `webkit2gtk-driver`) and, without $DISPLAY, `Xvfb`. If they are
+//! missing the test fails, unless `DESK_E2E_OPTIONAL=1`, when it is skipped
+//! with a message.
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Flip to true when `bundles::bundle_make` is registered (the bundle merge).
+const BUNDLES_WIRED: bool = true;
+
+const PASSWORD: &str = "e2e-password";
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A child process stopped with SIGTERM on drop (tauri-driver must get
+/// SIGTERM, not SIGKILL, or WebKitWebDriver is left behind).
+struct Proc {
+    child: Child,
+    name: &'static str,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        for _ in 0..50 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        eprintln!("e2e: {} did not stop on SIGTERM; killing it", self.name);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn find_tool(name: &str) -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        dirs.push(PathBuf::from(home).join("bin"));
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".cargo/bin"));
+    }
+    dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16, within: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+fn css(id: &str) -> String {
+    format!("[data-testid=\"{id}\"]")
+}
+
+struct Ui {
+    c: Client,
+    shots: PathBuf,
+}
+
+impl Ui {
+    async fn wait(&self, id: &str) -> Element {
+        let sel = css(id);
+        match self
+            .c
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(&sel))
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => {
+                self.shot("failure").await;
+                let banner = self.error_text().await;
+                panic!("waiting for {id}: {e}; error banner: {banner:?}")
+            }
+        }
+    }
+
+    async fn error_text(&self) -> Option<String> {
+        let e = self.c.find(Locator::Css(&css("error"))).await.ok()?;
+        e.text().await.ok()
+    }
+
+    async fn click(&self, id: &str) {
+        self.wait(id).await.click().await.unwrap();
+    }
+
+    async fn type_into(&self, id: &str, text: &str) {
+        let e = self.wait(id).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    /// Set a value the way a user's edit would end (date pickers, selects,
+    /// ranges, checkboxes): assign, then fire `input` and `change`.
+    async fn set_value(&self, id: &str, value: Value) {
+        let e = self.wait(id).await;
+        let arg = serde_json::to_value(&e).unwrap();
+        self.c
+            .execute(
+                "const el = arguments[0], v = arguments[1];
+                 if (el.type === 'checkbox') { el.checked = !!v; } else { el.value = v; }
+                 el.dispatchEvent(new Event('input', {bubbles: true}));
+                 el.dispatchEvent(new Event('change', {bubbles: true}));",
+                vec![arg, value],
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn present(&self, id: &str) -> bool {
+        !self
+            .c
+            .find_all(Locator::Css(&css(id)))
+            .await
+            .unwrap()
+            .is_empty()
+    }
+
+    async fn text(&self, id: &str) -> String {
+        self.wait(id).await.text().await.unwrap()
+    }
+
+    async fn shot(&self, name: &str) {
+        // A failure's screenshot goes to target/, not into the docs.
+        let dir = if name == "failure" {
+            self.shots.join("../../target")
+        } else {
+            self.shots.clone()
+        };
+        if let Ok(png) = self.c.screenshot().await {
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::write(
+                dir.join(if name == "failure" {
+                    "e2e-failure.png".to_string()
+                } else {
+                    format!("{name}.png")
+                }),
+                png,
+            );
+        }
+    }
+
+    /// Wait until `f` holds (polling the page).
+    async fn until<F, Fut>(&self, what: &str, f: F)
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let start = Instant::now();
+        while start.elapsed() < WAIT {
+            if f().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        self.shot("failure").await;
+        panic!("timed out waiting until {what}");
+    }
+}
+
+/// VmRSS in kB of every process under `root` (tauri-driver), by name.
+fn rss_under(root: u32) -> BTreeMap<String, u64> {
+    let mut parent = BTreeMap::new();
+    let mut info = BTreeMap::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
+        let field = |k: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(k))
+                .map(|l| l[k.len()..].trim().to_string())
+        };
+        let ppid: u32 = field("PPid:").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let rss: u64 = field("VmRSS:")
+            .and_then(|v| v.split_whitespace().next().and_then(|n| n.parse().ok()))
+            .unwrap_or(0);
+        parent.insert(pid, ppid);
+        info.insert(pid, (field("Name:").unwrap_or_default(), rss));
+    }
+    let under = |mut pid: u32| {
+        while pid > 1 {
+            if pid == root {
+                return true;
+            }
+            pid = *parent.get(&pid).unwrap_or(&0);
+        }
+        false
+    };
+    let mut out = BTreeMap::new();
+    for (pid, (name, rss)) in &info {
+        if *pid != root && under(*pid) {
+            *out.entry(name.clone()).or_insert(0) += rss;
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn desktop_end_to_end() {
+    let driver = find_tool("tauri-driver");
+    let native = find_tool("WebKitWebDriver");
+    let have_display = std::env::var_os("DISPLAY").is_some();
+    let xvfb = find_tool("Xvfb");
+    if driver.is_none() || native.is_none() || (!have_display && xvfb.is_none()) {
+        let what = format!(
+            "tauri-driver: {:?}, WebKitWebDriver: {:?}, display: {}, Xvfb: {:?}",
+            driver, native, have_display, xvfb
+        );
+        if std::env::var("DESK_E2E_OPTIONAL").as_deref() == Ok("1") {
+            eprintln!("SKIPPED the desktop end-to-end test: its tools are missing ({what}); run scripts/install-deps");
+            return;
+        }
+        panic!("the desktop end-to-end test needs its tools ({what}): run scripts/install-deps, or set DESK_E2E_OPTIONAL=1 to skip it");
+    }
+    let (driver, native) = (driver.unwrap(), native.unwrap());
+    let app = env!("CARGO_BIN_EXE_privacy-desk");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let shots = repo.join("docs").join("screenshots");
+    let tmp = tempfile::tempdir().unwrap();
+    std::env::set_var("DESK_KDF_TEST_COST", "1");
+
+    // An export with a heavy member m-1, made by core's generator.
+    let export = desk_core::gen::generate(
+        &desk_core::gen::GenOptions {
+            site: "netmums".into(),
+            members: 2000,
+            seed: 5,
+            heavy_member: Some(desk_core::gen::HeavyMember {
+                posts: 5000,
+                messages: 2000,
+            }),
+            ..Default::default()
+        },
+        &tmp.path().join("export-1"),
+        &desk_core::progress::NoProgress,
+    )
+    .unwrap();
+    let vault = tmp.path().join("vault");
+
+    // A display of our own unless one is given.
+    let mut _xvfb = None;
+    let display = if have_display {
+        std::env::var("DISPLAY").unwrap()
+    } else {
+        let n = 90 + (std::process::id() % 500);
+        let child = Command::new(xvfb.unwrap())
+            .args([
+                &format!(":{n}"),
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        _xvfb = Some(Proc {
+            child,
+            name: "Xvfb",
+        });
+        let sock = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+        let start = Instant::now();
+        while !sock.exists() && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        format!(":{n}")
+    };
+
+    let port = free_port();
+    let native_port = free_port();
+    let home = tmp.path().join("home");
+    let driver_proc = Proc {
+        child: Command::new(&driver)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+                "--native-driver",
+                native.to_str().unwrap(),
+            ])
+            .env("DISPLAY", &display)
+            .env("DESK_KDF_TEST_COST", "1")
+            // Keep the app's config (recent vaults) and WebKit data out of
+            // the user's home.
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env_remove("DESK_VAULT")
+            .env_remove("DESK_USER")
+            .env_remove("DESK_PASSWORD")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+        name: "tauri-driver",
+    };
+    assert!(
+        wait_for_port(port, Duration::from_secs(20)),
+        "tauri-driver did not listen"
+    );
+
+    let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
+        "browserName": "wry",
+        "tauri:options": {"application": app}
+    }))
+    .unwrap();
+    let launched = Instant::now();
+    let c = ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session with the app");
+    let ui = Ui { c, shots };
+    let mut m = serde_json::Map::new();
+
+    // ---- unlock screen; create the vault -------------------------------
+    ui.wait("vault-path").await;
+    m.insert(
+        "launch_to_unlock_screen_ms".into(),
+        json!(launched.elapsed().as_millis()),
+    );
+    ui.click("mode-create").await;
+    ui.type_into("vault-path", vault.to_str().unwrap()).await;
+    ui.type_into("user-name", "e2e-dpo").await;
+    ui.type_into("password", PASSWORD).await;
+    ui.type_into("password-again", PASSWORD).await;
+    ui.shot("sign-in").await;
+    let t = Instant::now();
+    ui.click("submit").await;
+    ui.wait("home").await;
+    m.insert("create_to_home_ms".into(), json!(t.elapsed().as_millis()));
+    assert!(ui.text("whoami").await.contains("e2e-dpo"));
+    let rest = rss_under(driver_proc.child.id());
+    m.insert("rss_kb_at_rest".into(), json!(rest));
+
+    // ---- sync ----------------------------------------------------------
+    ui.click("nav-sync").await;
+    ui.type_into("export-path", export.path.to_str().unwrap())
+        .await;
+    let t = Instant::now();
+    ui.click("sync-start").await;
+    ui.wait("sync-summary").await;
+    m.insert("sync_ui_ms".into(), json!(t.elapsed().as_millis()));
+    ui.shot("sync").await;
+
+    // ---- home shows the site ---------------------------------------------
+    ui.click("nav-home").await;
+    ui.wait("home-site").await;
+    ui.shot("home").await;
+
+    // ---- search the heavy member and open them ---------------------------
+    ui.click("nav-search").await;
+    ui.type_into("search-box", "m-1").await;
+    let hit = "[data-testid=\"search-result\"][data-member-id=\"m-1\"]";
+    let result =
+        ui.c.wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(hit))
+            .await
+            .expect("m-1 among the search results");
+    ui.shot("search").await;
+    let t = Instant::now();
+    result.click().await.unwrap();
+    ui.wait("member-header").await;
+    m.insert(
+        "open_heavy_member_ms".into(),
+        json!(t.elapsed().as_millis()),
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    ui.shot("member").await;
+    m.insert(
+        "rss_kb_after_heavy_member".into(),
+        json!(rss_under(driver_proc.child.id())),
+    );
+
+    // ---- consent: move the slider to the start --------------------------
+    ui.click("tab-consent").await;
+    let slider = ui.wait("consent-slider").await;
+    ui.wait("consent-purpose").await;
+    let num = |v: Option<String>| v.and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let min = num(slider.attr("min").await.unwrap());
+    let max = num(slider.attr("max").await.unwrap());
+    assert!(max > min, "the slider has a range");
+    // Halfway along the member's history, on the slider's one-minute step.
+    let half = ((min + (max - min) / 2.0) / 60000.0).round() * 60000.0;
+    ui.set_value("consent-slider", json!(half.to_string()))
+        .await;
+    let month_ago = chrono::Utc::now() - chrono::Duration::days(30);
+    ui.until("the consent view moves back in time", || async {
+        let at = ui
+            .wait("consent-at")
+            .await
+            .attr("data-at")
+            .await
+            .ok()
+            .flatten();
+        at.and_then(|a| chrono::DateTime::parse_from_rfc3339(&a).ok())
+            .is_some_and(|a| a < month_ago)
+    })
+    .await;
+    ui.shot("consent").await;
+
+    // ---- open a request --------------------------------------------------
+    ui.click("action-open-request").await;
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    ui.set_value("request-received", json!(yesterday)).await;
+    ui.set_value("request-channel", json!("email")).await;
+    ui.type_into("request-requester", "Jane Requester by email")
+        .await;
+    ui.click("request-submit").await;
+    let reference = ui.text("request-ref").await;
+    assert!(reference.contains("SAR-"), "request ref: {reference}");
+    ui.shot("request").await;
+
+    // ---- a bundle (after the bundle merge) -------------------------------
+    if BUNDLES_WIRED {
+        let out = tmp.path().join("bundle-m-1.zip");
+        ui.click("make-bundle").await;
+        ui.type_into("bundle-path", out.to_str().unwrap()).await;
+        let t = Instant::now();
+        ui.click("bundle-start").await;
+        let done = ui.text("bundle-done").await;
+        m.insert("bundle_heavy_ms".into(), json!(t.elapsed().as_millis()));
+        assert!(done.contains(out.to_str().unwrap()), "bundle-done: {done}");
+        assert!(out.is_file(), "the bundle zip is on disk");
+        ui.shot("bundle").await;
+    }
+
+    // ---- record a disclosure and verify the log ---------------------------
+    ui.click("nav-disclosures").await;
+    ui.click("disclosure-new").await;
+    let site = ui.wait("disclosure-field-site").await;
+    if site.tag_name().await.unwrap() == "select" {
+        ui.set_value("disclosure-field-site", json!("netmums"))
+            .await;
+    } else {
+        ui.type_into("disclosure-field-site", "netmums").await;
+    }
+    ui.type_into("disclosure-field-member_ids", "m-1").await;
+    let at = (chrono::Utc::now() - chrono::Duration::days(1))
+        .format("%Y-%m-%dT10:00")
+        .to_string();
+    ui.set_value("disclosure-field-disclosed_at", json!(at))
+        .await;
+    for (id, v) in [
+        ("recipient.organisation", "Metropolitan Police"),
+        ("recipient.team", "Child Protection"),
+        ("recipient.officer", "DC Smith"),
+        ("recipient.contact", "cp@police.example"),
+        ("request_reference", "DPA-2026-118"),
+        ("lawful_basis_detail", "prevention of crime"),
+        ("data_categories", "identity"),
+        ("items_disclosed", "email address"),
+        (
+            "necessity_and_proportionality",
+            "only what the police asked for",
+        ),
+        ("authorised_by", "Jo Bloggs, DPO"),
+    ] {
+        ui.type_into(&format!("disclosure-field-{id}"), v).await;
+    }
+    ui.set_value("disclosure-field-lawful_basis", json!("dpa2018_sch2_para2"))
+        .await;
+    ui.set_value("disclosure-field-member_informed", json!(false))
+        .await;
+    ui.type_into(
+        "disclosure-field-not_informed_reason",
+        "would prejudice the investigation",
+    )
+    .await;
+    ui.shot("disclosure-form").await;
+    ui.click("disclosure-submit").await;
+    ui.until("the disclosure is recorded", || async {
+        !ui.present("disclosure-submit").await || ui.present("error").await
+    })
+    .await;
+    assert!(
+        !ui.present("error").await,
+        "recording failed: {:?}",
+        ui.error_text().await
+    );
+    ui.click("nav-disclosures").await;
+    ui.wait("disclosure-row").await;
+    ui.click("verify-disclosures").await;
+    let badge = ui.wait("verify-badge").await;
+    assert_eq!(
+        badge.attr("data-ok").await.unwrap().as_deref(),
+        Some("true")
+    );
+    assert!(!ui.text("head-hash").await.trim().is_empty());
+    ui.shot("disclosures").await;
+
+    // ---- sign out; an auditor signs in and has no search ------------------
+    ui.click("sign-out").await;
+    ui.wait("vault-path").await;
+    {
+        let mut s =
+            desk_core::Session::unlock(&vault, "e2e-dpo", PASSWORD, chrono::Utc::now()).unwrap();
+        // The auditor's keyslot gets the real key-derivation cost, so the
+        // sign-in below measures a real unlock.
+        std::env::remove_var("DESK_KDF_TEST_COST");
+        s.add_user(
+            "e2e-auditor",
+            desk_core::Role::Auditor,
+            PASSWORD,
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    }
+    if ui.present("mode-open").await {
+        ui.click("mode-open").await;
+    }
+    ui.type_into("vault-path", vault.to_str().unwrap()).await;
+    ui.type_into("user-name", "e2e-auditor").await;
+    ui.type_into("password", PASSWORD).await;
+    let t = Instant::now();
+    ui.click("submit").await;
+    ui.wait("home").await;
+    m.insert(
+        "unlock_real_kdf_to_home_ms".into(),
+        json!(t.elapsed().as_millis()),
+    );
+    assert!(ui.text("whoami").await.contains("auditor"));
+    assert!(!ui.present("nav-search").await, "no search for an auditor");
+    assert!(!ui.present("nav-sync").await, "no sync for an auditor");
+    assert!(
+        ui.present("nav-audit").await,
+        "the auditor reads the audit trail"
+    );
+    ui.shot("home-auditor").await;
+    ui.click("nav-audit").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    ui.shot("audit").await;
+
+    ui.c.close().await.unwrap();
+    drop(driver_proc);
+
+    let report = Value::Object(m);
+    eprintln!(
+        "e2e measurements: {}",
+        serde_json::to_string_pretty(&report).unwrap()
+    );
+    let target = repo.join("target");
+    let _ = std::fs::write(
+        target.join("e2e-measurements.json"),
+        serde_json::to_vec_pretty(&report).unwrap(),
+    );
+}

@@ -1,0 +1,169 @@
+// The ONE module that talks to the Tauri backend (docs/desktop-commands.md).
+// Every command rejects with a DeskError; a `locked` error also tells the app
+// to go back to the sign-in screen.
+import { invoke, Channel } from '@tauri-apps/api/core';
+import { toDeskError } from './errors';
+import type {
+  AuditEvent,
+  AuditFilter,
+  BundleMade,
+  Conflict,
+  ConsentView,
+  Disclosure,
+  DisclosureInput,
+  Hold,
+  Home,
+  MemberRecord,
+  PrivacyFacts,
+  Progress,
+  RecentVault,
+  Recorded,
+  Request,
+  RequestDetail,
+  Role,
+  SearchResult,
+  SessionInfo,
+  Status,
+  SyncReport,
+  UserInfo,
+  Verification,
+} from './types';
+
+type Args = Record<string, unknown>;
+
+export interface Backend {
+  invoke<T>(cmd: string, args?: Args): Promise<T>;
+  /** Something to pass as a `Channel<T>` argument. */
+  channel<T>(onMessage: (m: T) => void): unknown;
+}
+
+const tauri: Backend = {
+  invoke: <T>(cmd: string, args?: Args) => invoke<T>(cmd, args),
+  channel<T>(onMessage: (m: T) => void) {
+    const c = new Channel<T>();
+    c.onmessage = onMessage;
+    return c;
+  },
+};
+
+// A fake backend for looking at screens in a plain browser. Only compiled in
+// when VITE_PD_MOCK=1 (`npm run dev:mock`); a normal build drops it.
+let mock: Promise<Backend> | null = null;
+function backend(): Backend | Promise<Backend> {
+  if (import.meta.env.VITE_PD_MOCK === '1' && !('__TAURI_INTERNALS__' in window)) {
+    mock ??= import('./mock').then((m) => m.mockBackend);
+    return mock;
+  }
+  return tauri;
+}
+
+let onLocked: (() => void) | null = null;
+/** Called whenever a command rejects with `locked`. */
+export function setLockedHandler(fn: (() => void) | null): void {
+  onLocked = fn;
+}
+
+async function call<T>(cmd: string, args?: Args): Promise<T> {
+  const b = await backend();
+  try {
+    return await b.invoke<T>(cmd, args);
+  } catch (e) {
+    const err = toDeskError(e);
+    if (err.code === 'locked' && onLocked) onLocked();
+    throw err;
+  }
+}
+
+async function channel<T>(fn: (m: T) => void): Promise<unknown> {
+  return (await backend()).channel(fn);
+}
+
+// ---- vault and session ----
+export const recentVaults = () => call<RecentVault[]>('recent_vaults');
+export const pickFolder = (title: string) => call<string | null>('pick_folder', { title });
+export const pickExport = () => call<string | null>('pick_export');
+export const pickSave = (title: string, defaultName: string, extension: string) =>
+  call<string | null>('pick_save', { title, defaultName, extension });
+export const vaultCreate = (dir: string, admin: string, password: string) =>
+  call<SessionInfo>('vault_create', { dir, admin, password });
+export const signIn = (dir: string, user: string, password: string) => call<SessionInfo>('sign_in', { dir, user, password });
+export const signOut = () => call<null>('sign_out');
+export const sessionInfo = () => call<SessionInfo | null>('session_info');
+export const touch = () => call<null>('touch');
+
+// ---- home and status ----
+export const home = () => call<Home>('home');
+export const status = () => call<Status>('status');
+
+// ---- long work ----
+export async function syncRun(path: string, onProgress: (p: Progress) => void): Promise<SyncReport> {
+  return call<SyncReport>('sync_run', { path, onProgress: await channel(onProgress) });
+}
+export async function bundleMake(
+  a: { site: string; memberId: string; out: string; reference: string | null; encrypt: boolean },
+  onProgress: (p: Progress) => void,
+): Promise<BundleMade> {
+  return call<BundleMade>('bundle_make', { ...a, onProgress: await channel(onProgress) });
+}
+export const cancelJob = () => call<null>('cancel_job');
+export const revealFile = (path: string) => call<null>('reveal_file', { path });
+
+// ---- members ----
+export const search = (query: string, site: string | null = null, limit: number | null = null) =>
+  call<SearchResult[]>('search', { query, site, limit });
+export const member = (site: string, memberId: string, page: number, pageSize: number) =>
+  call<MemberRecord>('member', { site, memberId, page, pageSize });
+export const consent = (site: string, memberId: string, at: string | null) =>
+  call<ConsentView>('consent', { site, memberId, at });
+export const conflicts = (site: string | null, memberId: string | null) => call<Conflict[]>('conflicts', { site, memberId });
+export const holdSet = (site: string, memberId: string, reason: string) => call<null>('hold_set', { site, memberId, reason });
+export const holdLift = (site: string, memberId: string) => call<number>('hold_lift', { site, memberId });
+export const holdList = () => call<Hold[]>('hold_list');
+
+// ---- requests ----
+export const requestList = (site: string | null, overdueOnly: boolean, openOnly: boolean) =>
+  call<Request[]>('request_list', { site, overdueOnly, openOnly });
+export const requestShow = (reference: string) => call<RequestDetail>('request_show', { reference });
+export const requestOpen = (a: {
+  site: string;
+  memberId: string;
+  received: string;
+  channel: string;
+  requester: string;
+  reference: string | null;
+  idCheckRequested: boolean;
+}) => call<string>('request_open', a);
+export const requestVerifyIdentity = (reference: string, on: string) => call<null>('request_verify_identity', { reference, on });
+export const requestPause = (reference: string, reason: string) => call<null>('request_pause', { reference, reason });
+export const requestResume = (reference: string) => call<null>('request_resume', { reference });
+export const requestExtend = (reference: string, months: number, reason: string) =>
+  call<null>('request_extend', { reference, months, reason });
+export const requestClose = (reference: string, outcome: string, reason: string | null) =>
+  call<null>('request_close', { reference, outcome, reason });
+export const requestExportCsv = (path: string) => call<null>('request_export_csv', { path });
+
+// ---- disclosures ----
+export const disclosureList = () => call<Disclosure[]>('disclosure_list');
+export const disclosureShow = (id: string) => call<Disclosure>('disclosure_show', { id });
+export const disclosureRecord = (input: DisclosureInput) => call<Recorded>('disclosure_record', { input });
+export const disclosureAmend = (id: string, input: DisclosureInput) => call<Recorded>('disclosure_amend', { id, input });
+export const disclosureReview = (id: string, note: string) => call<string>('disclosure_review', { id, note });
+export const disclosureVerify = (head: string | null = null) => call<Verification>('disclosure_verify', { head });
+export const disclosureExportCsv = (path: string) => call<null>('disclosure_export_csv', { path });
+export const disclosureExportReport = (path: string) => call<null>('disclosure_export_report', { path });
+
+// ---- audit ----
+export const auditList = (f: AuditFilter) => call<AuditEvent[]>('audit_list', { ...f });
+export const auditVerify = () => call<Verification>('audit_verify');
+export const auditExportCsv = (path: string) => call<null>('audit_export_csv', { path });
+
+// ---- users ----
+export const usersList = () => call<UserInfo[]>('users_list');
+export const userAdd = (name: string, role: Role, password: string) => call<null>('user_add', { name, role, password });
+export const userSetRole = (name: string, role: Role) => call<null>('user_set_role', { name, role });
+export const userRemove = (name: string, rekey: boolean) => call<null>('user_remove', { name, rekey });
+export const changePassword = (password: string) => call<null>('change_password', { password });
+
+// ---- privacy facts ----
+export const privacyFactsGet = (site: string) => call<PrivacyFacts>('privacy_facts_get', { site });
+export const privacyFactsSet = (site: string, facts: PrivacyFacts) => call<null>('privacy_facts_set', { site, facts });

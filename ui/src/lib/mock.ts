@@ -1,0 +1,201 @@
+// A fake backend for looking at the screens in a plain browser
+// (`npm run dev:mock`, `?role=staff|auditor`, `?signed-out`, `?locked`). Never in a
+// normal build: api.ts imports it only when VITE_PD_MOCK=1. Made-up data.
+import type { Backend } from './api';
+import type {
+  AuditEvent, ConsentEvent, ConsentView, Disclosure, Home, MemberRecord, PrivacyFacts, Progress, Request, RequestDetail,
+  SearchResult, SessionInfo, UserInfo, Verification,
+} from './types';
+
+const params = new URLSearchParams(location.search);
+const role = (params.get('role') ?? 'dpo') as SessionInfo['role'];
+const CAN: Record<string, string[]> = {
+  dpo: ['sync', 'read_members', 'request_register', 'request_bundle', 'request_settings', 'change_requests', 'record_disclosure',
+    'amend_disclosure', 'read_disclosures', 'hold', 'manage_users', 'read_audit', 'read_status', 'change_own_password'],
+  staff: ['sync', 'read_members', 'request_register', 'request_bundle', 'change_requests', 'record_disclosure', 'read_disclosures',
+    'read_status', 'change_own_password'],
+  auditor: ['request_register', 'read_disclosures', 'read_audit', 'read_status', 'change_own_password'],
+};
+let session: SessionInfo | null = params.has('signed-out') ? null : { user: role === 'dpo' ? 'asha' : role === 'staff' ? 'ben' : 'carol', role, vault: '/home/asha/PrivacyDesk/vault', can: CAN[role] };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const day = (offset: number) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+
+function req(ref: string, member: string, received: string, days_left: number | null, extra: Partial<Request> = {}): Request {
+  return {
+    ref, site: 'netmums', member_id: member, received, channel: 'email', requester: role === 'auditor' ? '' : 'Jane Doe (jane@example.org)',
+    status: 'open', calendar: 'england_and_wales', id_check_requested: false, identity_verified: null, clock_started: received,
+    extended_months: 0, paused_days: 0, paused: false, paused_since: null, due: days_left === null ? null : day(days_left), days_left,
+    overdue: (days_left ?? 0) < 0, outcome: null, closed_on: null, ...extra,
+  };
+}
+const requests: Request[] = [
+  req('SAR-2026-0007', 'm-1042', day(-35), -2),
+  req('SAR-2026-0009', 'm-2210', day(-26), 3),
+  req('SAR-2026-0011', 'm-0311', day(-10), 20, { paused: true, status: 'paused', paused_since: day(-4), paused_days: 4 }),
+  req('SAR-2026-0004', 'm-7788', day(-60), null, { status: 'closed', outcome: 'answered', closed_on: day(-40) }),
+  req('SAR-2026-0012', 'm-5120', day(-1), 30, { status: 'awaiting_identity', id_check_requested: true, clock_started: null }),
+];
+
+const results: SearchResult[] = [
+  { site: 'netmums', member_id: 'm-1042', username: 'sunnymum84', email: 'sunny@example.org', status: 'active', matched: ['email', 'username_prefix'], deleted_in_production: false },
+  { site: 'netmums', member_id: 'm-2210', username: 'sunflower_jo', email: 'jo.s@example.net', status: 'suspended', matched: ['surname_approx'], deleted_in_production: false },
+  { site: 'bumps', member_id: 'b-0091', username: 'sunny_d', email: 'd@example.com', status: 'deleted', matched: ['postcode'], deleted_in_production: true },
+  { site: 'netmums', member_id: null, username: null, email: 'sunny.helpdesk@example.org', status: 'no_account', matched: ['email'], deleted_in_production: false },
+];
+
+const consentEvents: ConsentEvent[] = [
+  { event_id: 'ce-1', purpose: 'newsletter.parenting_news', action: 'granted', occurred_at: '2023-02-01T10:00:00Z', source: 'registration', policy_version: 'v3', ip: '203.0.113.9', evidence: { form: 'signup' } },
+  { event_id: 'ce-2', purpose: 'partner_emails', action: 'granted', occurred_at: '2023-02-01T10:00:00Z', source: 'registration', policy_version: 'v3', ip: '203.0.113.9', evidence: { form: 'signup' } },
+  { event_id: 'ce-3', purpose: 'partner_emails', action: 'withdrawn', occurred_at: '2024-05-12T08:30:00Z', source: 'unsubscribe_link', policy_version: 'v4', ip: null, evidence: null },
+  { event_id: 'ce-4', purpose: 'cookies.analytics', action: 'granted', occurred_at: '2024-01-10T12:00:00Z', source: 'cmp', policy_version: 'v4', ip: '198.51.100.7', evidence: { cmp: 'record-81' }, tcf_string: 'CP…' },
+  { event_id: 'ce-5', purpose: 'cookies.analytics', action: 'withdrawn', occurred_at: '2025-03-03T09:00:00Z', source: 'cmp', policy_version: 'v5', ip: '198.51.100.7', evidence: null },
+  { event_id: 'ce-6', purpose: 'cookies.analytics', action: 'granted', occurred_at: '2025-09-20T19:00:00Z', source: 'cmp', policy_version: 'v5', ip: '198.51.100.7', evidence: null },
+  { event_id: 'ce-7', purpose: 'baby_club_offers', action: 'granted', occurred_at: '2025-06-01T10:00:00Z', source: 'competition_entry', policy_version: 'v5', ip: null, evidence: { competition: 'c-12' } },
+];
+
+function consentAt(at: string | null): ConsentView {
+  const t = at ? Date.parse(at) : Date.now();
+  const purposes = [...new Set(consentEvents.map((e) => String(e.purpose)))].map((p) => {
+    const evs = consentEvents.filter((e) => e.purpose === p && Date.parse(String(e.occurred_at)) <= t);
+    const last = evs[evs.length - 1];
+    return { purpose: p, state: last ? String(last.action) : 'no_event_yet', since: last ? String(last.occurred_at) : null, event_id: last ? String(last.event_id) : null, source: last ? String(last.source) : null, known_purpose: p !== 'baby_club_offers' };
+  });
+  return { site: 'netmums', member_id: 'm-1042', at: new Date(t).toISOString(), purposes, events: consentEvents };
+}
+
+function member(site: string, id: string, page: number, size: number): MemberRecord {
+  const posts = Array.from({ length: 47 }, (_, i) => ({ id: `p-${700 + i}`, thread_id: `t-${i % 5}`, created_at: '2025-10-0' + ((i % 9) + 1) + 'T10:00:00Z', body: `Post text number ${i + 1} about weaning and sleep`, _export_sequence: 12 }));
+  const slice = posts.slice((page - 1) * size, page * size);
+  return {
+    site, member_id: id, held: id === 'm-1042', hold: id === 'm-1042' ? { reason: 'Police request GMP-22-991', set_at: '2026-11-05T09:00:00Z', set_by: 'asha' } : null,
+    status: 'active',
+    profile: { member_id: id, username: 'sunnymum84', first_name: 'Sunita', surname: 'Shah', email: 'sunny@example.org', email_verified: true, postcode: 'M20 2AB', date_of_birth: '1984-04-02', children_count: 2, signup_at: '2019-03-01T11:00:00Z', last_login_at: '2026-11-20T21:15:00Z', status: 'active', favourite_board: 'Toddlers' },
+    provenance: { export_sequence: 12, line: 1043, export_kind: 'delta', export_generated_at: '2026-11-22T02:00:00Z', synced_at: '2026-11-22T07:10:00Z', deleted_in_production: null },
+    rows: { posts: slice, private_messages: [{ id: 'pm-1', sent_at: '2026-10-02T20:00:00Z', subject: 'Hello' }], login_events: [{ login_id: 'l-1', occurred_at: '2026-11-20T21:15:00Z', ip: '203.0.113.9' }], helpdesk_tickets: [], children: [{ child_id: 'c-1', date_of_birth: '2021-06-01' }] },
+    totals: { posts: 47, private_messages: 1, login_events: 1, helpdesk_tickets: 0, children: 1, consent_events: 7 },
+    page, page_size: size,
+    disclosures: [{ id: 'D-0003', disclosed_at: '2026-11-04T16:20:00Z', recipient: 'Greater Manchester Police', lawful_basis: 'dpa2018_sch1_para18', amended: false }],
+  };
+}
+
+const disclosures: Disclosure[] = [
+  {
+    id: 'D-0003', effective_id: 'D-0003',
+    content: { site: 'netmums', member_ids: ['m-1042'], disclosed_at: '2026-11-04T16:20:00Z', recipient: { organisation: 'Greater Manchester Police', team: 'Public Protection', officer: 'DC Patel', contact: '0161 000 0000' }, request_reference: 'GMP-22-991', urgent: true, lawful_basis: 'dpa2018_sch1_para18', safeguarding_conditions: { necessary_to_protect: true, consent_not_sought_because: 'asking would prejudice the protection', substantial_public_interest: true }, triggered_by: [{ entity: 'posts', id: 'p-77' }], data_categories: ['identity', 'contact details'], items_disclosed: ['email address', 'postcode'], necessity_and_proportionality: 'Risk to a child described in a post.', authorised_by: 'asha', member_informed: false, not_informed_reason: 'Would prejudice the investigation', recorded_at: '2026-11-04T16:45:00Z', recorded_by: 'asha' },
+    history: [{ seq: 3, id: 'D-0003', kind: 'original', amends: null, content: { recorded_at: '2026-11-04T16:45:00Z', recorded_by: 'asha' }, prev_hash: 'ab', hash: '9f2c4e1b0d7a6c5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e' }],
+    members: [{ site: 'netmums', member_id: 'm-1042', exists: true, held: true }],
+  },
+];
+
+const audit: AuditEvent[] = Array.from({ length: 30 }, (_, i) => ({
+  seq: i + 1, at: new Date(Date.now() - (30 - i) * 3600_000).toISOString(), user: i % 3 ? 'asha' : 'ben',
+  action: ['sign_in', 'search', 'read_member', 'sync', 'record_disclosure'][i % 5], site: i % 5 ? 'netmums' : null,
+  member_id: i % 5 === 2 ? 'm-1042' : null, outcome: i === 7 ? 'refused' : 'ok', detail: i % 5 === 1 ? { results: 4 } : null, prev_hash: '', hash: '',
+}));
+
+const verification: Verification = { ok: !params.has('tampered'), entries: 3, head: '9f2c4e1b0d7a6c5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e', failure: params.has('tampered') ? { seq: 2, kind: 'changed', message: "entry 2's content no longer matches its hash" } : null };
+
+const users: UserInfo[] = [
+  { name: 'asha', role: 'dpo', created_at: '2026-01-05T09:00:00Z', created_by: null },
+  { name: 'ben', role: 'staff', created_at: '2026-01-06T09:00:00Z', created_by: 'asha' },
+  { name: 'carol', role: 'auditor', created_at: '2026-02-01T09:00:00Z', created_by: 'asha' },
+];
+
+const facts: PrivacyFacts = {
+  site: 'netmums', controller: 'Example Parenting Ltd, 1 High Street, London', dpo_contact: 'dpo@example.org',
+  purposes: [{ purpose: 'Running the forum', description: 'Accounts, posts and messages', lawful_basis: 'contract' }],
+  categories: [{ category: 'Identity', description: 'User name, name' }],
+  recipients: [{ name: 'Mail provider', kind: 'processor', purpose: 'Newsletters' }],
+  retention: [{ data: 'Posts', period: 'While the account exists' }], sources: [{ source: 'You', data: 'Everything you enter' }],
+  transfers: [], automated_decisions: 'None.', rights: 'You can ask for rectification, erasure, restriction, objection and portability.',
+  complaint: 'You can complain to the ICO: ico.org.uk', updated_at: null, updated_by: null,
+};
+
+let cancelled = false;
+async function job(onProgress: (p: Progress) => void, stages: string[], total: number) {
+  cancelled = false;
+  for (const stage of stages) {
+    for (let done = 0; done <= total; done += total / 10) {
+      if (cancelled) throw { code: 'cancelled', message: 'cancelled' };
+      onProgress({ stage, total, done, rate: 41250 });
+      await sleep(120);
+    }
+  }
+}
+
+function locked(): never {
+  throw { code: 'locked', message: 'no session' };
+}
+
+async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown> {
+  await sleep(60);
+  const open = ['recent_vaults', 'pick_folder', 'pick_export', 'pick_save', 'vault_create', 'sign_in', 'session_info', 'sign_out'];
+  if ((!session || params.has('locked')) && !open.includes(cmd)) locked();
+  const prog = a.onProgress as ((p: Progress) => void) | undefined;
+  switch (cmd) {
+    case 'recent_vaults': return [{ path: '/home/asha/PrivacyDesk/vault', name: 'vault', last_opened: '2026-11-22T08:00:00Z' }];
+    case 'pick_folder': case 'pick_export': return '/home/asha/exports/netmums-000013';
+    case 'pick_save': return `/home/asha/Desktop/${a.defaultName}`;
+    case 'sign_in': case 'vault_create':
+      if (a.password === 'wrong') throw { code: 'bad_credentials', message: 'bad credentials' };
+      session = { user: String(a.user ?? a.admin), role: 'dpo', vault: String(a.dir), can: CAN.dpo };
+      return session;
+    case 'sign_out': session = null; return null;
+    case 'session_info': return session;
+    case 'touch': return null;
+    case 'home': {
+      const h: Home = {
+        sites: [
+          { site: 'netmums', sequence: 12, kind: 'delta', generated_at: '2026-11-22T02:00:00Z', synced_at: '2026-11-22T07:10:00Z', rows: 1843221 },
+          { site: 'bumps', sequence: 4, kind: 'full', generated_at: '2026-11-21T02:00:00Z', synced_at: '2026-11-21T07:00:00Z', rows: 210345 },
+        ],
+        requests_due_this_week: requests.filter((r) => !r.outcome && (r.days_left ?? 99) >= 0 && (r.days_left ?? 99) <= 7),
+        requests_overdue: requests.filter((r) => r.overdue && !r.outcome),
+        disclosures_this_month: 1, open_conflicts: session!.can.includes('read_members') ? 3 : null, held_members: 1,
+      };
+      return h;
+    }
+    case 'sync_run':
+      await job(prog!, ['reading', 'checking', 'applying'], 120000);
+      if (String(a.path).includes('bad')) throw { code: 'refused', message: 'export refused', problems: ['members.jsonl:14: email: not an email address', 'posts.jsonl:2201: member_id: no such member m-9'] };
+      return { site: 'netmums', sequence: 13, kind: 'delta', applied: true, rows: [['members', 1201], ['posts', 80412], ['consent_events', 3321]], deleted_rows: 12, held_rows: 1, bytes: 48_000_000, seconds: 3.4 };
+    case 'bundle_make':
+      await job(prog!, ['collecting', 'writing'], 5000);
+      return { path: String(a.out), sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', bytes: 1_200_000, files: 14, rows: 5120, passphrase: a.encrypt ? 'tulip-harbour-seven-kettle-moss' : null, request_ref: (a.reference as string) ?? null };
+    case 'cancel_job': cancelled = true; return null;
+    case 'reveal_file': return null;
+    case 'search': {
+      const q = String(a.query).toLowerCase();
+      await sleep(q.length % 2 ? 200 : 40); // out-of-order answers on purpose
+      return results.filter((r) => `${r.username} ${r.email}`.toLowerCase().includes(q.slice(0, 3)));
+    }
+    case 'member': return member(String(a.site), String(a.memberId), Number(a.page), Number(a.pageSize));
+    case 'consent': return consentAt((a.at as string) ?? null);
+    case 'conflicts': return [{ kind: 'email_after_withdrawal', site: 'netmums', member_id: 'm-1042', description: 'A partner email was sent after partner_emails was withdrawn.', rows: [{ entity: 'newsletter_engagement', id: 'ne-5' }], events: ['ce-3'], at: '2024-06-01T09:00:00Z' }];
+    case 'hold_set': case 'hold_lift': return cmd === 'hold_lift' ? 0 : null;
+    case 'hold_list': return [{ site: 'netmums', member_id: 'm-1042', reason: 'Police request GMP-22-991', set_at: '2026-11-05T09:00:00Z', set_by: 'asha', held_rows: 0 }];
+    case 'request_list': return requests.filter((r) => (!a.openOnly || !r.outcome) && (!a.overdueOnly || r.overdue));
+    case 'request_show': {
+      const r = requests.find((x) => x.ref === a.reference);
+      if (!r) throw { code: 'not_found', message: 'no such request' };
+      const d: RequestDetail = { ...r, events: [{ seq: 1, at: `${r.received}T09:00:00Z`, user: 'ben', kind: 'opened', detail: { received: r.received, channel: 'email' } }] };
+      return d;
+    }
+    case 'request_open': return 'SAR-2026-0013';
+    case 'disclosure_list': return disclosures;
+    case 'disclosure_show': return disclosures[0];
+    case 'disclosure_record': case 'disclosure_amend':
+      return { id: 'D-0004', members: ((a.input as { member_ids: string[] }).member_ids).map((m) => ({ site: 'netmums', member_id: m, exists: true, held: false })) };
+    case 'disclosure_verify': case 'audit_verify': return verification;
+    case 'audit_list': return audit;
+    case 'users_list': return users;
+    case 'privacy_facts_get': return { ...facts, site: String(a.site) };
+    default: return null;
+  }
+}
+
+export const mockBackend: Backend = {
+  invoke: <T>(cmd: string, args?: Record<string, unknown>) => handle(cmd, args ?? {}) as Promise<T>,
+  channel: <T>(fn: (m: T) => void) => fn,
+};

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { memberHref, navOf, newDisclosureHref, parseHash } from './router';
+
+describe('routes', () => {
+  it('parses and formats member routes with odd characters', () => {
+    const h = memberHref('net mums', 'm/1', 'consent');
+    expect(parseHash(h)).toEqual({ name: 'member', site: 'net mums', memberId: 'm/1', tab: 'consent' });
+    expect(navOf(parseHash(h))).toBe('search');
+  });
+  it('parses the disclosure form with a prefill', () => {
+    expect(parseHash(newDisclosureHref('netmums', 'm-1'))).toEqual({ name: 'disclosure-new', site: 'netmums', memberId: 'm-1' });
+    expect(parseHash('#/disclosures/D-1/amend')).toEqual({ name: 'disclosure-amend', id: 'D-1' });
+  });
+  it('home for empty, not-found for junk', () => {
+    expect(parseHash('')).toEqual({ name: 'home' });
+    expect(parseHash('#/nope').name).toBe('not-found');
+  });
+});

@@ -1,0 +1,370 @@
+// TypeScript mirrors of the core Rust structs as serde serialises them
+// (crates/core/src), plus the desktop-only shapes of docs/desktop-commands.md.
+// Times are RFC 3339 UTC strings; dates are `YYYY-MM-DD`.
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type JsonObject = { [k: string]: Json };
+
+/** Every failing command rejects with this. */
+export interface DeskError {
+  code: string;
+  message: string;
+  problems?: string[];
+}
+
+export type Role = 'dpo' | 'staff' | 'auditor';
+
+export interface SessionInfo {
+  user: string;
+  role: Role;
+  vault: string;
+  can: string[];
+}
+
+export interface RecentVault {
+  path: string;
+  name: string;
+  last_opened: string;
+}
+
+// ---- session.rs ----
+export interface UserInfo {
+  name: string;
+  role: Role;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface Hold {
+  site: string;
+  member_id: string;
+  reason: string;
+  set_at: string;
+  set_by: string;
+  held_rows: number;
+}
+
+export interface SiteStatus {
+  site: string;
+  sequence: number;
+  kind: string;
+  generated_at: string;
+  synced_at: string;
+  rows: Record<string, number>;
+  held_rows: Record<string, number>;
+}
+
+export interface Status {
+  sites: SiteStatus[];
+}
+
+// ---- requests.rs (Request = its columns + flattened State) ----
+export interface RequestState {
+  /** `awaiting_identity`, `open`, `paused` or `closed`. */
+  status: string;
+  calendar: string;
+  id_check_requested: boolean;
+  identity_verified: string | null;
+  clock_started: string | null;
+  extended_months: number;
+  paused_days: number;
+  paused: boolean;
+  paused_since: string | null;
+  due: string | null;
+  /** Days from today to the due date (negative when overdue). */
+  days_left: number | null;
+  overdue: boolean;
+  outcome: string | null;
+  closed_on: string | null;
+}
+
+export interface Request extends RequestState {
+  ref: string;
+  site: string;
+  member_id: string;
+  received: string;
+  channel: string;
+  /** Blank for an auditor. */
+  requester: string;
+}
+
+export interface RequestEvent {
+  seq: number;
+  at: string;
+  user: string;
+  /** `opened`, `identity_verified`, `paused`, `resumed`, `extended`, `closed`. */
+  kind: string;
+  detail: Json;
+}
+
+export interface RequestDetail extends Request {
+  events: RequestEvent[];
+}
+
+/** The channels core accepts (requests.rs CHANNELS). */
+export const CHANNELS = ['email', 'web', 'post', 'phone', 'other'] as const;
+/** The outcomes core accepts (requests.rs OUTCOMES). */
+export const OUTCOMES = [
+  'answered',
+  'refused_manifestly_unfounded',
+  'refused_excessive',
+  'withdrawn',
+] as const;
+
+// ---- home (desktop) ----
+export interface HomeSite {
+  site: string;
+  sequence: number | null;
+  kind: string | null;
+  generated_at: string | null;
+  synced_at: string | null;
+  rows: number;
+}
+
+export interface Home {
+  sites: HomeSite[];
+  requests_due_this_week: Request[];
+  requests_overdue: Request[];
+  disclosures_this_month: number;
+  /** null when the role may not read members. */
+  open_conflicts: number | null;
+  held_members: number;
+}
+
+// ---- long jobs ----
+export interface Progress {
+  stage: string;
+  total: number | null;
+  done: number;
+  /** Units per second. */
+  rate: number | null;
+}
+
+// ---- sync.rs ----
+export interface SyncReport {
+  site: string;
+  sequence: number;
+  kind: string;
+  /** False when the export had been applied before (a no-op). */
+  applied: boolean;
+  /** Rows read per entity file: [entity, rows] pairs. */
+  rows: [string, number][];
+  deleted_rows: number;
+  held_rows: number;
+  bytes: number;
+  seconds: number;
+}
+
+export interface BundleMade {
+  path: string;
+  sha256: string;
+  bytes: number;
+  files: number;
+  rows: number;
+  passphrase: string | null;
+  request_ref: string | null;
+}
+
+// ---- search.rs ----
+export interface SearchResult {
+  site: string;
+  /** null for a helpdesk requester who has no account. */
+  member_id: string | null;
+  username: string | null;
+  email: string | null;
+  /** The member's status; `no_account` for a helpdesk-only requester. */
+  status: string;
+  /** What matched, best first (e.g. `email`, `surname_approx`). */
+  matched: string[];
+  deleted_in_production: boolean;
+}
+
+// ---- member.rs ----
+export interface HoldInfo {
+  reason: string;
+  set_at: string;
+  set_by: string;
+}
+
+export interface DisclosureSummary {
+  id: string;
+  disclosed_at: string | null;
+  recipient: string | null;
+  lawful_basis: string | null;
+  amended: boolean;
+}
+
+export interface MemberRecord {
+  site: string;
+  member_id: string;
+  held: boolean;
+  hold: HoldInfo | null;
+  status: string | null;
+  /** Every stored field of the member row, unknown ones included. */
+  profile: JsonObject;
+  /** Which export last wrote the member row, and whether production deleted it. */
+  provenance: Json;
+  /** Entity name → the rows on this page. */
+  rows: Record<string, JsonObject[]>;
+  /** Entity name → how many rows there are in all. */
+  totals: Record<string, number>;
+  page: number;
+  page_size: number | null;
+  disclosures: DisclosureSummary[];
+}
+
+// ---- consent.rs ----
+export interface PurposeState {
+  purpose: string;
+  /** `granted`, `withdrawn`, or `no_event_yet`. */
+  state: string;
+  since: string | null;
+  event_id: string | null;
+  source: string | null;
+  known_purpose: boolean;
+}
+
+/** A stored consent event: every field of the export row (plus `tcf`). */
+export interface ConsentEvent extends JsonObject {}
+
+export interface ConsentView {
+  site: string;
+  member_id: string;
+  at: string;
+  purposes: PurposeState[];
+  events: ConsentEvent[];
+}
+
+// ---- conflicts.rs ----
+export interface RowRef {
+  entity: string;
+  id: string;
+}
+
+export interface Conflict {
+  kind: string;
+  site: string;
+  member_id: string;
+  description: string;
+  rows: RowRef[];
+  events: string[];
+  at: string | null;
+}
+
+// ---- chain.rs ----
+export type FailureKind = 'changed' | 'missing' | 'reordered' | 'head_not_found';
+
+export interface Failure {
+  seq: number;
+  kind: FailureKind;
+  message: string;
+}
+
+export interface Verification {
+  ok: boolean;
+  entries: number;
+  head: string;
+  failure: Failure | null;
+}
+
+// ---- disclosure.rs ----
+export interface LogEntry {
+  seq: number;
+  id: string;
+  /** `original`, `amendment` or `review`. */
+  kind: string;
+  amends: string | null;
+  content: JsonObject;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface MemberStatus {
+  site: string;
+  member_id: string;
+  exists: boolean;
+  held: boolean;
+}
+
+export interface Disclosure {
+  id: string;
+  effective_id: string;
+  content: JsonObject;
+  history: LogEntry[];
+  members: MemberStatus[];
+}
+
+export interface Recorded {
+  id: string;
+  members: MemberStatus[];
+}
+
+/** The §4 input JSON (`desk disclosure add --from`). */
+export interface DisclosureInput {
+  site: string;
+  member_ids: string[];
+  disclosed_at: string;
+  recipient: { organisation: string; team?: string | null; officer?: string | null; contact?: string | null };
+  request_reference?: string | null;
+  urgent?: boolean;
+  lawful_basis: string;
+  lawful_basis_detail?: string | null;
+  safeguarding_conditions?: {
+    necessary_to_protect: boolean;
+    consent_not_sought_because: string;
+    substantial_public_interest: boolean;
+  } | null;
+  triggered_by?: { entity: string; id: string }[] | null;
+  data_categories: string[];
+  items_disclosed: string[];
+  necessity_and_proportionality: string;
+  authorised_by: string;
+  member_informed: boolean;
+  not_informed_reason?: string | null;
+  acknowledge_missing_members?: boolean;
+}
+
+// ---- audit.rs ----
+export interface AuditEvent {
+  seq: number;
+  at: string;
+  user: string | null;
+  action: string;
+  site: string | null;
+  member_id: string | null;
+  /** `ok`, `refused`, `failed`, `cancelled`. */
+  outcome: string;
+  detail: Json | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditFilter {
+  user: string | null;
+  action: string | null;
+  site: string | null;
+  memberId: string | null;
+  from: string | null;
+  to: string | null;
+  limit: number | null;
+}
+
+// ---- privacy facts (contract) ----
+export type RecipientKind = 'processor' | 'partner' | 'authority' | 'other';
+
+export interface PrivacyFacts {
+  site: string;
+  controller: string;
+  dpo_contact: string;
+  purposes: { purpose: string; description: string; lawful_basis: string }[];
+  categories: { category: string; description: string }[];
+  recipients: { name: string; kind: RecipientKind; purpose: string }[];
+  retention: { data: string; period: string }[];
+  sources: { source: string; data: string }[];
+  transfers: { destination: string; safeguard: string }[];
+  automated_decisions: string;
+  rights: string;
+  complaint: string;
+  updated_at: string | null;
+  updated_by: string | null;
+}

@@ -1,0 +1,115 @@
+// Screen-level checks with the backend module mocked.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { flushSync, mount, unmount } from 'svelte';
+
+const api = vi.hoisted(() => ({
+  search: vi.fn(),
+  home: vi.fn(),
+  disclosureRecord: vi.fn(),
+  disclosureShow: vi.fn(),
+}));
+vi.mock('../lib/api', () => api);
+
+import Search from './Search.svelte';
+import DisclosureForm from './DisclosureForm.svelte';
+import { app } from '../lib/app.svelte';
+
+let target: HTMLElement;
+let cmp: ReturnType<typeof mount> | null = null;
+beforeEach(() => {
+  target = document.body.appendChild(document.createElement('div'));
+  app.session = { user: 'asha', role: 'dpo', vault: '/v', can: ['read_members', 'record_disclosure', 'hold'] };
+});
+afterEach(() => {
+  if (cmp) unmount(cmp);
+  cmp = null;
+  target.remove();
+  vi.useRealTimers();
+  vi.clearAllMocks();
+});
+
+const tick = async () => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+  flushSync();
+};
+
+function type(el: HTMLInputElement | HTMLTextAreaElement, value: string) {
+  el.value = value;
+  el.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+describe('Search screen', () => {
+  it('searches as you type, keeps the newest answer, and opens with the keyboard', async () => {
+    vi.useFakeTimers();
+    let resolveOld!: (v: unknown) => void;
+    api.search.mockImplementation((q: string) =>
+      q === 'su'
+        ? new Promise((r) => (resolveOld = r))
+        : Promise.resolve([
+            { site: 'netmums', member_id: 'm-1', username: 'sunny', email: 's@x', status: 'active', matched: ['email'], deleted_in_production: false },
+            { site: 'netmums', member_id: 'm-2', username: 'sunflower', email: 'f@x', status: 'active', matched: ['username_prefix'], deleted_in_production: false },
+          ]),
+    );
+    cmp = mount(Search, { target, props: { initial: '' } });
+    flushSync();
+    const box = target.querySelector<HTMLInputElement>('[data-testid="search-box"]')!;
+    type(box, 'su');
+    vi.advanceTimersByTime(150);
+    type(box, 'sun');
+    vi.advanceTimersByTime(150);
+    await tick();
+    resolveOld([{ site: 'old', member_id: 'zzz', username: 'stale', email: null, status: 'active', matched: [], deleted_in_production: false }]);
+    await tick();
+    const rows = [...target.querySelectorAll<HTMLElement>('[data-testid="search-result"]')];
+    expect(rows.map((r) => r.dataset.memberId)).toEqual(['m-1', 'm-2']);
+    expect(rows[0].textContent).toContain('email');
+    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+    flushSync();
+    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    expect(location.hash).toBe('#/member/netmums/m-2');
+  });
+});
+
+describe('Disclosure form', () => {
+  it('shows inline problems on submit without calling the backend', async () => {
+    api.home.mockResolvedValue({ sites: [{ site: 'netmums' }] });
+    cmp = mount(DisclosureForm, { target, props: {} });
+    await tick();
+    target.querySelector<HTMLButtonElement>('[data-testid="disclosure-submit"]')!.click();
+    flushSync();
+    expect(api.disclosureRecord).not.toHaveBeenCalled();
+    expect(target.querySelectorAll('.field-error').length).toBeGreaterThan(5);
+    expect(target.querySelector('[data-testid="error"]')).not.toBeNull();
+  });
+
+  it("puts core's problems next to the field they name", async () => {
+    api.home.mockResolvedValue({ sites: [{ site: 'netmums' }] });
+    api.disclosureRecord.mockRejectedValue({
+      code: 'invalid',
+      message: 'the disclosure was not recorded: member_ids[0]: not a member of this site in the latest export',
+    });
+    cmp = mount(DisclosureForm, { target, props: { site: 'netmums', memberId: 'm-9' } });
+    await tick();
+    const q = (k: string) => target.querySelector<HTMLInputElement>(`[data-testid="disclosure-field-${k}"]`)!;
+    type(q('disclosed_at'), '2026-01-02T10:00');
+    type(q('recipient.organisation'), 'Police');
+    const basis = target.querySelector<HTMLSelectElement>('[data-testid="disclosure-field-lawful_basis"]')!;
+    basis.value = 'court_order';
+    basis.dispatchEvent(new Event('change', { bubbles: true }));
+    type(q('data_categories'), 'identity');
+    type(q('items_disclosed'), 'email');
+    type(q('necessity_and_proportionality'), 'court order');
+    type(q('authorised_by'), 'DPO');
+    const informed = target.querySelector<HTMLSelectElement>('[data-testid="disclosure-field-member_informed"]')!;
+    informed.value = 'true';
+    informed.dispatchEvent(new Event('change', { bubbles: true }));
+    flushSync();
+    target.querySelector<HTMLButtonElement>('[data-testid="disclosure-submit"]')!.click();
+    await tick();
+    expect(api.disclosureRecord).toHaveBeenCalledTimes(1);
+    const input = api.disclosureRecord.mock.calls[0][0];
+    expect(input).toMatchObject({ site: 'netmums', member_ids: ['m-9'], lawful_basis: 'court_order', member_informed: true });
+    const membersField = q('member_ids').closest('.field')!;
+    expect(membersField.querySelector('.field-error')?.textContent).toContain('not a member of this site');
+  });
+});
