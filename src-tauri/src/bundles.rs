@@ -1,10 +1,4 @@
 //! Subject-access bundles and privacy facts.
-//!
-//! NOT YET COMPILED: `desk_core::bundle` and `desk_core::privacy` are being
-//! written on another branch. At the merge, add `mod bundles;` to lib.rs and
-//! `bundles::bundle_make, bundles::privacy_facts_get,
-//! bundles::privacy_facts_set` to `generate_handler!` (see the marked lines
-//! there).
 
 use crate::error::DeskResult;
 use crate::jobs::{run_job, ProgressMsg};

@@ -1,4 +1,4 @@
-//! Long work off the UI thread: sync (and, after the merge, bundles), with
+//! Long work off the UI thread (sync, bundles, the conflict check), with
 //! progress on a Tauri channel and cancellation; revealing a file.
 
 use crate::error::{DeskError, DeskResult};

@@ -4,6 +4,7 @@
 //! logic lives here.
 
 pub mod admin;
+pub mod bundles;
 pub mod disclosures;
 pub mod error;
 pub mod jobs;
@@ -11,7 +12,6 @@ pub mod members;
 pub mod requests;
 pub mod state;
 pub mod vault;
-pub mod bundles;
 
 use chrono::{DateTime, Utc};
 use state::Desk;
@@ -56,6 +56,8 @@ pub fn run() {
             members::member,
             members::consent,
             members::conflicts,
+            members::conflicts_page,
+            members::conflicts_check,
             members::hold_set,
             members::hold_lift,
             members::hold_list,

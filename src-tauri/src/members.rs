@@ -1,14 +1,17 @@
-//! Members: search, record, consent, conflicts, legal holds.
+//! Members: search, record, consent, conflicts (one member's, and the
+//! vault-wide check kept in the vault), legal holds.
 
 use crate::error::DeskResult;
+use crate::jobs::{run_job, ProgressMsg};
 use crate::now;
 use crate::state::Desk;
-use desk_core::conflicts::{Conflict, Scope};
+use desk_core::conflicts::{Conflict, ConflictCheck, ConflictFilter, ConflictPage, Scope};
 use desk_core::consent::{parse_instant, ConsentView};
 use desk_core::member::{MemberRecord, Page};
 use desk_core::search::{SearchOptions, SearchResult};
 use desk_core::session::Hold;
-use tauri::State;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
 
 #[tauri::command]
 pub async fn search(
@@ -62,6 +65,24 @@ pub async fn conflicts(
         (site, _) => Scope { site, member: None },
     };
     desk.with(|s| s.conflicts(&scope, now()))
+}
+
+/// A page of the newest vault-wide check (instant).
+#[tauri::command]
+pub async fn conflicts_page(
+    desk: State<'_, Desk>,
+    filter: ConflictFilter,
+) -> DeskResult<ConflictPage> {
+    desk.with(|s| s.conflicts_page(&filter, now()))
+}
+
+/// Check every member again: the one long job, with progress, cancellable.
+#[tauri::command]
+pub async fn conflicts_check(
+    app: AppHandle,
+    on_progress: Channel<ProgressMsg>,
+) -> DeskResult<ConflictCheck> {
+    run_job(app, on_progress, move |s, p| s.conflicts_check(now(), p)).await
 }
 
 #[tauri::command]

@@ -24,9 +24,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Flip to true when `bundles::bundle_make` is registered (the bundle merge).
-const BUNDLES_WIRED: bool = true;
-
 const PASSWORD: &str = "e2e-password";
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -392,6 +389,22 @@ async fn desktop_end_to_end() {
     // ---- home shows the site ---------------------------------------------
     ui.click("nav-home").await;
     ui.wait("home-site").await;
+
+    // ---- conflicts: Home has no check yet; run it from the list ---------
+    let panel = ui.text("home-conflicts").await;
+    assert!(panel.contains("Not checked yet"), "home conflicts: {panel}");
+    ui.click("home-conflicts-link").await;
+    ui.wait("conflicts-checked").await;
+    ui.click("conflicts-check").await;
+    ui.wait("conflicts-table").await;
+    let checked = ui.text("conflicts-checked").await;
+    assert!(checked.contains("conflict"), "conflicts: {checked}");
+    ui.shot("conflicts").await;
+    ui.click("nav-home").await;
+    ui.until("Home counts the stored check", || async {
+        ui.text("home-conflicts").await.contains("at the check of")
+    })
+    .await;
     ui.shot("home").await;
 
     // ---- search the heavy member and open them ---------------------------
@@ -460,19 +473,17 @@ async fn desktop_end_to_end() {
     assert!(reference.contains("SAR-"), "request ref: {reference}");
     ui.shot("request").await;
 
-    // ---- a bundle (after the bundle merge) -------------------------------
-    if BUNDLES_WIRED {
-        let out = tmp.path().join("bundle-m-1.zip");
-        ui.click("make-bundle").await;
-        ui.type_into("bundle-path", out.to_str().unwrap()).await;
-        let t = Instant::now();
-        ui.click("bundle-start").await;
-        let done = ui.text("bundle-done").await;
-        m.insert("bundle_heavy_ms".into(), json!(t.elapsed().as_millis()));
-        assert!(done.contains(out.to_str().unwrap()), "bundle-done: {done}");
-        assert!(out.is_file(), "the bundle zip is on disk");
-        ui.shot("bundle").await;
-    }
+    // ---- make the member's bundle ----------------------------------------
+    let out = tmp.path().join("bundle-m-1.zip");
+    ui.click("make-bundle").await;
+    ui.type_into("bundle-path", out.to_str().unwrap()).await;
+    let t = Instant::now();
+    ui.click("bundle-start").await;
+    let done = ui.text("bundle-done").await;
+    m.insert("bundle_heavy_ms".into(), json!(t.elapsed().as_millis()));
+    assert!(done.contains(out.to_str().unwrap()), "bundle-done: {done}");
+    assert!(out.is_file(), "the bundle zip is on disk");
+    ui.shot("bundle").await;
 
     // ---- record a disclosure and verify the log ---------------------------
     ui.click("nav-disclosures").await;

@@ -33,20 +33,39 @@ pub struct History {
 
 impl History {
     pub fn load(conn: &Connection, site: &str, member_id: &str) -> Result<History> {
-        let mut stmt = conn.prepare_cached(
+        Self::load_with(
+            conn,
             "SELECT id, data, deleted_seq IS NOT NULL FROM consent_events WHERE site = ?1 AND member_id = ?2",
-        )?;
-        let rows = stmt
-            .query_map(params![site, member_id], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, bool>(2)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut events = Vec::with_capacity(rows.len());
-        for (id, data, deleted) in rows {
+            site,
+            member_id,
+        )
+    }
+
+    /// Only what deciding a state needs (id, purpose, action, instant,
+    /// source; `data` holds only those). For scans that ask "was it granted
+    /// then?" of many members.
+    pub fn load_brief(conn: &Connection, site: &str, member_id: &str) -> Result<History> {
+        Self::load_with(
+            conn,
+            "SELECT id, json_object('purpose', json_extract(data, '$.purpose'),
+                                    'action', json_extract(data, '$.action'),
+                                    'occurred_at', json_extract(data, '$.occurred_at'),
+                                    'source', json_extract(data, '$.source')),
+                    deleted_seq IS NOT NULL
+             FROM consent_events WHERE site = ?1 AND member_id = ?2",
+            site,
+            member_id,
+        )
+    }
+
+    fn load_with(conn: &Connection, sql: &str, site: &str, member_id: &str) -> Result<History> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(params![site, member_id])?;
+        let mut events = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let data: String = r.get(1)?;
+            let deleted: bool = r.get(2)?;
             let data: Map<String, Value> = serde_json::from_str(&data).unwrap_or_default();
             let s = |k: &str| {
                 data.get(k)

@@ -2,18 +2,16 @@
 //!
 //! Per site the last export synced; the requests due within seven days and
 //! those overdue (from the request register); disclosures recorded this
-//! month; open consent conflicts (only for roles that may read members); and
-//! members on legal hold.
+//! month; conflicts found by the newest check (only for roles that may read
+//! members); and members on legal hold.
 
 use crate::audit::Outcome;
-use crate::conflicts::{conflicts_conn, Scope};
-use crate::entity::Entity;
+use crate::conflicts::last_check;
 use crate::error::Result;
 use crate::requests::{Request, RequestFilter};
 use crate::roles::Action;
 use crate::session::Session;
 use chrono::{DateTime, Datelike, Utc};
-use rusqlite::params;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -30,7 +28,8 @@ pub struct HomeSite {
     pub kind: Option<String>,
     pub generated_at: Option<String>,
     pub synced_at: Option<String>,
-    /// Rows stored for the site, all entities together.
+    /// Rows in that export, all files together (counting the rows stored
+    /// would read every table: seconds on a large vault).
     pub rows: u64,
 }
 
@@ -44,9 +43,14 @@ pub struct Home {
     /// Disclosures (originals) whose `disclosed_at` falls in this calendar
     /// month (UTC).
     pub disclosures_this_month: u64,
-    /// Open consent conflicts across every site; None when the role may not
-    /// read members.
+    /// Conflicts found by the newest vault-wide check (the check itself
+    /// takes minutes on a large vault, so Home never runs it); None when the
+    /// role may not read members or no check has been run.
     pub open_conflicts: Option<u64>,
+    /// When that check ran.
+    pub conflicts_checked_at: Option<String>,
+    /// An export has been synced since that check.
+    pub conflicts_stale: bool,
     pub held_members: u64,
 }
 
@@ -57,8 +61,10 @@ impl Session {
         let mut sites: BTreeMap<String, HomeSite> = BTreeMap::new();
         {
             let mut stmt = self.conn.prepare(
-                "SELECT e.site, e.sequence, e.kind, e.generated_at, e.synced_at FROM exports e
-                 WHERE e.sequence = (SELECT max(sequence) FROM exports x WHERE x.site = e.site)",
+                "SELECT e.site, e.sequence, e.kind, e.generated_at, e.synced_at,
+                    (SELECT coalesce(sum(json_extract(f.value, '$.rows')), 0) FROM json_each(e.files) f)
+             FROM exports e
+             WHERE e.sequence = (SELECT max(sequence) FROM exports x WHERE x.site = e.site)",
             )?;
             let rows = stmt.query_map([], |r| {
                 Ok(HomeSite {
@@ -67,7 +73,7 @@ impl Session {
                     kind: r.get(2)?,
                     generated_at: r.get(3)?,
                     synced_at: r.get(4)?,
-                    rows: 0,
+                    rows: r.get::<_, i64>(5)? as u64,
                 })
             })?;
             for s in rows {
@@ -75,17 +81,6 @@ impl Session {
                 sites.insert(s.site.clone(), s);
             }
         }
-        for s in sites.values_mut() {
-            for e in Entity::DATA {
-                let n: i64 = self.conn.query_row(
-                    &format!("SELECT count(*) FROM {} WHERE site = ?1", e.name()),
-                    params![s.site],
-                    |r| r.get(0),
-                )?;
-                s.rows += n as u64;
-            }
-        }
-
         let requests = if Action::RequestRegister.allowed_for(self.user().role) {
             self.request_all(
                 &RequestFilter {
@@ -124,8 +119,8 @@ impl Session {
         requests_overdue.sort_by_key(|r| r.state.due);
 
         let disclosures_this_month = self.disclosures_in_month(now)?;
-        let open_conflicts = if Action::ReadMembers.allowed_for(self.user().role) {
-            Some(conflicts_conn(&self.conn, &Scope::default())?.len() as u64)
+        let check = if Action::ReadMembers.allowed_for(self.user().role) {
+            last_check(&self.conn)?
         } else {
             None
         };
@@ -138,7 +133,9 @@ impl Session {
             requests_due_this_week,
             requests_overdue,
             disclosures_this_month,
-            open_conflicts,
+            open_conflicts: check.as_ref().map(|c| c.total),
+            conflicts_checked_at: check.as_ref().map(|c| c.checked_at.clone()),
+            conflicts_stale: check.is_some_and(|c| c.stale),
             held_members: held_members as u64,
         };
         self.audit(

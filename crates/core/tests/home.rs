@@ -26,7 +26,9 @@ fn home_gathers_what_needs_attention() {
     // Nothing yet.
     let h = s.home(t(2)).unwrap();
     assert!(h.sites.is_empty());
-    assert_eq!(h.open_conflicts, Some(0));
+    // No conflict check has run: Home does not run one (minutes at scale).
+    assert_eq!(h.open_conflicts, None);
+    assert_eq!(h.conflicts_checked_at, None);
     assert_eq!(h.held_members, 0);
 
     let gen = desk_core::gen::generate(
@@ -40,7 +42,7 @@ fn home_gathers_what_needs_attention() {
         &NoProgress,
     )
     .unwrap();
-    s.sync(&gen.path, t(2), &NoProgress).unwrap();
+    let report = s.sync(&gen.path, t(2), &NoProgress).unwrap();
     s.hold_set("netmums", "m-1", "police request", t(2))
         .unwrap();
 
@@ -123,12 +125,18 @@ fn home_gathers_what_needs_attention() {
         .unwrap();
 
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+    let check = s.conflicts_check(now, &NoProgress).unwrap();
     let h = s.home(now).unwrap();
     let sites: Vec<_> = h.sites.iter().map(|x| x.site.as_str()).collect();
     assert_eq!(sites, ["netmums"]);
     assert_eq!(h.sites[0].sequence, Some(1));
     assert_eq!(h.sites[0].kind.as_deref(), Some("full"));
+    // The rows of the last export synced.
     assert!(h.sites[0].rows > 300);
+    assert_eq!(
+        h.sites[0].rows,
+        report.rows.iter().map(|r| r.1).sum::<u64>()
+    );
     assert!(h.sites[0].synced_at.is_some());
     let refs = |v: &[desk_core::requests::Request]| {
         v.iter().map(|r| r.reference.clone()).collect::<Vec<_>>()
@@ -138,7 +146,9 @@ fn home_gathers_what_needs_attention() {
     assert_eq!(h.disclosures_this_month, 1);
     assert_eq!(h.held_members, 1);
     let all = s.conflicts(&Scope::default(), now).unwrap().len() as u64;
+    assert_eq!(check.total, all);
     assert_eq!(h.open_conflicts, Some(all));
+    assert!(!h.conflicts_stale);
 
     // The auditor sees the register and the counts, but no conflicts.
     let a = Session::unlock(&vault, "ada", "ada-password", now).unwrap();

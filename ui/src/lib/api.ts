@@ -8,6 +8,9 @@ import type {
   AuditFilter,
   BundleMade,
   Conflict,
+  ConflictCheck,
+  ConflictFilter,
+  ConflictPage,
   ConsentView,
   Disclosure,
   DisclosureInput,
@@ -105,6 +108,9 @@ export async function bundleMake(
 ): Promise<BundleMade> {
   return call<BundleMade>('bundle_make', { ...a, onProgress: await channel(onProgress) });
 }
+export async function conflictsCheck(onProgress: (p: Progress) => void): Promise<ConflictCheck> {
+  return call<ConflictCheck>('conflicts_check', { onProgress: await channel(onProgress) });
+}
 export const cancelJob = () => call<null>('cancel_job');
 export const revealFile = (path: string) => call<null>('reveal_file', { path });
 
@@ -116,6 +122,7 @@ export const member = (site: string, memberId: string, page: number, pageSize: n
 export const consent = (site: string, memberId: string, at: string | null) =>
   call<ConsentView>('consent', { site, memberId, at });
 export const conflicts = (site: string | null, memberId: string | null) => call<Conflict[]>('conflicts', { site, memberId });
+export const conflictsPage = (filter: ConflictFilter) => call<ConflictPage>('conflicts_page', { filter });
 export const holdSet = (site: string, memberId: string, reason: string) => call<null>('hold_set', { site, memberId, reason });
 export const holdLift = (site: string, memberId: string) => call<number>('hold_lift', { site, memberId });
 export const holdList = () => call<Hold[]>('hold_list');

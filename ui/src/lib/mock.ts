@@ -3,7 +3,7 @@
 // normal build: api.ts imports it only when VITE_PD_MOCK=1. Made-up data.
 import type { Backend } from './api';
 import type {
-  AuditEvent, ConsentEvent, ConsentView, Disclosure, Home, MemberRecord, PrivacyFacts, Progress, Request, RequestDetail,
+  AuditEvent, Conflict, ConflictCheck, ConflictCount, ConflictFilter, ConsentEvent, ConsentView, Disclosure, Home, MemberRecord, PrivacyFacts, Progress, Request, RequestDetail,
   SearchResult, SessionInfo, UserInfo, Verification,
 } from './types';
 
@@ -112,6 +112,25 @@ const facts: PrivacyFacts = {
   complaint: 'You can complain to the ICO: ico.org.uk', updated_at: null, updated_by: null,
 };
 
+const conflictKinds = ['newsletter_sent_after_withdrawal', 'competition_shared_without_consent', 'weak_consent_proof'];
+const conflictList: Conflict[] = Array.from({ length: 230 }, (_, i) => ({
+  kind: conflictKinds[i % 3], site: i % 4 ? 'netmums' : 'bumps', member_id: `m-${1042 + i}`,
+  description: i % 3 === 2 ? `consent “newsletter.weekly” granted by event ce-${i} has no evidence: it cannot be demonstrated (Art 7(1))`
+    : `the “weekly” newsletter was last sent at 2024-06-01T09:00:00Z, but consent “newsletter.weekly” was withdrawn at 2024-05-01T09:00:00Z`,
+  rows: i % 3 === 2 ? [] : [{ entity: 'newsletter_engagement', id: `ne-${i}` }], events: [`ce-${i}`], at: '2024-06-01T09:00:00Z',
+}));
+function conflictCounts(): ConflictCount[] {
+  const m = new Map<string, ConflictCount>();
+  for (const c of conflictList) {
+    const k = `${c.site} ${c.kind}`;
+    m.set(k, { site: c.site, kind: c.kind, count: (m.get(k)?.count ?? 0) + 1 });
+  }
+  return [...m.values()].sort((x, y) => `${x.site} ${x.kind}`.localeCompare(`${y.site} ${y.kind}`));
+}
+// ?unchecked starts the mock with no conflict check yet; ?stale with one older than the last sync.
+let conflictCheck: ConflictCheck | null = params.has('unchecked') ? null
+  : { checked_at: '2026-11-22T07:30:00Z', checked_by: 'asha', total: conflictList.length, counts: conflictCounts(), stale: params.has('stale') };
+
 let cancelled = false;
 async function job(onProgress: (p: Progress) => void, stages: string[], total: number) {
   cancelled = false;
@@ -152,7 +171,8 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
         ],
         requests_due_this_week: requests.filter((r) => !r.outcome && (r.days_left ?? 99) >= 0 && (r.days_left ?? 99) <= 7),
         requests_overdue: requests.filter((r) => r.overdue && !r.outcome),
-        disclosures_this_month: 1, open_conflicts: session!.can.includes('read_members') ? 3 : null, held_members: 1,
+        disclosures_this_month: 1, open_conflicts: session!.can.includes('read_members') && conflictCheck ? conflictCheck.total : null,
+        conflicts_checked_at: conflictCheck?.checked_at ?? null, conflicts_stale: conflictCheck?.stale ?? false, held_members: 1,
       };
       return h;
     }
@@ -172,7 +192,18 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
     }
     case 'member': return member(String(a.site), String(a.memberId), Number(a.page), Number(a.pageSize));
     case 'consent': return consentAt((a.at as string) ?? null);
-    case 'conflicts': return [{ kind: 'email_after_withdrawal', site: 'netmums', member_id: 'm-1042', description: 'A partner email was sent after partner_emails was withdrawn.', rows: [{ entity: 'newsletter_engagement', id: 'ne-5' }], events: ['ce-3'], at: '2024-06-01T09:00:00Z' }];
+    case 'conflicts': return conflictList.slice(0, 1);
+    case 'conflicts_check':
+      await job(prog!, ['checking newsletters sent (1 of 5)', 'checking consent proof (5 of 5)'], 40000);
+      conflictCheck = { checked_at: new Date().toISOString(), checked_by: session!.user, total: conflictList.length, counts: conflictCounts(), stale: false };
+      return conflictCheck;
+    case 'conflicts_page': {
+      const f = a.filter as ConflictFilter;
+      if (!conflictCheck) return { check: null, total: 0, offset: 0, items: [] };
+      const all = conflictList.filter((c) => (!f.site || c.site === f.site) && (!f.kind || c.kind === f.kind));
+      const limit = f.limit || 100;
+      return { check: conflictCheck, total: all.length, offset: f.offset, items: all.slice(f.offset, f.offset + limit) };
+    }
     case 'hold_set': case 'hold_lift': return cmd === 'hold_lift' ? 0 : null;
     case 'hold_list': return [{ site: 'netmums', member_id: 'm-1042', reason: 'Police request GMP-22-991', set_at: '2026-11-05T09:00:00Z', set_by: 'asha', held_rows: 0 }];
     case 'request_list': return requests.filter((r) => (!a.openOnly || !r.outcome) && (!a.overdueOnly || r.overdue));

@@ -7,6 +7,9 @@ describe('routes', () => {
     expect(parseHash(h)).toEqual({ name: 'member', site: 'net mums', memberId: 'm/1', tab: 'consent' });
     expect(navOf(parseHash(h))).toBe('search');
   });
+  it('the conflicts list belongs to Home, where its panel links from', () => {
+    expect(navOf(parseHash('#/conflicts'))).toBe('home');
+  });
   it('parses the disclosure form with a prefill', () => {
     expect(parseHash(newDisclosureHref('netmums', 'm-1'))).toEqual({ name: 'disclosure-new', site: 'netmums', memberId: 'm-1' });
     expect(parseHash('#/disclosures/D-1/amend')).toEqual({ name: 'disclosure-amend', id: 'D-1' });

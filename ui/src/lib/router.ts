@@ -78,8 +78,9 @@ export function amendDisclosureHref(id: string): string {
 export function navOf(r: Route): string {
   switch (r.name) {
     case 'member':
-    case 'conflicts':
       return 'search';
+    case 'conflicts':
+      return 'home'; // reached from Home's panel
     case 'request':
       return 'requests';
     case 'disclosure':

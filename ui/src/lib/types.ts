@@ -126,8 +126,13 @@ export interface Home {
   requests_due_this_week: Request[];
   requests_overdue: Request[];
   disclosures_this_month: number;
-  /** null when the role may not read members. */
+  /** Conflicts found by the newest check; null when the role may not read
+   *  members or no check has been run yet. */
   open_conflicts: number | null;
+  /** When that check ran (null: never). */
+  conflicts_checked_at: string | null;
+  /** An export was synced after that check. */
+  conflicts_stale: boolean;
   held_members: number;
 }
 
@@ -249,6 +254,39 @@ export interface Conflict {
   rows: RowRef[];
   events: string[];
   at: string | null;
+}
+
+export interface ConflictCount {
+  site: string;
+  kind: string;
+  count: number;
+}
+
+/** The newest vault-wide check, kept in the vault. */
+export interface ConflictCheck {
+  checked_at: string;
+  checked_by: string;
+  total: number;
+  counts: ConflictCount[];
+  /** An export was synced after the check. */
+  stale: boolean;
+}
+
+export interface ConflictFilter {
+  site: string | null;
+  kind: string | null;
+  offset: number;
+  /** 0: the default page (100). */
+  limit: number;
+}
+
+export interface ConflictPage {
+  /** null: no check has been run on this vault yet. */
+  check: ConflictCheck | null;
+  /** Conflicts matching the filter. */
+  total: number;
+  offset: number;
+  items: Conflict[];
 }
 
 // ---- chain.rs ----

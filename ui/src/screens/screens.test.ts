@@ -7,11 +7,15 @@ const api = vi.hoisted(() => ({
   home: vi.fn(),
   disclosureRecord: vi.fn(),
   disclosureShow: vi.fn(),
+  conflictsPage: vi.fn(),
+  conflictsCheck: vi.fn(),
+  cancelJob: vi.fn(),
 }));
 vi.mock('../lib/api', () => api);
 
 import Search from './Search.svelte';
 import DisclosureForm from './DisclosureForm.svelte';
+import Conflicts from './Conflicts.svelte';
 import { app } from '../lib/app.svelte';
 
 let target: HTMLElement;
@@ -111,5 +115,55 @@ describe('Disclosure form', () => {
     expect(input).toMatchObject({ site: 'netmums', member_ids: ['m-9'], lawful_basis: 'court_order', member_informed: true });
     const membersField = q('member_ids').closest('.field')!;
     expect(membersField.querySelector('.field-error')?.textContent).toContain('not a member of this site');
+  });
+});
+
+describe('Conflicts screen', () => {
+  const conflict = (i: number) => ({
+    kind: 'weak_consent_proof', site: 'netmums', member_id: `m-${i}`, description: `event ce-${i} has no evidence`,
+    rows: [], events: [`ce-${i}`], at: '2024-01-01T00:00:00Z',
+  });
+  const check = {
+    checked_at: '2026-11-23T09:00:00Z', checked_by: 'asha', total: 250, stale: false,
+    counts: [{ site: 'netmums', kind: 'weak_consent_proof', count: 250 }],
+  };
+
+  it('offers the check when none has run, runs it, then lists the stored result page by page', async () => {
+    let checked = false;
+    api.conflictsPage.mockImplementation(async (f: { offset: number; limit: number }) =>
+      checked
+        ? { check, total: 250, offset: f.offset, items: Array.from({ length: Math.min(f.limit, 250 - f.offset) }, (_, i) => conflict(f.offset + i)) }
+        : { check: null, total: 0, offset: 0, items: [] },
+    );
+    api.conflictsCheck.mockImplementation(async (onProgress: (p: unknown) => void) => {
+      onProgress({ stage: 'checking consent proof (5 of 5)', total: null, done: 10, rate: null });
+      checked = true;
+      return check;
+    });
+    cmp = mount(Conflicts, { target, props: {} });
+    await tick();
+    expect(target.querySelector('[data-testid="conflicts-checked"]')!.textContent).toContain('No check has been run');
+    expect(target.querySelector('[data-testid="conflicts-table"]')).toBeNull();
+    const button = target.querySelector<HTMLButtonElement>('[data-testid="conflicts-check"]')!;
+    expect(button.textContent).toContain('Check every member');
+    button.click();
+    await tick();
+    await tick();
+    expect(api.conflictsCheck).toHaveBeenCalledOnce();
+    expect(target.querySelector('[data-testid="conflicts-checked"]')!.textContent).toContain('250');
+    expect(target.querySelectorAll('[data-testid="conflicts-table"] tbody tr').length).toBe(100);
+    expect(target.textContent).toContain('1–100 of 250');
+    [...target.querySelectorAll<HTMLButtonElement>('.pager button')].find((b) => b.textContent === 'Next')!.click();
+    await tick();
+    expect(api.conflictsPage).toHaveBeenLastCalledWith({ site: null, kind: null, offset: 100, limit: 100 });
+    expect(target.textContent).toContain('101–200 of 250');
+  });
+
+  it('says when the stored check is older than the last sync', async () => {
+    api.conflictsPage.mockResolvedValue({ check: { ...check, stale: true }, total: 1, offset: 0, items: [conflict(1)] });
+    cmp = mount(Conflicts, { target, props: {} });
+    await tick();
+    expect(target.textContent).toContain('An export has been synced since this check');
+    expect(target.querySelector('[data-testid="conflicts-check"]')!.textContent).toContain('Check again');
   });
 });

@@ -86,6 +86,7 @@ fn migrations() -> Vec<String> {
         crate::search::migration_sql(),
         crate::requests::migration(),
         crate::privacy::migration(),
+        crate::conflicts::migration(),
     ]
 }
 
