@@ -2,7 +2,7 @@
 //! exit codes, and the auditor's refusal.
 
 use crate::harness::*;
-use serde_json::json;
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
@@ -185,6 +185,22 @@ fn search_member_consent_conflicts_json_and_text() {
         .json();
     assert!(r["conflicts"].as_array().unwrap().is_empty());
     assert!(d.ok("dpo", &["conflicts"]).stdout.contains("conflict(s)"));
+
+    // --check keeps the vault-wide check (what the desktop's Home shows).
+    let c = d.ok("dpo", &["conflicts", "--check", "--json"]).json();
+    let total = r_len(&d.ok("dpo", &["conflicts", "--json"]).json());
+    assert_eq!(c["total"], total);
+    assert_eq!(c["stale"], false);
+    assert_eq!(c["counts"][0]["kind"], "newsletter_sent_without_consent");
+    let text = d.ok("dpo", &["conflicts", "--check"]).stdout;
+    assert!(text.contains("Checked every member"), "{text}");
+    // It checks everything: a narrower scope with --check is a usage error.
+    let r = d.as_user("dpo", &["conflicts", "--check", "--site", "netmums"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+fn r_len(v: &Value) -> u64 {
+    v["conflicts"].as_array().unwrap().len() as u64
 }
 
 #[test]
@@ -195,6 +211,7 @@ fn auditor_is_refused_with_exit_4_and_reads_are_audited() {
         vec!["member", "netmums", "m-1"],
         vec!["consent", "netmums", "m-1"],
         vec!["conflicts"],
+        vec!["conflicts", "--check"],
     ] {
         let r = d.as_user("ada", &args);
         assert_eq!(r.code, 4, "{args:?}: {}", r.stderr);
@@ -216,6 +233,6 @@ fn auditor_is_refused_with_exit_4_and_reads_are_audited() {
         evs.iter()
             .filter(|e| e["user"] == "ada" && e["outcome"] == "refused")
             .count(),
-        4
+        5
     );
 }

@@ -47,6 +47,11 @@ pub struct ConflictsArgs {
     /// One member, as SITE:ID.
     #[arg(long, value_name = "SITE:ID")]
     pub member: Option<String>,
+    /// Check every member of every site and keep the result in the vault as
+    /// the newest check (what the desktop's Home and conflicts list show);
+    /// prints the counts. For a nightly job after the sync.
+    #[arg(long, conflicts_with_all = ["site", "member"])]
+    pub check: bool,
 }
 
 fn print_json(v: &Value) {
@@ -270,7 +275,21 @@ pub fn consent(vault: &Path, a: ConsentArgs, out: &Out) -> CliResult {
 }
 
 pub fn conflicts(vault: &Path, a: ConflictsArgs, out: &Out) -> CliResult {
-    let sess = sign_in(vault)?;
+    let mut sess = sign_in(vault)?;
+    if a.check {
+        let bar = crate::progress::for_terminal(out);
+        let c = sess.conflicts_check(now(), bar.as_ref())?;
+        drop(bar);
+        if out.json {
+            print_json(&json!(c));
+            return Ok(());
+        }
+        println!("Checked every member: {} conflict(s).", c.total);
+        for k in &c.counts {
+            println!("  {:<10} {:<40} {}", k.site, k.kind.replace('_', " "), k.count);
+        }
+        return Ok(());
+    }
     let member = match a.member {
         Some(m) => {
             let (site, id) = m
