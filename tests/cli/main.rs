@@ -3,6 +3,7 @@
 
 mod bundle;
 mod crash;
+mod demo;
 mod disclosure;
 mod harness;
 mod member;

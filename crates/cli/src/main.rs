@@ -619,6 +619,8 @@ fn demo(vault: &Path, args: &DemoArgs, out: &Out) -> CliResult {
         "Police data-protection request (demo): preserve while the matter is live",
         now(),
     )?;
+    // As the nightly job would after a sync: Home shows the conflicts.
+    s.conflicts_check(now(), &desk_core::progress::NoProgress)?;
     out.done(
         &format!(
             "The demo vault is ready in {}.\nSign in as demo-dpo, demo-staff or demo-auditor, password: {PASSWORD}\n  export DESK_VAULT={} DESK_USER=demo-dpo DESK_PASSWORD={PASSWORD}",

@@ -286,7 +286,12 @@ pub fn conflicts(vault: &Path, a: ConflictsArgs, out: &Out) -> CliResult {
         }
         println!("Checked every member: {} conflict(s).", c.total);
         for k in &c.counts {
-            println!("  {:<10} {:<40} {}", k.site, k.kind.replace('_', " "), k.count);
+            println!(
+                "  {:<10} {:<40} {}",
+                k.site,
+                k.kind.replace('_', " "),
+                k.count
+            );
         }
         return Ok(());
     }
