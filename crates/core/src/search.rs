@@ -373,8 +373,9 @@ struct TermEntry {
 }
 
 impl TermBuffer {
-    /// About 96 MiB of terms, entries included.
-    pub(crate) const LIMIT: usize = 96 << 20;
+    /// About 128 MiB of terms, entries included (the sync's peak stays
+    /// under 256 MiB: the rest is SQLite's 64 MiB page cache and the reader).
+    pub(crate) const LIMIT: usize = 128 << 20;
 
     fn add(&mut self, key: String, member: &str, d: i64) {
         let at = self.arena.len() as u32;
