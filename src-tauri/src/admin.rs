@@ -8,8 +8,8 @@ use desk_core::audit::{AuditEvent, AuditFilter};
 use desk_core::chain::Verification;
 use desk_core::consent::parse_instant;
 use desk_core::home::Home;
-use desk_core::session::{Status, UserInfo};
 use desk_core::Role;
+use desk_core::{Status, UserInfo};
 use tauri::State;
 
 #[tauri::command]

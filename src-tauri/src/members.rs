@@ -9,7 +9,7 @@ use desk_core::conflicts::{Conflict, ConflictCheck, ConflictFilter, ConflictPage
 use desk_core::consent::{parse_instant, ConsentView};
 use desk_core::member::{MemberRecord, Page};
 use desk_core::search::{SearchOptions, SearchResult};
-use desk_core::session::Hold;
+use desk_core::Hold;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 

@@ -194,6 +194,13 @@ fn amend_review_list_show_export_report_and_holds() {
     );
     let show = d.ok("ada", &["disclosure", "show", "D-000001"]);
     assert!(show.stdout.contains("D-000003"), "{}", show.stdout);
+    // An auditor holds no member data: whether a member is held is not shown.
+    assert!(
+        show.stdout.contains("hold status not shown to your role"),
+        "{}",
+        show.stdout
+    );
+    let show = d.ok("dpo", &["disclosure", "show", "D-000001"]);
     assert!(show.stdout.contains("not on legal hold"), "{}", show.stdout);
 
     // Export and report (auditor).

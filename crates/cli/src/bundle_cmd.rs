@@ -84,7 +84,7 @@ fn print_made(out: &Out, made: &BundleMade) {
 }
 
 pub fn bundle(vault: &Path, a: BundleArgs, out: &Out) -> CliResult {
-    let mut s = sign_in(vault)?;
+    let s = sign_in(vault)?;
     let opts = BundleOptions {
         reference: a.reference,
         encrypt: a.encrypt,
@@ -190,7 +190,7 @@ pub fn batch(vault: &Path, a: BatchArgs, out: &Out) -> CliResult<bool> {
     if !a.out_dir.is_dir() {
         return Err(Error::NotFound(format!("{}: no such directory", a.out_dir.display())).into());
     }
-    let mut s: Session = sign_in(vault)?;
+    let s: Session = sign_in(vault)?;
     let mut results: Vec<Value> = Vec::new();
     let mut failed = 0usize;
     for it in &items {
@@ -296,7 +296,7 @@ fn print_facts(out: &Out, f: &PrivacyFacts) {
 }
 
 pub fn privacy(vault: &Path, cmd: PrivacyCmd, out: &Out) -> CliResult {
-    let mut s = sign_in(vault)?;
+    let s = sign_in(vault)?;
     match cmd {
         PrivacyCmd::Show { site } => print_facts(out, &s.privacy_facts(&site, now())?),
         PrivacyCmd::Set { site, from } => {

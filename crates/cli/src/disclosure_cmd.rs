@@ -86,9 +86,10 @@ pub fn write_private(path: &Path, text: &str) -> CliResult {
 
 fn hold_words(m: &MemberStatus) -> String {
     match (m.exists, m.held) {
-        (_, true) => "on legal hold".into(),
-        (true, false) => "not on legal hold".into(),
-        (false, false) => "not on legal hold, and not in the latest export".into(),
+        (_, Some(true)) => "on legal hold".into(),
+        (Some(true), _) => "not on legal hold".into(),
+        (Some(false), _) => "not on legal hold, and not in the latest export".into(),
+        (None, _) => "hold status not shown to your role".into(),
     }
 }
 
@@ -100,7 +101,11 @@ fn print_recorded(out: &Out, r: &Recorded, verb: &str) {
     for m in &r.members {
         println!("  {} {}: {}", m.site, m.member_id, hold_words(m));
     }
-    let unheld: Vec<&MemberStatus> = r.members.iter().filter(|m| !m.held && m.exists).collect();
+    let unheld: Vec<&MemberStatus> = r
+        .members
+        .iter()
+        .filter(|m| m.held == Some(false) && m.exists == Some(true))
+        .collect();
     if !unheld.is_empty() {
         println!(
             "While the matter is live, a dpo can keep their data through production deletion:"
@@ -178,7 +183,7 @@ fn print_disclosure(d: &Disclosure, full: bool) {
 
 /// Run `desk disclosure …`.
 pub fn run(vault: &Path, cmd: DisclosureCmd, out: &Out) -> CliResult {
-    let mut s = sign_in(vault)?;
+    let s = sign_in(vault)?;
     match cmd {
         DisclosureCmd::Add { from, hold_reason } => {
             let entry = read_entry(&from)?;
@@ -199,7 +204,11 @@ pub fn run(vault: &Path, cmd: DisclosureCmd, out: &Out) -> CliResult {
                         other => other.map_err(Into::into),
                     };
                 }
-                for m in r.members.iter().filter(|m| !m.held && m.exists) {
+                for m in r
+                    .members
+                    .iter()
+                    .filter(|m| m.held == Some(false) && m.exists == Some(true))
+                {
                     s.hold_set(&m.site, &m.member_id, &reason, now())?;
                 }
                 let r = Recorded {

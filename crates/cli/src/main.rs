@@ -299,7 +299,7 @@ fn run(cli: Cli, out: &Out) -> CliResult {
             );
         }
         Command::User(cmd) => {
-            let mut s = sign_in(&vault)?;
+            let s = sign_in(&vault)?;
             match cmd {
                 UserCmd::Add { name, role } => {
                     // Refuse before asking for the new user's password.
@@ -363,7 +363,7 @@ fn run(cli: Cli, out: &Out) -> CliResult {
             out.generated(&summary);
         }
         Command::Sync { exports } => {
-            let mut s = sign_in(&vault)?;
+            let s = sign_in(&vault)?;
             let mut reports = Vec::new();
             for path in &exports {
                 let bar = progress::for_terminal(out);
@@ -393,7 +393,7 @@ fn run(cli: Cli, out: &Out) -> CliResult {
             out.status(&s.status(now())?);
         }
         Command::Hold(cmd) => {
-            let mut s = sign_in(&vault)?;
+            let s = sign_in(&vault)?;
             match cmd {
                 HoldCmd::Set {
                     site,
@@ -563,7 +563,7 @@ fn demo(vault: &Path, args: &DemoArgs, out: &Out) -> CliResult {
         .prefix("desk-demo-")
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let mut s = Session::create(vault, USERS[0].0, PASSWORD, now())?;
+    let s = Session::create(vault, USERS[0].0, PASSWORD, now())?;
     for (name, role) in &USERS[1..] {
         s.add_user(name, *role, PASSWORD, now())?;
     }

@@ -275,7 +275,7 @@ pub fn consent(vault: &Path, a: ConsentArgs, out: &Out) -> CliResult {
 }
 
 pub fn conflicts(vault: &Path, a: ConflictsArgs, out: &Out) -> CliResult {
-    let mut sess = sign_in(vault)?;
+    let sess = sign_in(vault)?;
     if a.check {
         let bar = crate::progress::for_terminal(out);
         let c = sess.conflicts_check(now(), bar.as_ref())?;

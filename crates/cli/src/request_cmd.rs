@@ -141,7 +141,7 @@ fn print_request(r: &Request) {
 
 /// Run `desk request …`.
 pub fn run(vault: &Path, cmd: RequestCmd, out: &Out) -> CliResult {
-    let mut s = sign_in(vault)?;
+    let s = sign_in(vault)?;
     let changed = |out: &Out, s: &desk_core::Session, reference: &str, verb: &str| -> CliResult {
         let d = s.request_show(reference, now())?;
         if out.json {
@@ -259,7 +259,7 @@ pub fn run(vault: &Path, cmd: RequestCmd, out: &Out) -> CliResult {
             if let Some(name) = set {
                 s.request_set_calendar(&site, name.parse()?, now())?;
             }
-            let region = s.request_calendar(&site)?;
+            let region = s.request_calendar(&site, now())?;
             out.done(
                 &format!(
                     "Due dates for {site} count {} bank holidays (for requests opened from now on).",

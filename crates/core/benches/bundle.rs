@@ -46,7 +46,7 @@ fn session(work: &Path) -> Session {
 }
 
 fn one(work: &Path, member: &str, name: &str, encrypt: bool) -> Value {
-    let mut s = session(work);
+    let s = session(work);
     let out = work.join(name);
     let _ = std::fs::remove_file(&out);
     let opts = BundleOptions {
@@ -76,8 +76,7 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
                 ..GenOptions::default()
             };
             let g = generate(&opts, &work.join("export"), &NoProgress).unwrap();
-            let mut s =
-                Session::create(&work.join("vault"), "dpo", "bench-password", now()).unwrap();
+            let s = Session::create(&work.join("vault"), "dpo", "bench-password", now()).unwrap();
             let r = s.sync(&g.path, now(), &NoProgress).unwrap();
             json!({"sync": format!("{r:?}").len()})
         }
@@ -88,7 +87,7 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
             let dir = work.join("batch");
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).unwrap();
-            let mut s = session(work);
+            let s = session(work);
             let (mut rows, mut bytes, mut slowest) = (0u64, 0u64, 0f64);
             let t = Instant::now();
             for i in 2..2 + BATCH {

@@ -19,8 +19,6 @@ use desk_core::conflicts::Scope;
 use desk_core::member::Page;
 use desk_core::progress::NoProgress;
 use desk_core::search::{search_conn, SearchOptions};
-use desk_core::vault::keyslot::{open_slot, slot_tag, SlotFile};
-use desk_core::vault::{open_db, VaultPaths};
 use desk_core::Session;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -298,12 +296,10 @@ fn main() {
         let _ = std::fs::remove_dir_all(&vault);
         drop(Session::create(&vault, "dpo", "bench-password", now).unwrap());
         if !indexed {
-            let f = SlotFile::read(&VaultPaths::new(&vault).slots()).unwrap();
-            let slot = f.find(&slot_tag(&f.vault_id, "dpo")).unwrap();
-            let key = open_slot(&f.vault_id, slot, "bench-password")
+            let conn = desk_core::vault::raw::open_raw(&vault, "dpo", "bench-password")
                 .unwrap()
-                .vault_key;
-            let conn = open_db(&VaultPaths::new(&vault).db(), &key).unwrap();
+                .data
+                .unwrap();
             let names: Vec<String> = conn
                 .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' OR name = 'helpdesk_tickets_requester'")
                 .unwrap()
@@ -321,7 +317,7 @@ fn main() {
                 conn.execute_batch(&format!("DROP {kind} {n}")).unwrap();
             }
         }
-        let mut s = Session::unlock(&vault, "dpo", "bench-password", now).unwrap();
+        let s = Session::unlock(&vault, "dpo", "bench-password", now).unwrap();
         desk_core::search::set_indexing_for_benchmark(indexed);
         let t = Instant::now();
         let r = s.sync(&export, now, &NoProgress).unwrap();
@@ -388,12 +384,10 @@ fn main() {
     }
     println!("{found} of {} queries found someone", queries.len());
     // The bare query, on its own connection (no role check, no audit append).
-    let f = SlotFile::read(&VaultPaths::new(&vault).slots()).unwrap();
-    let slot = f.find(&slot_tag(&f.vault_id, "dpo")).unwrap();
-    let key = open_slot(&f.vault_id, slot, "bench-password")
+    let conn = desk_core::vault::raw::open_raw(&vault, "dpo", "bench-password")
         .unwrap()
-        .vault_key;
-    let conn = open_db(&VaultPaths::new(&vault).db(), &key).unwrap();
+        .data
+        .unwrap();
     for q in &queries {
         let t = Instant::now();
         let _ = search_conn(&conn, q, &conn_opts).unwrap();

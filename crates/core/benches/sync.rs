@@ -16,8 +16,6 @@ use chrono::{TimeZone, Utc};
 use desk_core::entity::Entity;
 use desk_core::gen::{generate, GenOptions};
 use desk_core::progress::{NoProgress, Progress, ProgressEvent};
-use desk_core::vault::keyslot::new_vault_key;
-use desk_core::vault::open_db;
 use desk_core::Session;
 use serde_json::{json, Value};
 use std::io::BufRead;
@@ -135,7 +133,17 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
         "bare" => {
             let db = work.join("bare.db");
             let _ = std::fs::remove_file(&db);
-            let conn = open_db(&db, &new_vault_key()).unwrap();
+            // The same tables as the vault's first migration, nothing else.
+            desk_core::vault::open::create_owner_only(&db).unwrap();
+            let conn = desk_core::vault::open::open(
+                &db,
+                &desk_core::vault::keys::new_key(),
+                desk_core::vault::open::Db::Data,
+                std::time::Duration::from_secs(5),
+            )
+            .unwrap();
+            conn.execute_batch(desk_core::vault::migrate::MIGRATIONS[0].sql)
+                .unwrap();
             conn.execute_batch("BEGIN").unwrap();
             let mut rows = 0u64;
             for e in Entity::DATA {
@@ -208,7 +216,7 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
             let vault = work.join("vault-noindex");
             let _ = std::fs::remove_dir_all(&vault);
             let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
-            let mut s = Session::create(&vault, "bench", "bench-password", now).unwrap();
+            let s = Session::create(&vault, "bench", "bench-password", now).unwrap();
             desk_core::search::set_indexing_for_benchmark(false);
             let r = s.sync(&full, now, &NoProgress).unwrap();
             out["rows"] = json!(r.rows.iter().map(|(_, n)| n).sum::<u64>());
@@ -221,7 +229,7 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
             std::env::set_var("DESK_KDF_TEST_COST", "1");
             let vault = work.join("vault");
             let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
-            let mut s = if name == "sync" {
+            let s = if name == "sync" {
                 let _ = std::fs::remove_dir_all(&vault);
                 Session::create(&vault, "bench", "bench-password", now).unwrap()
             } else {
@@ -437,18 +445,14 @@ fn misspell(s: &str) -> String {
 fn reads(work: &Path, out: &mut Value) {
     use desk_core::member::Page;
     use desk_core::search::SearchOptions;
-    use desk_core::vault::keyslot::{open_slot, slot_tag, SlotFile};
-    use desk_core::vault::VaultPaths;
     std::env::set_var("DESK_KDF_TEST_COST", "1");
     let vault = work.join("vault");
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
-    let mut s = Session::unlock(&vault, "bench", "bench-password", now).unwrap();
-    let f = SlotFile::read(&VaultPaths::new(&vault).slots()).unwrap();
-    let slot = f.find(&slot_tag(&f.vault_id, "bench")).unwrap();
-    let key = open_slot(&f.vault_id, slot, "bench-password")
+    let s = Session::unlock(&vault, "bench", "bench-password", now).unwrap();
+    let conn = desk_core::vault::raw::open_raw(&vault, "bench", "bench-password")
         .unwrap()
-        .vault_key;
-    let conn = open_db(&VaultPaths::new(&vault).db(), &key).unwrap();
+        .data
+        .unwrap();
     let max_rowid: i64 = conn
         .query_row("SELECT max(rowid) FROM members", [], |r| r.get(0))
         .unwrap();

@@ -63,6 +63,15 @@ pub enum Error {
     /// A cryptographic operation failed (not a wrong password).
     #[error("cryptography: {0}")]
     Crypto(String),
+
+    /// Another process holds the vault (a sync, a key change): nothing was
+    /// done; trying again later is safe.
+    #[error("{0}")]
+    Busy(String),
+
+    /// Part of the vault is damaged (a page, a sealed field).
+    #[error("{0}")]
+    Damaged(String),
 }
 
 impl Error {
@@ -82,6 +91,8 @@ impl Error {
             Error::Io { .. } => "io",
             Error::Db(_) => "database",
             Error::Crypto(_) => "crypto",
+            Error::Busy(_) => "busy",
+            Error::Damaged(_) => "damaged",
         }
     }
 

@@ -67,7 +67,7 @@ fn ticket(id: &str, member: Option<&str>, email: &str, body: &str) -> Value {
 
 fn build(root: &Path) -> PathBuf {
     let vault = new_vault(root);
-    let mut s = dpo(&vault);
+    let s = dpo(&vault);
     s.add_user("ada", Role::Auditor, "ada-password", t(1))
         .unwrap();
     let mut mine_post = post("p-a1", ME);
@@ -531,7 +531,7 @@ fn an_encrypted_bundle_opens_only_with_its_passphrase() {
 fn roles_and_request_links() {
     let root = tempfile::tempdir().unwrap();
     let vault = build(root.path());
-    let mut ada = Session::unlock(&vault, "ada", "ada-password", t(3)).unwrap();
+    let ada = Session::unlock(&vault, "ada", "ada-password", t(3)).unwrap();
     let r = ada.bundle(
         "netmums",
         ME,
@@ -543,7 +543,7 @@ fn roles_and_request_links() {
     assert!(matches!(r, Err(Error::Forbidden { .. })), "{r:?}");
     assert!(!root.path().join("a.zip").exists());
 
-    let mut staff = Session::unlock(&vault, "staff", "staff-password", t(3)).unwrap();
+    let staff = Session::unlock(&vault, "staff", "staff-password", t(3)).unwrap();
     let d = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
     let reference = staff
         .request_open(
@@ -700,7 +700,7 @@ fn privacy_facts_default_set_refused_and_invalid() {
     assert_eq!(s.privacy_facts("mumsnet", t(3)).unwrap().updated_at, None);
 
     // Staff and auditors read; only a dpo changes.
-    let mut staff = Session::unlock(&vault, "staff", "staff-password", t(3)).unwrap();
+    let staff = Session::unlock(&vault, "staff", "staff-password", t(3)).unwrap();
     assert_eq!(
         staff.privacy_facts("netmums", t(3)).unwrap().controller,
         mine.controller
@@ -750,7 +750,7 @@ impl Progress for Recorder {
 fn progress_has_a_stage_per_entity_and_the_report() {
     let root = tempfile::tempdir().unwrap();
     let vault = build(root.path());
-    let mut s = dpo(&vault);
+    let s = dpo(&vault);
     let p = Recorder(Default::default());
     s.bundle(
         "netmums",

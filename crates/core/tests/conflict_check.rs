@@ -235,7 +235,7 @@ fn the_auditor_may_neither_check_nor_list_and_nothing_is_lost() {
     let first = s.conflicts_check(t(3), &NoProgress).unwrap();
     drop(s);
 
-    let mut ada = Session::unlock(&vault, "ada", "ada-password", t(4)).unwrap();
+    let ada = Session::unlock(&vault, "ada", "ada-password", t(4)).unwrap();
     assert!(matches!(
         ada.conflicts_check(t(4), &NoProgress),
         Err(Error::Forbidden { .. })

@@ -8,8 +8,7 @@ use common::*;
 use desk_core::audit::AuditFilter;
 use desk_core::chain::{link_hash, FailureKind};
 use desk_core::progress::NoProgress;
-use desk_core::vault::keyslot::{open_slot, slot_tag, SlotFile};
-use desk_core::vault::{open_db, VaultPaths};
+use desk_core::vault::raw::open_raw;
 use desk_core::{Error, Role, Session};
 use rusqlite::Connection;
 use serde_json::{json, Value};
@@ -18,7 +17,7 @@ use std::path::{Path, PathBuf};
 fn setup() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let vault = new_vault(dir.path());
-    let mut s = dpo(&vault);
+    let s = dpo(&vault);
     s.add_user("ada", Role::Auditor, "ada-password", t(1))
         .unwrap();
     let export = ExportBuilder::full(dir.path(), "full-1", "netmums", 1)
@@ -42,13 +41,9 @@ fn auditor(vault: &Path) -> Session {
     Session::unlock(vault, "ada", "ada-password", t(2)).unwrap()
 }
 
+/// The logs database (where the disclosure log lives), opened raw.
 fn db(vault: &Path) -> Connection {
-    let f = SlotFile::read(&VaultPaths::new(vault).slots()).unwrap();
-    let slot = f.find(&slot_tag(&f.vault_id, "dpo")).unwrap();
-    let key = open_slot(&f.vault_id, slot, "dpo-password")
-        .unwrap()
-        .vault_key;
-    open_db(&VaultPaths::new(vault).db(), &key).unwrap()
+    open_raw(vault, "dpo", "dpo-password").unwrap().logs
 }
 
 fn entry() -> Value {
@@ -378,7 +373,7 @@ fn a_member_already_gone_needs_an_acknowledgement_kept_in_the_entry() {
     acked["acknowledge_missing_members"] = json!(true);
     let r = s.disclosure_record(&acked, t(5)).unwrap();
     assert_eq!(r.members.len(), 1);
-    assert!(!r.members[0].exists && !r.members[0].held);
+    assert!(r.members[0].exists == Some(false) && r.members[0].held == Some(false));
     let d = s.disclosure_show(&r.id, t(5)).unwrap();
     assert_eq!(d.content["member_ids"], json!(["m-3"]));
     assert_eq!(d.content["missing_members"], json!(["m-3"]));
@@ -403,11 +398,11 @@ fn a_member_already_gone_needs_an_acknowledgement_kept_in_the_entry() {
 #[test]
 fn amendments_and_reviews_append_and_change_the_effective_content() {
     let (_d, vault) = setup();
-    let mut st = staff(&vault);
+    let st = staff(&vault);
     let r = st.disclosure_record(&entry(), t(5)).unwrap();
     assert_eq!(r.id, "D-000001");
     drop(st);
-    let mut s = dpo(&vault);
+    let s = dpo(&vault);
     let a1 = with(|e| {
         e["recipient"]["organisation"] = json!("Local Authority Children's Services");
     });
@@ -492,14 +487,14 @@ fn amendments_and_reviews_append_and_change_the_effective_content() {
         .disclosures_for_member("netmums", "m-3", t(9))
         .unwrap()
         .is_empty());
-    assert!(d.members.iter().all(|m| !m.held));
+    assert!(d.members.iter().all(|m| m.held == Some(false)));
     s.hold_set("netmums", "m-2", "police matter live", t(10))
         .unwrap();
     let d = s.disclosure_show("D-000001", t(10)).unwrap();
     let held: Vec<(&str, bool)> = d
         .members
         .iter()
-        .map(|m| (m.member_id.as_str(), m.held))
+        .map(|m| (m.member_id.as_str(), m.held == Some(true)))
         .collect();
     assert_eq!(held, [("m-1", false), ("m-2", true)]);
 }
@@ -507,7 +502,7 @@ fn amendments_and_reviews_append_and_change_the_effective_content() {
 #[test]
 fn roles_staff_records_but_cannot_amend_auditor_reads_but_cannot_record() {
     let (_d, vault) = setup();
-    let mut st = staff(&vault);
+    let st = staff(&vault);
     st.disclosure_record(&entry(), t(5)).unwrap();
     assert!(matches!(
         st.disclosure_amend("D-000001", &entry(), t(5)),
@@ -520,7 +515,7 @@ fn roles_staff_records_but_cannot_amend_auditor_reads_but_cannot_record() {
     assert_eq!(st.disclosure_list(t(5)).unwrap().len(), 1);
     drop(st);
 
-    let mut ada = auditor(&vault);
+    let ada = auditor(&vault);
     assert!(matches!(
         ada.disclosure_record(&entry(), t(6)),
         Err(Error::Forbidden { .. })
@@ -565,7 +560,7 @@ fn roles_staff_records_but_cannot_amend_auditor_reads_but_cannot_record() {
 }
 
 fn four_entries(vault: &Path) -> String {
-    let mut s = dpo(vault);
+    let s = dpo(vault);
     s.disclosure_record(&entry(), t(5)).unwrap();
     s.disclosure_record(
         &with(|e| {
@@ -668,7 +663,7 @@ fn a_chain_rewritten_from_an_earlier_point_fails_against_the_old_head() {
     db(&vault)
         .execute_batch("DELETE FROM disclosures WHERE seq > 1")
         .unwrap();
-    let mut s = dpo(&vault);
+    let s = dpo(&vault);
     for _ in 0..4 {
         s.disclosure_record(&entry(), t(9)).unwrap();
     }
@@ -771,7 +766,7 @@ fn csv_export_parses_and_matches_the_log_entry_by_entry() {
 #[test]
 fn html_report_is_self_contained_escaped_and_summarised() {
     let (_d, vault) = setup();
-    let mut s = dpo(&vault);
+    let s = dpo(&vault);
     s.disclosure_record(
         &with(|e| {
             e.insert(
@@ -824,7 +819,7 @@ fn html_report_is_self_contained_escaped_and_summarised() {
 #[test]
 fn every_disclosure_action_is_audited() {
     let (_d, vault) = setup();
-    let mut s = dpo(&vault);
+    let s = dpo(&vault);
     s.disclosure_record(&entry(), t(5)).unwrap();
     s.disclosure_amend("D-000001", &entry(), t(5)).unwrap();
     s.disclosure_review("D-000001", "ok", t(5)).unwrap();
@@ -930,7 +925,7 @@ fn audit_trail_filters_by_date_range_and_exports_csv() {
 #[test]
 fn csv_cells_that_a_spreadsheet_would_run_are_defused() {
     let (_d, vault) = setup();
-    let mut s = dpo(&vault);
+    let s = dpo(&vault);
     s.disclosure_record(
         &with(|e| {
             e.insert("authorised_by".into(), json!("=1+1"));

@@ -19,7 +19,7 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 fn home_gathers_what_needs_attention() {
     let dir = tempfile::tempdir().unwrap();
     let vault = new_vault(dir.path());
-    let mut s = dpo(&vault);
+    let s = dpo(&vault);
     s.add_user("ada", Role::Auditor, "ada-password", t(1))
         .unwrap();
 

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 fn setup() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let vault = new_vault(dir.path());
-    let mut s = dpo(&vault);
+    let s = dpo(&vault);
     s.add_user("ada", Role::Auditor, "ada-password", t(1))
         .unwrap();
     let export = ExportBuilder::full(dir.path(), "full-1", "netmums", 1)
@@ -403,7 +403,7 @@ fn an_auditor_uses_the_register_without_member_data() {
     let (_dir, vault) = setup();
     let mut s = dpo(&vault);
     let r = open(&mut s, d(2026, 5, 10), false, at(2026, 5, 10));
-    let mut a = auditor(&vault);
+    let a = auditor(&vault);
     let list = a
         .request_list(&RequestFilter::default(), at(2026, 5, 11))
         .unwrap();
@@ -496,10 +496,10 @@ fn a_site_chooses_its_bank_holiday_calendar() {
     // Received 30 Oct 2026: due Mon 30 Nov, St Andrew's Day in Scotland.
     let before = open(&mut s, d(2026, 10, 30), false, at(2026, 10, 30));
     assert_eq!(
-        s.request_calendar("netmums").unwrap(),
+        s.request_calendar("netmums", t(2)).unwrap(),
         Region::EnglandAndWales
     );
-    for mut other in [staff(&vault), auditor(&vault)] {
+    for other in [staff(&vault), auditor(&vault)] {
         let e = other
             .request_set_calendar("netmums", Region::Scotland, at(2026, 10, 30))
             .unwrap_err();
@@ -507,7 +507,10 @@ fn a_site_chooses_its_bank_holiday_calendar() {
     }
     s.request_set_calendar("netmums", Region::Scotland, at(2026, 10, 30))
         .unwrap();
-    assert_eq!(s.request_calendar("netmums").unwrap(), Region::Scotland);
+    assert_eq!(
+        s.request_calendar("netmums", t(2)).unwrap(),
+        Region::Scotland
+    );
     let after = open(&mut s, d(2026, 10, 30), false, at(2026, 10, 30));
     let st = |s: &Session, r: &str| s.request_show(r, at(2026, 10, 31)).unwrap().request.state;
     // A request keeps the calendar it was opened with.

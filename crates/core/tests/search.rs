@@ -9,8 +9,7 @@ use desk_core::consent::parse_instant;
 use desk_core::member::Page;
 use desk_core::progress::NoProgress;
 use desk_core::search::{SearchOptions, SearchResult};
-use desk_core::vault::keyslot::{open_slot, slot_tag, SlotFile};
-use desk_core::vault::{open_db, VaultPaths};
+use desk_core::vault::raw::open_raw;
 use desk_core::{Error, Role, Session};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -250,12 +249,10 @@ fn finds_a_helpdesk_only_requester() {
 
 /// Every index entry equals a fresh recomputation from the stored rows.
 fn assert_index_exact(vault: &Path) {
-    let f = SlotFile::read(&VaultPaths::new(vault).slots()).unwrap();
-    let slot = f.find(&slot_tag(&f.vault_id, "dpo")).unwrap();
-    let key = open_slot(&f.vault_id, slot, "dpo-password")
+    let conn = open_raw(vault, "dpo", "dpo-password")
         .unwrap()
-        .vault_key;
-    let conn = open_db(&VaultPaths::new(vault).db(), &key).unwrap();
+        .data
+        .unwrap();
     let mut parts = Vec::new();
     for t in desk_core::search::INDEXED {
         parts.push(format!(
@@ -819,12 +816,10 @@ fn every_read_is_audited_and_the_auditor_is_refused() {
 fn the_migration_backfills_an_existing_vault() {
     let root = tempfile::tempdir().unwrap();
     let vault = fixture(root.path());
-    let f = SlotFile::read(&VaultPaths::new(&vault).slots()).unwrap();
-    let slot = f.find(&slot_tag(&f.vault_id, "dpo")).unwrap();
-    let key = open_slot(&f.vault_id, slot, "dpo-password")
+    let conn = open_raw(&vault, "dpo", "dpo-password")
         .unwrap()
-        .vault_key;
-    let conn = open_db(&VaultPaths::new(&vault).db(), &key).unwrap();
+        .data
+        .unwrap();
     // As a vault synced before the search migration: no index objects.
     let objects: Vec<(String, String)> = conn
         .prepare(
@@ -842,7 +837,7 @@ fn the_migration_backfills_an_existing_vault() {
     }
     conn.execute_batch("DROP TABLE search_terms; DROP TABLE pm_recipients;")
         .unwrap();
-    conn.execute_batch(&desk_core::search::migration_sql())
+    conn.execute_batch(desk_core::vault::migrate::MIGRATIONS[2].sql)
         .unwrap();
     drop(conn);
     assert_index_exact(&vault);

@@ -3,8 +3,10 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use desk_core::chain::FailureKind;
-use desk_core::vault::keyslot::{open_slot, slot_tag, SlotFile};
-use desk_core::vault::{open_db, VaultPaths};
+use desk_core::vault::keys::{self, slot_tag, KeySet, SlotFile};
+use desk_core::vault::open::{open, Db};
+use desk_core::vault::raw::{open_raw, user_keys};
+use desk_core::vault::VaultPaths;
 use desk_core::{Error, Role, Session};
 use std::path::Path;
 
@@ -16,7 +18,7 @@ fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
     std::env::set_var("DESK_KDF_TEST_COST", "1");
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("vault");
-    let mut s = Session::create(&vault, "alice", "alice-password", t(1)).unwrap();
+    let s = Session::create(&vault, "alice", "alice-password", t(1)).unwrap();
     s.add_user("sam", Role::Staff, "sam-password", t(1))
         .unwrap();
     s.add_user("ada", Role::Auditor, "ada-password", t(1))
@@ -24,11 +26,15 @@ fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, vault)
 }
 
-/// The vault key, as a test with a user's password can recover it.
-fn vault_key(vault: &Path, user: &str, pw: &str) -> desk_core::vault::keyslot::VaultKey {
-    let f = SlotFile::read(&VaultPaths::new(vault).slots()).unwrap();
-    let slot = f.find(&slot_tag(&f.vault_id, user)).unwrap();
-    open_slot(&f.vault_id, slot, pw).unwrap().vault_key
+/// A user's keys, as a test with their password can recover them.
+fn vault_keys(vault: &Path, user: &str, pw: &str) -> KeySet {
+    user_keys(vault, user, pw).unwrap()
+}
+
+fn opens(vault: &Path, db: Db, key: &keys::Key) -> bool {
+    let p = VaultPaths::new(vault);
+    let path = if db == Db::Data { p.db() } else { p.logs() };
+    open(&path, key, db, std::time::Duration::from_secs(5)).is_ok()
 }
 
 #[test]
@@ -91,7 +97,7 @@ fn keyslots_name_nobody_and_editing_them_grants_nothing() {
 #[test]
 fn roles_are_enforced_and_refusals_audited() {
     let (_d, vault) = setup();
-    let mut staff = Session::unlock(&vault, "sam", "sam-password", t(2)).unwrap();
+    let staff = Session::unlock(&vault, "sam", "sam-password", t(2)).unwrap();
     let e = staff
         .add_user("eve", Role::Dpo, "eve-password", t(2))
         .unwrap_err();
@@ -105,7 +111,7 @@ fn roles_are_enforced_and_refusals_audited() {
         Err(Error::Forbidden { .. })
     ));
     let auditor = Session::unlock(&vault, "ada", "ada-password", t(2)).unwrap();
-    let mut auditor = auditor;
+    let auditor = auditor;
     assert!(matches!(
         auditor.sync(
             Path::new("/nonexistent"),
@@ -141,43 +147,63 @@ fn roles_are_enforced_and_refusals_audited() {
 }
 
 #[test]
-fn removing_a_user_with_rekey_makes_the_old_key_useless() {
+fn removing_a_user_with_rekey_makes_the_old_keys_useless() {
     let (_d, vault) = setup();
-    let old = vault_key(&vault, "sam", "sam-password");
-    assert!(open_db(&VaultPaths::new(&vault).db(), &old).is_ok());
-    let mut s = Session::unlock(&vault, "alice", "alice-password", t(2)).unwrap();
+    let old = vault_keys(&vault, "sam", "sam-password");
+    let old_data = old.data.clone().unwrap();
+    assert!(opens(&vault, Db::Data, &old_data) && opens(&vault, Db::Logs, &old.logs));
+    let s = Session::unlock(&vault, "alice", "alice-password", t(2)).unwrap();
     s.remove_user("sam", true, t(2)).unwrap();
     drop(s);
-    assert!(open_db(&VaultPaths::new(&vault).db(), &old).is_err());
+    assert!(!opens(&vault, Db::Data, &old_data));
+    assert!(!opens(&vault, Db::Logs, &old.logs));
     assert!(matches!(
         Session::unlock(&vault, "sam", "sam-password", t(3)),
         Err(Error::BadCredentials)
     ));
-    // Everyone else still gets in, with the new key.
+    // Everyone else still gets in, with the new keys.
     Session::unlock(&vault, "alice", "alice-password", t(3)).unwrap();
     Session::unlock(&vault, "ada", "ada-password", t(3)).unwrap();
-    let new = vault_key(&vault, "ada", "ada-password");
-    assert_ne!(*new, *old);
+    let new = vault_keys(&vault, "ada", "ada-password");
+    assert_ne!(*new.logs, *old.logs);
+    let alice = vault_keys(&vault, "alice", "alice-password");
+    assert!(opens(&vault, Db::Data, alice.data.as_ref().unwrap()));
+    let events = Session::unlock(&vault, "alice", "alice-password", t(4))
+        .unwrap()
+        .audit_list(&Default::default(), t(4))
+        .unwrap();
+    let removed = events.iter().find(|e| e.action == "user_removed").unwrap();
+    assert_eq!(removed.detail.as_ref().unwrap()["rekey"], true);
 }
 
 #[test]
-fn an_interrupted_rekey_is_finished_at_the_next_unlock() {
+fn an_interrupted_key_operation_is_finished_at_the_next_unlock() {
+    use desk_core::session::keyop::Record;
     let (_d, vault) = setup();
     let paths = VaultPaths::new(&vault);
-    // Simulate a crash after the database changed key but before the new
-    // slots replaced the old ones: rekey, then put the old slots back and
-    // leave the new ones pending.
-    let before = std::fs::read(paths.slots()).unwrap();
-    let mut s = Session::unlock(&vault, "alice", "alice-password", t(2)).unwrap();
-    s.remove_user("ada", true, t(2)).unwrap();
+    // A password change whose process died after writing its record: the
+    // record holds the slot file as it must end up.
+    let f = SlotFile::read(&paths.slots()).unwrap();
+    let tag = slot_tag(&f.vault_id, "sam");
+    let slot = f.find(&tag).unwrap();
+    let id = keys::open_identity(&f.vault_id, slot, "sam-password").unwrap();
+    let new = keys::rewrap(&f.vault_id, "sam", "sam-changed-password", &id, slot).unwrap();
+    let mut target = f.clone();
+    target.upsert(new);
+    let rec = Record::new("password_changed", "sam", t(2), target);
+    std::fs::write(paths.keyop(), serde_json::to_vec(&rec).unwrap()).unwrap();
+    // The next one to sign in (anyone) finishes it.
+    let s = Session::unlock(&vault, "ada", "ada-password", t(3)).unwrap();
+    assert!(!paths.keyop().exists());
+    let events = s.audit_list(&Default::default(), t(3)).unwrap();
+    let fin = events
+        .iter()
+        .find(|e| e.action == "key_operation_finished")
+        .expect("the finish is recorded");
+    assert_eq!(fin.user.as_deref(), Some("ada"));
     drop(s);
-    let after = std::fs::read(paths.slots()).unwrap();
-    std::fs::write(vault.join("keyslots.json.pending"), &after).unwrap();
-    std::fs::write(paths.slots(), &before).unwrap();
-    let s = Session::unlock(&vault, "sam", "sam-password", t(3)).unwrap();
-    assert_eq!(s.user().name, "sam");
-    assert!(!vault.join("keyslots.json.pending").exists());
-    assert_eq!(std::fs::read(paths.slots()).unwrap(), after);
+    assert!(Session::unlock(&vault, "sam", "sam-password", t(4)).is_err());
+    Session::unlock(&vault, "sam", "sam-changed-password", t(4)).unwrap();
 }
 
 #[test]
@@ -185,7 +211,7 @@ fn password_change_rewraps_one_slot() {
     let (_d, vault) = setup();
     let paths = VaultPaths::new(&vault);
     let before = SlotFile::read(&paths.slots()).unwrap();
-    let mut s = Session::unlock(&vault, "sam", "sam-password", t(2)).unwrap();
+    let s = Session::unlock(&vault, "sam", "sam-password", t(2)).unwrap();
     assert!(matches!(
         s.change_password("short", t(2)),
         Err(Error::Invalid(_))
@@ -205,7 +231,7 @@ fn password_change_rewraps_one_slot() {
 #[test]
 fn user_management_guards() {
     let (_d, vault) = setup();
-    let mut s = Session::unlock(&vault, "alice", "alice-password", t(2)).unwrap();
+    let s = Session::unlock(&vault, "alice", "alice-password", t(2)).unwrap();
     assert!(matches!(
         s.add_user("sam", Role::Dpo, "another-password", t(2)),
         Err(Error::Conflict(_))
@@ -244,10 +270,12 @@ fn user_management_guards() {
 #[test]
 fn a_vault_from_a_newer_desk_is_refused() {
     let (_d, vault) = setup();
-    let key = vault_key(&vault, "alice", "alice-password");
-    let conn = open_db(&VaultPaths::new(&vault).db(), &key).unwrap();
-    conn.pragma_update(None, "user_version", 99).unwrap();
-    drop(conn);
+    let raw = open_raw(&vault, "alice", "alice-password").unwrap();
+    raw.logs.pragma_update(None, "user_version", 99).unwrap();
+    raw.data
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
     let e = Session::unlock(&vault, "alice", "alice-password", t(2)).unwrap_err();
     assert!(matches!(e, Error::NewerVault { found: 99, .. }), "{e}");
 }
@@ -258,8 +286,7 @@ fn tampering_with_the_audit_trail_is_detected() {
     let s = Session::unlock(&vault, "alice", "alice-password", t(2)).unwrap();
     let head = s.audit_verify(None, t(2)).unwrap().head;
     drop(s);
-    let key = vault_key(&vault, "alice", "alice-password");
-    let conn = open_db(&VaultPaths::new(&vault).db(), &key).unwrap();
+    let conn = open_raw(&vault, "alice", "alice-password").unwrap().logs;
     conn.execute("UPDATE audit SET user = 'mallory' WHERE seq = 2", [])
         .unwrap();
     drop(conn);
@@ -270,7 +297,7 @@ fn tampering_with_the_audit_trail_is_detected() {
     drop(s);
 
     // Removing an event is found too.
-    let conn = open_db(&VaultPaths::new(&vault).db(), &key).unwrap();
+    let conn = open_raw(&vault, "alice", "alice-password").unwrap().logs;
     conn.execute("UPDATE audit SET user = 'alice' WHERE seq = 2", [])
         .unwrap();
     conn.execute("DELETE FROM audit WHERE seq = 3", []).unwrap();
@@ -283,13 +310,15 @@ fn tampering_with_the_audit_trail_is_detected() {
 #[test]
 fn the_database_is_not_readable_without_the_key() {
     let (_d, vault) = setup();
-    let bytes = std::fs::read(vault.join("vault.db")).unwrap();
-    assert!(!bytes.starts_with(b"SQLite format 3"));
-    for word in [&b"alice"[..], b"users", b"CREATE TABLE"] {
-        assert!(
-            !bytes.windows(word.len()).any(|w| w == word),
-            "vault.db holds {:?} in clear",
-            String::from_utf8_lossy(word)
-        );
+    for file in ["vault.db", "logs.db"] {
+        let bytes = std::fs::read(vault.join(file)).unwrap();
+        assert!(!bytes.starts_with(b"SQLite format 3"));
+        for word in [&b"alice"[..], b"users", b"CREATE TABLE"] {
+            assert!(
+                !bytes.windows(word.len()).any(|w| w == word),
+                "{file} holds {:?} in clear",
+                String::from_utf8_lossy(word)
+            );
+        }
     }
 }

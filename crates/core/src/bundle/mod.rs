@@ -30,14 +30,14 @@
 
 pub mod report;
 
-use crate::audit::Outcome;
 use crate::consent::{member_exists, History};
 use crate::entity::{Entity, FieldType, Format, DROPPED_FIELD};
 use crate::error::{Error, Result};
 use crate::progress::{Progress, ProgressEvent};
 use crate::requests::RequestDetail;
 use crate::roles::Action;
-use crate::session::Session;
+use crate::session::door::{failure_detail, outcome_of};
+use crate::session::{Op, Session, Tx};
 use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -567,6 +567,7 @@ fn sweep_stale_parts(dir: &Path) {
 }
 
 /// What a finished zip holds, before it is moved into place.
+#[derive(Clone, Debug)]
 struct Written {
     files: usize,
     rows: u64,
@@ -581,6 +582,7 @@ const TICK: u64 = 256;
 #[allow(clippy::too_many_arguments)]
 fn write_bundle(
     conn: &Connection,
+    logs: &Connection,
     file: std::fs::File,
     path: &Path,
     site: &str,
@@ -612,7 +614,7 @@ fn write_bundle(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let facts = crate::privacy::facts_conn(conn, site)?;
+    let facts = crate::privacy::facts_conn(logs, site)?;
     let mut m = Member {
         conn,
         site,
@@ -844,138 +846,240 @@ pub(crate) fn field_type(e: Entity, field: &str) -> Option<FieldType> {
     e.field(field).map(|f| f.ty)
 }
 
-impl Session {
-    /// Make a subject-access bundle for a member (dpo, staff). See the
-    /// module documentation for what it holds and guarantees.
-    pub fn bundle(
-        &mut self,
-        site: &str,
-        member_id: &str,
-        out: &Path,
-        opts: &BundleOptions,
-        now: DateTime<Utc>,
-        progress: &dyn Progress,
-    ) -> Result<BundleMade> {
-        self.authorize(Action::RequestBundle, now, Some(site), Some(member_id))?;
-        let r = self.bundle_inner(site, member_id, out, opts, now, progress);
-        if let Err(e) = &r {
-            let outcome = if matches!(e, Error::Cancelled) {
-                Outcome::Cancelled
-            } else {
-                Outcome::Failed
-            };
-            self.audit(
-                now,
-                "bundle",
-                Some(site),
-                Some(member_id),
-                Some(json!({"error": e.code(), "ref": opts.reference})),
-                outcome,
-            )?;
-        }
-        r
-    }
+/// Remove a partial bundle a dead process left, if it is one of ours (a
+/// hidden `.bundle-*.part`). Returns whether a file was removed.
+pub(crate) fn remove_abandoned_part(path: &Path) -> bool {
+    let ours = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with(TMP_PREFIX) && n.ends_with(TMP_SUFFIX));
+    ours && path.is_file() && std::fs::remove_file(path).is_ok()
+}
 
-    fn bundle_inner(
-        &mut self,
-        site: &str,
-        member_id: &str,
-        out: &Path,
-        opts: &BundleOptions,
-        now: DateTime<Utc>,
-        progress: &dyn Progress,
-    ) -> Result<BundleMade> {
-        let request = match &opts.reference {
-            Some(r) => Some(self.request_for_bundle(r, site, member_id, now)?),
-            None => None,
-        };
-        member_exists(&self.conn, site, member_id)?;
-        if out.exists() {
-            return Err(Error::Conflict(format!(
-                "{}: already exists; a bundle never replaces a file",
-                out.display()
-            )));
+fn exists_error(out: &Path) -> Error {
+    Error::Conflict(format!(
+        "{}: already exists; a bundle never replaces a file",
+        out.display()
+    ))
+}
+
+/// Move the finished part file to `out`, never replacing a file.
+fn persist(part: &Path, out: &Path) -> Result<()> {
+    if out.exists() {
+        return Err(exists_error(out));
+    }
+    // A hard link refuses an existing target atomically; a file system
+    // without hard links (FAT on a USB stick) gets a checked rename.
+    match std::fs::hard_link(part, out) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(part);
         }
-        let dir = out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        sweep_stale_parts(dir);
-        let tmp = tempfile::Builder::new()
-            .prefix(TMP_PREFIX)
-            .suffix(TMP_SUFFIX)
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(dir, e))?;
-        let file = tmp
-            .as_file()
-            .try_clone()
-            .map_err(|e| Error::io(tmp.path(), e))?;
-        let passphrase = opts.encrypt.then(new_passphrase);
-        let user = self.user().name.clone();
-        let written = write_bundle(
-            &self.conn,
-            file,
-            tmp.path(),
-            site,
-            member_id,
-            &user,
-            request.as_ref(),
-            passphrase.clone(),
-            now,
-            progress,
-        )?;
-        let (sha256, bytes) = sha256_file(tmp.path())?;
-        let reference = request.as_ref().map(|r| r.request.reference.clone());
-        let tx = self.conn.unchecked_transaction()?;
-        let detail = json!({"sha256": sha256, "bytes": bytes, "files": written.files,
-                            "rows": written.rows, "encrypted": opts.encrypt});
-        if let Some(r) = &reference {
-            self.request_note_bundle(r, detail.clone(), now)?;
-        }
-        let mut audit_detail = detail;
-        audit_detail["ref"] = json!(reference);
-        self.audit(
-            now,
-            "bundle",
-            Some(site),
-            Some(member_id),
-            Some(audit_detail),
-            Outcome::Ok,
-        )?;
-        let exists = || {
-            Error::Conflict(format!(
-                "{}: already exists; a bundle never replaces a file",
-                out.display()
-            ))
-        };
-        match tmp.persist_noclobber(out) {
-            Ok(_) => {}
-            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists()),
-            // A file system without no-replace renames or hard links (FAT on
-            // a USB stick): check, then an ordinary rename.
-            Err(e) => {
-                if out.exists() {
-                    return Err(exists());
-                }
-                e.file.persist(out).map_err(|e| Error::io(out, e.error))?;
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists_error(out)),
+        Err(_) => {
+            if out.exists() {
+                return Err(exists_error(out));
             }
+            std::fs::rename(part, out).map_err(|e| Error::io(out, e))?;
         }
-        if let Err(e) = tx.commit() {
-            let _ = std::fs::remove_file(out);
-            return Err(e.into());
-        }
+    }
+    if let Some(dir) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
         }
-        Ok(BundleMade {
-            path: out.to_path_buf(),
-            sha256,
-            bytes,
-            files: written.files,
-            rows: written.rows,
-            passphrase,
-            request_ref: reference,
+    }
+    Ok(())
+}
+
+/// What the start of a bundle established.
+struct Started {
+    job: String,
+    part: PathBuf,
+    file: std::fs::File,
+    request: Option<RequestDetail>,
+}
+
+impl Session {
+    /// Make a subject-access bundle for a member (dpo, staff). See the
+    /// module documentation for what it holds and guarantees.
+    ///
+    /// Three steps through the door: the start is recorded (the job, where
+    /// its partial file is, an audit event) before any byte is written; the
+    /// bundle is written from one snapshot of the vault; the end is recorded
+    /// (success with its SHA-256, or failure or cancellation) and the file
+    /// moved into place. A process that dies in between leaves a job that
+    /// the next sign-in finds: its partial file is deleted and that is
+    /// recorded.
+    pub fn bundle(
+        &self,
+        site: &str,
+        member_id: &str,
+        out: &Path,
+        opts: &BundleOptions,
+        now: DateTime<Utc>,
+        progress: &dyn Progress,
+    ) -> Result<BundleMade> {
+        let user = self.user().name;
+        let note = crate::vault::lock::announce(self.paths(), &user, "a bundle", now)?;
+        let started = self.bundle_start(site, member_id, out, opts, &note.id, now)?;
+        let passphrase = opts.encrypt.then(new_passphrase);
+        let written = self
+            .door(
+                Op::snapshot(Action::RequestBundle).on(Some(site), Some(member_id)),
+                now,
+                |tx| {
+                    let file = started
+                        .file
+                        .try_clone()
+                        .map_err(|e| Error::io(&started.part, e))?;
+                    write_bundle(
+                        tx.data()?,
+                        tx.logs,
+                        file,
+                        &started.part,
+                        site,
+                        member_id,
+                        &tx.user.name,
+                        started.request.as_ref(),
+                        passphrase.clone(),
+                        now,
+                        progress,
+                    )
+                },
+            )
+            .and_then(|w| sha256_file(&started.part).map(|h| (w, h)));
+        let reference = started
+            .request
+            .as_ref()
+            .map(|r| r.request.reference.clone());
+        let op = Op::logs(Action::RequestBundle, "bundle").on(Some(site), Some(member_id));
+        let done = self.door(op, now, |tx| {
+            tx.logs
+                .execute("DELETE FROM bundle_jobs WHERE id = ?1", [&started.job])?;
+            let fail = |tx: &mut Tx, e: Error| {
+                let _ = std::fs::remove_file(&started.part);
+                let mut d = failure_detail(&e);
+                d["job"] = json!(started.job);
+                d["ref"] = json!(reference);
+                tx.detail(d);
+                tx.outcome(outcome_of(&e));
+                Ok(Err(e))
+            };
+            let (w, (sha256, bytes)) = match &written {
+                Ok(v) => v.clone(),
+                Err(e) => return fail(tx, clone_error(e)),
+            };
+            let detail = json!({"sha256": sha256, "bytes": bytes, "files": w.files,
+                                "rows": w.rows, "encrypted": opts.encrypt});
+            if let Some(r) = &reference {
+                crate::requests::note_bundle(tx, r, &detail)?;
+            }
+            let mut audit = detail;
+            audit["ref"] = json!(reference);
+            audit["job"] = json!(started.job);
+            if let Err(e) = persist(&started.part, out) {
+                return fail(tx, e);
+            }
+            tx.detail(audit);
+            Ok(Ok(BundleMade {
+                path: out.to_path_buf(),
+                sha256,
+                bytes,
+                files: w.files,
+                rows: w.rows,
+                passphrase: passphrase.clone(),
+                request_ref: reference.clone(),
+            }))
+        });
+        drop(note);
+        match done {
+            Ok(r) => r,
+            Err(e) => {
+                // The end could not be recorded: the job stays, and the next
+                // sign-in removes what it left and records that.
+                Err(e)
+            }
+        }
+    }
+
+    fn bundle_start(
+        &self,
+        site: &str,
+        member_id: &str,
+        out: &Path,
+        opts: &BundleOptions,
+        activity: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Started> {
+        let op = Op::logs(Action::RequestBundle, "bundle_started")
+            .on(Some(site), Some(member_id))
+            .fails_as("bundle");
+        self.door(op, now, |tx| {
+            tx.detail(json!({"target": out, "ref": opts.reference}));
+            let request = match &opts.reference {
+                Some(r) => Some(crate::requests::for_bundle(tx, r, site, member_id)?),
+                None => None,
+            };
+            member_exists(tx.data()?, site, member_id)?;
+            if out.exists() {
+                return Err(exists_error(out));
+            }
+            let dir = out
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            sweep_stale_parts(dir);
+            let tmp = tempfile::Builder::new()
+                .prefix(TMP_PREFIX)
+                .suffix(TMP_SUFFIX)
+                .tempfile_in(dir)
+                .map_err(|e| Error::io(dir, e))?;
+            let (file, part) = tmp.keep().map_err(|e| Error::io(dir, e.error))?;
+            let part = std::fs::canonicalize(&part).unwrap_or(part);
+            let mut id = [0u8; 8];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut id);
+            let job = hex::encode(id);
+            let r = tx.logs.execute(
+                "INSERT INTO bundle_jobs (id, activity, user, site, member_id, part_path, target, started_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![
+                    job,
+                    activity,
+                    tx.user.name,
+                    site,
+                    member_id,
+                    part.to_string_lossy(),
+                    out.to_string_lossy(),
+                    crate::trail::ts(now)
+                ],
+            );
+            if let Err(e) = r {
+                let _ = std::fs::remove_file(&part);
+                return Err(e.into());
+            }
+            tx.detail(json!({"job": job, "target": out, "partial_file": part, "ref": opts.reference}));
+            Ok(Started {
+                job,
+                part,
+                file,
+                request,
+            })
         })
+    }
+}
+
+/// An error, again (the end of a bundle records it and also returns it).
+fn clone_error(e: &Error) -> Error {
+    match e {
+        Error::Cancelled => Error::Cancelled,
+        Error::Conflict(m) => Error::Conflict(m.clone()),
+        Error::Invalid(m) => Error::Invalid(m.clone()),
+        Error::NotFound(m) => Error::NotFound(m.clone()),
+        Error::Busy(m) => Error::Busy(m.clone()),
+        Error::Forbidden { role, action } => Error::Forbidden {
+            role: role.clone(),
+            action: action.clone(),
+        },
+        other => Error::Invalid(other.to_string()),
     }
 }
 

@@ -295,12 +295,16 @@ pub fn html(ds: &[Disclosure], v: &Verification, by: &str, now: DateTime<Utc>) -
                     format!(
                         "{} ({}{})",
                         escape(&m.member_id),
-                        if m.exists {
-                            "in the latest export"
-                        } else {
-                            "not in the latest export"
+                        match m.exists {
+                            Some(true) => "in the latest export",
+                            Some(false) => "not in the latest export",
+                            None => "export status not shown to this role",
                         },
-                        if m.held { ", on legal hold" } else { "" }
+                        if m.held == Some(true) {
+                            ", on legal hold"
+                        } else {
+                            ""
+                        }
                     )
                 })
                 .collect();

@@ -2,8 +2,7 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, TimeZone, Utc};
-use desk_core::vault::keyslot::{open_slot, slot_tag, SlotFile};
-use desk_core::vault::{open_db, VaultPaths};
+use desk_core::vault::raw::open_raw;
 use desk_core::{Role, Session};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -141,7 +140,7 @@ impl ExportBuilder {
 pub fn new_vault(root: &Path) -> PathBuf {
     std::env::set_var("DESK_KDF_TEST_COST", "1");
     let vault = root.join("vault");
-    let mut s = Session::create(&vault, "dpo", "dpo-password", t(1)).unwrap();
+    let s = Session::create(&vault, "dpo", "dpo-password", t(1)).unwrap();
     s.add_user("staff", Role::Staff, "staff-password", t(1))
         .unwrap();
     vault
@@ -154,12 +153,10 @@ pub fn dpo(vault: &Path) -> Session {
 /// Every stored row of every entity (entity, site, id, member, data, seq,
 /// deleted_seq), sorted: the vault's data, to compare before and after.
 pub fn snapshot(vault: &Path) -> Vec<StoredRow> {
-    let f = SlotFile::read(&VaultPaths::new(vault).slots()).unwrap();
-    let slot = f.find(&slot_tag(&f.vault_id, "dpo")).unwrap();
-    let key = open_slot(&f.vault_id, slot, "dpo-password")
+    let conn = open_raw(vault, "dpo", "dpo-password")
         .unwrap()
-        .vault_key;
-    let conn = open_db(&VaultPaths::new(vault).db(), &key).unwrap();
+        .data
+        .unwrap();
     let mut out = Vec::new();
     for e in desk_core::entity::Entity::DATA {
         let mut stmt = conn

@@ -1,5 +1,4 @@
-//! Applying production exports (`production-export-v1.md` §5–§6): checked,
-//! then applied whole in one transaction, or refused with nothing changed.
+//! Applying one checked export inside the sync's write transaction.
 //!
 //! How the rules are met without holding an export in memory:
 //! - rows are streamed into their tables as an upsert stamped with the export's
@@ -8,44 +7,23 @@
 //!   as it is written (a point lookup); deletions come last and cascade;
 //! - a full export then sweeps the site's rows that it did not write: deleted,
 //!   or, for a member on legal hold, marked as deleted in production;
-//! - any problem rolls the transaction back: the vault is as before.
+//! - any problem fails the use case, and the door rolls the transaction back.
 
-use crate::audit::{self, NewEvent, Outcome};
+use super::SyncReport;
 use crate::entity::{Entity, Row};
 use crate::error::{Error, Result};
 use crate::export::{Export, ExportKind, Manifest, ManifestFile};
 use crate::problem::Problems;
 use crate::progress::{Progress, ProgressEvent};
-use crate::roles::Action;
-use crate::session::Session;
+use crate::trail;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
-use serde::Serialize;
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
-use std::path::Path;
 use std::time::Instant;
-
-/// What a sync did.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SyncReport {
-    pub site: String,
-    pub sequence: i64,
-    pub kind: String,
-    /// False when the export had been applied before (a no-op).
-    pub applied: bool,
-    /// Rows read per entity file.
-    pub rows: Vec<(String, u64)>,
-    /// Rows removed because production no longer has them.
-    pub deleted_rows: u64,
-    /// Rows kept, marked deleted in production, because of a legal hold.
-    pub held_rows: u64,
-    pub bytes: u64,
-    pub seconds: f64,
-}
 
 /// The per-row work of one export inside its transaction.
 struct Apply<'t> {
-    tx: &'t Transaction<'t>,
+    tx: &'t Connection,
     site: String,
     seq: i64,
     full: bool,
@@ -212,278 +190,119 @@ fn apply_order(m: &Manifest) -> Vec<ManifestFile> {
     files
 }
 
-impl Session {
-    /// Sync one export (a directory or a `.zip`). Returns what was done, or
-    /// refuses with [`Error::Refused`] / [`Error::OutOfSequence`] having
-    /// changed nothing (but the audit trail).
-    pub fn sync(
-        &mut self,
-        path: &Path,
-        now: DateTime<Utc>,
-        progress: &dyn Progress,
-    ) -> Result<SyncReport> {
-        self.authorize(Action::Sync, now, None, None)?;
-        let started = Instant::now();
-        progress.event(ProgressEvent::Stage {
-            name: "reading the manifest".into(),
-            total: None,
-        });
-        let mut export = match Export::open(path) {
-            Ok(e) => e,
-            Err(e) => {
-                self.audit_sync_failure(now, None, &e)?;
-                return Err(e);
-            }
-        };
-        let manifest = export.manifest().clone();
-        let site = manifest.site.clone();
-        match self.check_sequence(&manifest) {
-            Ok(true) => {}
-            Ok(false) => {
-                self.audit(
-                    now,
-                    "sync",
-                    Some(&site),
-                    None,
-                    Some(json!({"sequence": manifest.sequence, "result": "already applied"})),
-                    Outcome::Ok,
-                )?;
-                return Ok(SyncReport {
-                    site,
-                    sequence: manifest.sequence,
-                    kind: manifest.kind.name().into(),
-                    applied: false,
-                    rows: Vec::new(),
-                    deleted_rows: 0,
-                    held_rows: 0,
-                    bytes: 0,
-                    seconds: started.elapsed().as_secs_f64(),
-                });
-            }
-            Err(e) => {
-                self.audit_sync_failure(now, Some(&manifest), &e)?;
-                return Err(e);
-            }
-        }
-        let result = self.apply(&mut export, &manifest, now, progress, started);
-        if let Err(e) = &result {
-            self.audit_sync_failure(now, Some(&manifest), e)?;
-        }
-        result
-    }
-
-    fn audit_sync_failure(
-        &self,
-        now: DateTime<Utc>,
-        m: Option<&Manifest>,
-        e: &Error,
-    ) -> Result<()> {
-        let outcome = match e {
-            Error::Cancelled => Outcome::Cancelled,
-            Error::Refused(_) | Error::OutOfSequence(_) => Outcome::Refused,
-            _ => Outcome::Failed,
-        };
-        let mut detail = json!({"error": e.code(), "message": e.to_string()});
-        if let Some(m) = m {
-            detail["sequence"] = json!(m.sequence);
-        }
-        self.audit(
-            now,
-            "sync",
-            m.map(|m| m.site.as_str()),
-            None,
-            Some(detail),
-            outcome,
-        )
-    }
-
-    /// Ok(true): apply it; Ok(false): already applied, a no-op.
-    fn check_sequence(&self, m: &Manifest) -> Result<bool> {
-        let same: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT fingerprint FROM exports WHERE site = ?1 AND sequence = ?2",
-                params![m.site, m.sequence],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(fp) = same {
-            if fp == m.fingerprint {
-                return Ok(false);
-            }
-            return Err(Error::OutOfSequence(format!(
-                "export {} of site {} was already applied with different content",
-                m.sequence, m.site
-            )));
-        }
-        let latest: Option<i64> = self.conn.query_row(
-            "SELECT max(sequence) FROM exports WHERE site = ?1",
-            [&m.site],
-            |r| r.get(0),
-        )?;
-        match (latest, m.kind) {
-            (None, ExportKind::Delta) => Err(Error::OutOfSequence(format!(
-                "the first export of site {} must be a full export; this is a delta",
-                m.site
-            ))),
-            (None, ExportKind::Full) => Ok(true),
-            (Some(l), _) if m.sequence <= l => Err(Error::OutOfSequence(format!(
-                "export {} of site {} is not newer than the latest applied, {l}",
-                m.sequence, m.site
-            ))),
-            (Some(l), ExportKind::Delta) if m.base_sequence != Some(l) => {
-                let base = m.base_sequence.unwrap_or_default();
-                Err(Error::OutOfSequence(if base > l {
-                    format!(
-                        "this delta applies on export {base} of site {}, but the latest applied is {l}: sync export {base} (and any before it) first",
-                        m.site
-                    )
-                } else {
-                    format!(
-                        "this delta applies on export {base} of site {}, but export {l} has been applied since: it needs a delta based on {l} or a full export",
-                        m.site
-                    )
-                }))
-            }
-            _ => Ok(true),
-        }
-    }
-
-    fn apply(
-        &mut self,
-        export: &mut Export,
-        m: &Manifest,
-        now: DateTime<Utc>,
-        progress: &dyn Progress,
-        started: Instant,
-    ) -> Result<SyncReport> {
-        let user = self.user().name.clone();
-        let full = m.kind == ExportKind::Full;
-        let first_for_site: bool = !self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM exports WHERE site = ?1)",
-            [&m.site],
-            |r| r.get(0),
-        )?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut problems = Problems::default();
-        let mut report = SyncReport {
+pub(crate) fn apply(
+    tx: &Connection,
+    export: &mut Export,
+    m: &Manifest,
+    now: DateTime<Utc>,
+    user: &str,
+    progress: &dyn Progress,
+    started: Instant,
+) -> Result<SyncReport> {
+    let full = m.kind == ExportKind::Full;
+    let first_for_site: bool = !tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM exports WHERE site = ?1)",
+        [&m.site],
+        |r| r.get(0),
+    )?;
+    let mut problems = Problems::default();
+    let mut report = SyncReport {
+        site: m.site.clone(),
+        sequence: m.sequence,
+        kind: m.kind.name().into(),
+        applied: true,
+        rows: Vec::new(),
+        deleted_rows: 0,
+        held_rows: 0,
+        bytes: 0,
+        seconds: 0.0,
+    };
+    {
+        let mut ap = Apply {
+            tx,
             site: m.site.clone(),
-            sequence: m.sequence,
-            kind: m.kind.name().into(),
-            applied: true,
-            rows: Vec::new(),
-            deleted_rows: 0,
-            held_rows: 0,
-            bytes: 0,
-            seconds: 0.0,
+            seq: m.sequence,
+            full,
+            fresh: first_for_site,
+            last_member_ok: None,
+            terms: Default::default(),
         };
-        {
-            let mut ap = Apply {
-                tx: &tx,
-                site: m.site.clone(),
-                seq: m.sequence,
-                full,
-                fresh: first_for_site,
-                last_member_ok: None,
-                terms: Default::default(),
-            };
-            tx.execute_batch(
-                "CREATE TEMP TABLE IF NOT EXISTS sync_deletions (entity TEXT NOT NULL, id TEXT NOT NULL, line INTEGER NOT NULL, deleted_at TEXT NOT NULL, PRIMARY KEY (entity, id));
-                 DELETE FROM sync_deletions;",
-            )?;
-            for file in apply_order(m) {
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS sync_deletions (entity TEXT NOT NULL, id TEXT NOT NULL, line INTEGER NOT NULL, deleted_at TEXT NOT NULL, PRIMARY KEY (entity, id));
+             DELETE FROM sync_deletions;",
+        )?;
+        for file in apply_order(m) {
+            progress.event(ProgressEvent::Stage {
+                name: format!("reading and checking {}", file.path),
+                total: Some(file.rows),
+            });
+            let path = file.path.clone();
+            let entity = file.entity;
+            // Problems found against the vault (duplicates, references)
+            // are collected beside the reader's and merged after the file.
+            let mut row_problems = Problems::default();
+            let stats = export.read_file(&file, &mut problems, progress, &mut |row: Row| {
+                apply_row(&mut ap, &row, &path, &mut row_problems)
+            })?;
+            problems.merge(row_problems);
+            // Before anything deletes rows (sweep, deletions, cascades).
+            ap.terms.get_mut().flush(tx, &m.site)?;
+            report.rows.push((entity.name().to_string(), stats.rows));
+            report.bytes += stats.stored_bytes;
+        }
+        if problems.is_empty() {
+            if full && !first_for_site {
                 progress.event(ProgressEvent::Stage {
-                    name: format!("reading and checking {}", file.path),
-                    total: Some(file.rows),
+                    name: "removing rows that production no longer has".into(),
+                    total: None,
                 });
-                let path = file.path.clone();
-                let entity = file.entity;
-                // Problems found against the vault (duplicates, references)
-                // are collected beside the reader's and merged after the file.
-                let mut row_problems = Problems::default();
-                let stats = export.read_file(&file, &mut problems, progress, &mut |row: Row| {
-                    apply_row(&mut ap, &row, &path, &mut row_problems)
-                })?;
-                problems.merge(row_problems);
-                // Before anything deletes rows (sweep, deletions, cascades).
-                ap.terms.get_mut().flush(&tx, &m.site)?;
-                report.rows.push((entity.name().to_string(), stats.rows));
-                report.bytes += stats.stored_bytes;
+                let (d, h) = sweep(tx, &m.site, m.sequence, &m.generated_at)?;
+                report.deleted_rows += d;
+                report.held_rows += h;
             }
-            if problems.is_empty() {
-                if full && !first_for_site {
-                    progress.event(ProgressEvent::Stage {
-                        name: "removing rows that production no longer has".into(),
-                        total: None,
-                    });
-                    let (d, h) = sweep(&tx, &m.site, m.sequence, &m.generated_at)?;
-                    report.deleted_rows += d;
-                    report.held_rows += h;
-                }
-                if !full {
-                    progress.event(ProgressEvent::Stage {
-                        name: "applying deletions".into(),
-                        total: None,
-                    });
-                    let (d, h) = apply_deletions(&ap)?;
-                    report.deleted_rows += d;
-                    report.held_rows += h;
-                }
+            if !full {
+                progress.event(ProgressEvent::Stage {
+                    name: "applying deletions".into(),
+                    total: None,
+                });
+                let (d, h) = apply_deletions(&ap)?;
+                report.deleted_rows += d;
+                report.held_rows += h;
             }
         }
-        if !problems.is_empty() {
-            drop(tx);
-            return Err(Error::Refused(problems));
-        }
-        if progress.cancelled() {
-            return Err(Error::Cancelled);
-        }
-        let files_json = json!(m
-            .files
-            .iter()
-            .map(|f| json!({"path": f.path, "entity": f.entity.name(), "rows": f.rows, "sha256": f.sha256}))
-            .collect::<Vec<_>>());
-        tx.execute(
-            "INSERT INTO exports (site, sequence, kind, base_sequence, generated_at, synced_at, synced_by, fingerprint, files)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                m.site,
-                m.sequence,
-                m.kind.name(),
-                m.base_sequence,
-                m.generated_at,
-                audit::ts(now),
-                user,
-                m.fingerprint,
-                files_json.to_string()
-            ],
-        )?;
-        report.seconds = started.elapsed().as_secs_f64();
-        audit::append(
-            &tx,
-            now,
-            &NewEvent {
-                user: Some(&user),
-                action: "sync",
-                site: Some(&m.site),
-                member_id: None,
-                detail: Some(json!({
-                    "sequence": m.sequence, "kind": m.kind.name(), "result": "applied",
-                    "rows": report.rows.iter().map(|(e, n)| (e.clone(), json!(n))).collect::<serde_json::Map<_, _>>(),
-                    "deleted_rows": report.deleted_rows, "held_rows": report.held_rows,
-                })),
-            },
-            Outcome::Ok,
-        )?;
-        progress.event(ProgressEvent::Stage {
-            name: "committing".into(),
-            total: None,
-        });
-        tx.commit()?;
-        Ok(report)
     }
+    if !problems.is_empty() {
+        return Err(Error::Refused(problems));
+    }
+    if progress.cancelled() {
+        return Err(Error::Cancelled);
+    }
+    let files_json = json!(m
+        .files
+        .iter()
+        .map(|f| json!({"path": f.path, "entity": f.entity.name(), "rows": f.rows, "sha256": f.sha256}))
+        .collect::<Vec<_>>());
+    tx.execute(
+        "INSERT INTO exports (site, sequence, kind, base_sequence, generated_at, synced_at, synced_by, fingerprint, files)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            m.site,
+            m.sequence,
+            m.kind.name(),
+            m.base_sequence,
+            m.generated_at,
+            trail::ts(now),
+            user,
+            m.fingerprint,
+            files_json.to_string()
+        ],
+    )?;
+    report.seconds = started.elapsed().as_secs_f64();
+    progress.event(ProgressEvent::Stage {
+        name: "committing".into(),
+        total: None,
+    });
+    Ok(report)
 }
 
 /// Write one checked row; problems found against the vault go to `problems`.
@@ -538,7 +357,7 @@ fn apply_row(ap: &mut Apply, row: &Row, path: &str, problems: &mut Problems) -> 
 }
 
 /// A full export: remove the site's rows it did not write; mark a held member's.
-fn sweep(tx: &Transaction, site: &str, seq: i64, generated_at: &str) -> Result<(u64, u64)> {
+fn sweep(tx: &Connection, site: &str, seq: i64, generated_at: &str) -> Result<(u64, u64)> {
     let mut deleted = 0;
     let mut marked = 0;
     for e in Entity::DATA {

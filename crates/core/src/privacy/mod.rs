@@ -6,34 +6,13 @@
 //! `privacy_facts_history`), read by every role, changed by a DPO only.
 //! A site with none starts from [`PrivacyFacts::default_for`].
 
-use crate::audit::Outcome;
 use crate::error::{Error, Result};
 use crate::roles::Action;
-use crate::session::Session;
+use crate::session::{Op, Session};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-
-/// Migration 5: the current facts per site, and every version ever set.
-pub(crate) fn migration() -> String {
-    "
-    CREATE TABLE privacy_facts (
-        site TEXT PRIMARY KEY,
-        content TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        updated_by TEXT NOT NULL
-    );
-    CREATE TABLE privacy_facts_history (
-        seq INTEGER PRIMARY KEY,
-        site TEXT NOT NULL,
-        content TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        updated_by TEXT NOT NULL
-    );
-    "
-    .to_string()
-}
 
 /// Why a purpose is processed, and on what lawful basis (Art 15(1)(a)).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -337,70 +316,56 @@ impl Session {
     /// A site's privacy facts: the stored ones, or the default for a site
     /// with none (`updated_at` is then `None`). Every role may read them.
     pub fn privacy_facts(&self, site: &str, now: DateTime<Utc>) -> Result<PrivacyFacts> {
-        self.authorize(Action::ReadPrivacyFacts, now, Some(site), None)?;
-        facts_conn(&self.conn, site)
+        let op = Op::quiet(Action::ReadPrivacyFacts).on(Some(site), None);
+        self.door(op, now, |tx| facts_conn(tx.logs, site))
     }
 
     /// Replace a site's privacy facts (dpo). Every problem is reported at
     /// once and nothing changes; the previous version stays in the history.
     pub fn privacy_facts_set(
-        &mut self,
+        &self,
         site: &str,
         facts: &PrivacyFacts,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.authorize(Action::PrivacyFacts, now, Some(site), None)?;
-        if site.trim().is_empty() {
-            return Err(Error::Invalid("a site name is required".into()));
-        }
-        let problems = facts.problems(site);
-        if !problems.is_empty() {
-            self.audit(
-                now,
-                "privacy_facts_set",
-                Some(site),
-                None,
-                Some(json!({"problems": problems.len()})),
-                Outcome::Failed,
+        let op = Op::logs(Action::PrivacyFacts, "privacy_facts_set").on(Some(site), None);
+        self.door(op, now, |tx| {
+            if site.trim().is_empty() {
+                return Err(Error::Invalid("a site name is required".into()));
+            }
+            let problems = facts.problems(site);
+            if !problems.is_empty() {
+                tx.detail(json!({"problems": problems.len()}));
+                return Err(Error::Invalid(format!(
+                    "the privacy facts were not saved: {}",
+                    problems.join("; ")
+                )));
+            }
+            let mut stored = facts.clone();
+            stored.site = site.into();
+            stored.updated_at = None;
+            stored.updated_by = None;
+            let content = serde_json::to_string(&stored)
+                .map_err(|e| Error::Invalid(format!("privacy facts: {e}")))?;
+            let at = crate::trail::ts(now);
+            let user = tx.user.name.clone();
+            tx.logs.execute(
+                "INSERT INTO privacy_facts (site, content, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (site) DO UPDATE SET content = ?2, updated_at = ?3, updated_by = ?4",
+                params![site, content, at, user],
             )?;
-            return Err(Error::Invalid(format!(
-                "the privacy facts were not saved: {}",
-                problems.join("; ")
-            )));
-        }
-        let mut stored = facts.clone();
-        stored.site = site.into();
-        stored.updated_at = None;
-        stored.updated_by = None;
-        let content = serde_json::to_string(&stored)
-            .map_err(|e| Error::Invalid(format!("privacy facts: {e}")))?;
-        let at = crate::audit::ts(now);
-        let user = self.user().name.clone();
-        let tx = self.conn.unchecked_transaction()?;
-        tx.execute(
-            "INSERT INTO privacy_facts (site, content, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (site) DO UPDATE SET content = ?2, updated_at = ?3, updated_by = ?4",
-            params![site, content, at, user],
-        )?;
-        tx.execute(
-            "INSERT INTO privacy_facts_history (site, content, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)",
-            params![site, content, at, user],
-        )?;
-        let version: i64 = tx.query_row(
-            "SELECT count(*) FROM privacy_facts_history WHERE site = ?1",
-            [site],
-            |r| r.get(0),
-        )?;
-        self.audit(
-            now,
-            "privacy_facts_set",
-            Some(site),
-            None,
-            Some(json!({"version": version})),
-            Outcome::Ok,
-        )?;
-        tx.commit()?;
-        Ok(())
+            tx.logs.execute(
+                "INSERT INTO privacy_facts_history (site, content, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)",
+                params![site, content, at, user],
+            )?;
+            let version: i64 = tx.logs.query_row(
+                "SELECT count(*) FROM privacy_facts_history WHERE site = ?1",
+                [site],
+                |r| r.get(0),
+            )?;
+            tx.detail(json!({"version": version}));
+            Ok(())
+        })
     }
 }
 

@@ -7,12 +7,11 @@
 //! `_deleted_in_production` (`{sequence, at}`). Pages follow the order the
 //! rows were first stored (export order), through the (site, member_id) index.
 
-use crate::audit::Outcome;
 use crate::consent::member_exists;
 use crate::entity::Entity;
 use crate::error::Result;
 use crate::roles::Action;
-use crate::session::Session;
+use crate::session::{Op, Session};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -209,9 +208,11 @@ impl Names<'_> {
     }
 }
 
-/// The record on an open connection (no role check, no audit).
+/// The record from `conn` (`vault.db`) and `logs` (the disclosures about
+/// the member), in the caller's transactions (no role check, no audit).
 pub fn record_conn(
     conn: &Connection,
+    logs: &Connection,
     site: &str,
     member_id: &str,
     page: Page,
@@ -373,12 +374,13 @@ pub fn record_conn(
         totals,
         page: page.page.max(1),
         page_size: page.size,
-        disclosures: disclosures_about(conn, site, member_id)?,
+        disclosures: disclosures_about(logs, site, member_id)?,
     })
 }
 
 impl Session {
-    /// Open a member's whole record (one page of each entity's rows).
+    /// Open a member's whole record (one page of each entity's rows), read
+    /// from one snapshot of the vault.
     pub fn member(
         &self,
         site: &str,
@@ -386,20 +388,10 @@ impl Session {
         page: Page,
         now: DateTime<Utc>,
     ) -> Result<MemberRecord> {
-        self.authorize(Action::ReadMembers, now, Some(site), Some(member_id))?;
-        let r = record_conn(&self.conn, site, member_id, page);
-        self.audit(
-            now,
-            "member_view",
-            Some(site),
-            Some(member_id),
-            Some(json!({"page": page.page, "page_size": page.size})),
-            if r.is_ok() {
-                Outcome::Ok
-            } else {
-                Outcome::Failed
-            },
-        )?;
-        r
+        let op = Op::logs(Action::ReadMembers, "member_view").on(Some(site), Some(member_id));
+        self.door(op, now, |tx| {
+            tx.detail(json!({"page": page.page, "page_size": page.size}));
+            record_conn(tx.data()?, tx.logs, site, member_id, page)
+        })
     }
 }

@@ -1,5 +1,8 @@
-//! The audit trail (`vault-and-access-v1.md` §3): every read of member data,
-//! every change and every refusal, hash-chained inside the encrypted database.
+//! The audit trail's store (`vault-and-access-v1.md` §3): every read of
+//! member data, every change and every refusal, hash-chained in `logs.db`.
+//! Only the session's door appends to it (and, for data writers, its outbox
+//! in `vault.db`, moved here after they commit); its use cases (list, export,
+//! verify) are in [`crate::audit`].
 
 use crate::chain::{self, Stored, Verification, GENESIS};
 use crate::error::Result;
@@ -112,6 +115,150 @@ pub fn append(
         params![seq, at, ev.user, ev.action, ev.site, ev.member_id, outcome.name(), detail, prev, hash],
     )?;
     Ok(seq)
+}
+
+/// An event as data (kept in the outbox or a key operation's record until
+/// it is appended).
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct OwnedEvent {
+    pub at: String,
+    pub user: Option<String>,
+    pub action: String,
+    pub site: Option<String>,
+    pub member_id: Option<String>,
+    pub outcome: String,
+    pub detail: Option<Value>,
+}
+
+impl OwnedEvent {
+    pub fn new(at: DateTime<Utc>, ev: &NewEvent, outcome: Outcome) -> Self {
+        OwnedEvent {
+            at: ts(at),
+            user: ev.user.map(String::from),
+            action: ev.action.to_string(),
+            site: ev.site.map(String::from),
+            member_id: ev.member_id.map(String::from),
+            outcome: outcome.name().to_string(),
+            detail: ev.detail.clone(),
+        }
+    }
+}
+
+/// Append an event kept as data, with its own time and outcome.
+pub fn append_owned(conn: &Connection, ev: &OwnedEvent) -> Result<i64> {
+    let last: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev) = match last {
+        Some((s, h)) => (s + 1, h),
+        None => (1, GENESIS.to_string()),
+    };
+    let detail = ev.detail.as_ref().map(|d| d.to_string());
+    let c = content(
+        seq,
+        &ev.at,
+        ev.user.as_deref(),
+        &ev.action,
+        ev.site.as_deref(),
+        ev.member_id.as_deref(),
+        &ev.outcome,
+        detail.as_deref(),
+    );
+    let hash = chain::link_hash(&prev, &c);
+    conn.execute(
+        "INSERT INTO audit (seq, at, user, action, site, member_id, outcome, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![seq, ev.at, ev.user, ev.action, ev.site, ev.member_id, ev.outcome, detail, prev, hash],
+    )?;
+    Ok(seq)
+}
+
+/// Record a data writer's event in `vault.db`'s outbox, inside the data
+/// writer's own transaction: it commits with the change it describes.
+pub fn outbox_add(data: &Connection, ev: &OwnedEvent) -> Result<()> {
+    data.execute(
+        "INSERT INTO audit_outbox (at, user, action, site, member_id, outcome, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            ev.at,
+            ev.user,
+            ev.action,
+            ev.site,
+            ev.member_id,
+            ev.outcome,
+            ev.detail.as_ref().map(|d| d.to_string())
+        ],
+    )?;
+    Ok(())
+}
+
+/// Move the outbox's events not yet in the trail into it, in order, exactly
+/// once (`logs.meta.outbox_applied` records how far, in the same
+/// transaction). `logs` must not be in a transaction; `data` may be read.
+/// Returns how many were moved.
+pub fn outbox_flush(data: &Connection, logs: &Connection) -> Result<u64> {
+    let tx = rusqlite::Transaction::new_unchecked(logs, rusqlite::TransactionBehavior::Immediate)?;
+    let applied: i64 = logs
+        .query_row(
+            "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'outbox_applied'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    let mut stmt = data.prepare(
+        "SELECT id, at, user, action, site, member_id, outcome, detail FROM audit_outbox
+         WHERE id > ?1 ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([applied], |r| {
+            let detail: Option<String> = r.get(7)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                OwnedEvent {
+                    at: r.get(1)?,
+                    user: r.get(2)?,
+                    action: r.get(3)?,
+                    site: r.get(4)?,
+                    member_id: r.get(5)?,
+                    outcome: r.get(6)?,
+                    detail: detail.map(|d| serde_json::from_str(&d).unwrap_or(Value::String(d))),
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut high = applied;
+    for (id, ev) in &rows {
+        append_owned(&tx, ev)?;
+        high = high.max(*id);
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('outbox_applied', ?1)",
+        [high.to_string()],
+    )?;
+    tx.commit()?;
+    Ok(rows.len() as u64)
+}
+
+/// Drop outbox events already in the trail (inside a data write transaction).
+pub fn outbox_prune(data: &Connection, logs: &Connection) -> Result<()> {
+    let applied: i64 = logs
+        .query_row(
+            "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'outbox_applied'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    data.execute("DELETE FROM audit_outbox WHERE id <= ?1", [applied])?;
+    Ok(())
 }
 
 fn row_to_event(r: &rusqlite::Row) -> rusqlite::Result<AuditEvent> {

@@ -12,12 +12,11 @@
 //! - `weak_consent_proof`: a `granted` event with no evidence or no policy
 //!   version (consent the controller cannot demonstrate, Art 7(1)).
 
-use crate::audit::Outcome;
 use crate::consent::{member_exists, History};
 use crate::error::{Error, Result};
 use crate::progress::{NoProgress, Progress, ProgressEvent};
 use crate::roles::Action;
-use crate::session::Session;
+use crate::session::{Op, Session};
 use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -353,33 +352,6 @@ pub fn conflicts_conn(conn: &Connection, scope: &Scope) -> Result<Vec<Conflict>>
     Ok(out)
 }
 
-/// Migration 6: the newest vault-wide conflict check, kept so Home and the
-/// conflicts list answer at once (the check reads every activity row: minutes
-/// on a vault of a million members).
-pub(crate) fn migration() -> String {
-    "
-    CREATE TABLE conflict_check (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        checked_at TEXT NOT NULL,
-        checked_by TEXT NOT NULL,
-        exports_seen INTEGER NOT NULL,
-        total INTEGER NOT NULL,
-        counts TEXT NOT NULL
-    );
-    CREATE TABLE conflicts_found (
-        seq INTEGER PRIMARY KEY,
-        site TEXT NOT NULL,
-        member_id TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        at TEXT,
-        content TEXT NOT NULL
-    );
-    CREATE INDEX conflicts_found_order ON conflicts_found (site, member_id, kind, at);
-    CREATE INDEX conflicts_found_kind ON conflicts_found (kind, site, member_id, at);
-    "
-    .to_string()
-}
-
 /// How many conflicts of one kind one site had at the check.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ConflictCount {
@@ -466,81 +438,73 @@ pub(crate) fn last_check(conn: &Connection) -> Result<Option<ConflictCheck>> {
 
 impl Session {
     /// Check every member of every site and keep the result as the newest
-    /// check (replacing the previous one). Cancelling keeps the previous one.
+    /// check (replacing the previous one): a data write, so it reads one
+    /// state of the vault and takes its turn with the sync. Cancelling keeps
+    /// the previous one.
     pub fn conflicts_check(
-        &mut self,
+        &self,
         now: DateTime<Utc>,
         progress: &dyn Progress,
     ) -> Result<ConflictCheck> {
-        self.authorize(Action::ReadMembers, now, None, None)?;
-        let checked_by = self.user().name.clone();
-        let r = (|| {
-            let tx = self.conn.transaction()?;
-            tx.execute("DELETE FROM conflicts_found", [])?;
-            {
-                let mut insert = tx.prepare(
-                    "INSERT INTO conflicts_found (site, member_id, kind, at, content)
+        self.door(
+            Op::data(Action::ReadMembers, "conflicts_check"),
+            now,
+            |tx| {
+                let checked_by = tx.user.name.clone();
+                let data = tx.data()?;
+                data.execute("DELETE FROM conflicts_found", [])?;
+                {
+                    let mut insert = data.prepare(
+                        "INSERT INTO conflicts_found (site, member_id, kind, at, content)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?;
-                scan_conn(&tx, &Scope::default(), progress, &mut |c| {
-                    insert.execute(params![
-                        c.site,
-                        c.member_id,
-                        c.kind,
-                        c.at,
-                        serde_json::to_string(&c).map_err(damaged)?
-                    ])?;
-                    Ok(())
-                })?;
-            }
-            let counts: Vec<ConflictCount> = tx
-                .prepare(
-                    "SELECT site, kind, count(*) FROM conflicts_found
+                    )?;
+                    scan_conn(data, &Scope::default(), progress, &mut |c| {
+                        insert.execute(params![
+                            c.site,
+                            c.member_id,
+                            c.kind,
+                            c.at,
+                            serde_json::to_string(&c).map_err(damaged)?
+                        ])?;
+                        Ok(())
+                    })?;
+                }
+                let counts: Vec<ConflictCount> = data
+                    .prepare(
+                        "SELECT site, kind, count(*) FROM conflicts_found
                      GROUP BY site, kind ORDER BY site, kind",
-                )?
-                .query_map([], |r| {
-                    Ok(ConflictCount {
-                        site: r.get(0)?,
-                        kind: r.get(1)?,
-                        count: r.get::<_, i64>(2)? as u64,
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            let total: u64 = counts.iter().map(|c| c.count).sum();
-            tx.execute(
-                "INSERT OR REPLACE INTO conflict_check
+                    )?
+                    .query_map([], |r| {
+                        Ok(ConflictCount {
+                            site: r.get(0)?,
+                            kind: r.get(1)?,
+                            count: r.get::<_, i64>(2)? as u64,
+                        })
+                    })?
+                    .collect::<rusqlite::Result<_>>()?;
+                let total: u64 = counts.iter().map(|c| c.count).sum();
+                data.execute(
+                    "INSERT OR REPLACE INTO conflict_check
                  (id, checked_at, checked_by, exports_seen, total, counts)
                  VALUES (1, ?1, ?2, ?3, ?4, ?5)",
-                params![
-                    crate::audit::ts(now),
+                    params![
+                        crate::trail::ts(now),
+                        checked_by,
+                        exports_seen(data)?,
+                        total as i64,
+                        serde_json::to_string(&counts).map_err(damaged)?
+                    ],
+                )?;
+                tx.detail(json!({"conflicts": total}));
+                Ok(ConflictCheck {
+                    checked_at: crate::trail::ts(now),
                     checked_by,
-                    exports_seen(&tx)?,
-                    total as i64,
-                    serde_json::to_string(&counts).map_err(damaged)?
-                ],
-            )?;
-            tx.commit()?;
-            Ok(ConflictCheck {
-                checked_at: crate::audit::ts(now),
-                checked_by: checked_by.clone(),
-                total,
-                counts,
-                stale: false,
-            })
-        })();
-        self.audit(
-            now,
-            "conflicts_check",
-            None,
-            None,
-            Some(json!({"conflicts": r.as_ref().map(|c| c.total).unwrap_or(0)})),
-            match &r {
-                Ok(_) => Outcome::Ok,
-                Err(Error::Cancelled) => Outcome::Cancelled,
-                Err(_) => Outcome::Failed,
+                    total,
+                    counts,
+                    stale: false,
+                })
             },
-        )?;
-        r
+        )
     }
 
     /// A page of the newest check's list (instant: read from the vault).
@@ -549,20 +513,22 @@ impl Session {
         filter: &ConflictFilter,
         now: DateTime<Utc>,
     ) -> Result<ConflictPage> {
-        self.authorize(Action::ReadMembers, now, filter.site.as_deref(), None)?;
         let limit = match filter.limit {
             0 => DEFAULT_PAGE,
             n => n.min(MAX_PAGE),
         };
-        let r = (|| {
-            let check = last_check(&self.conn)?;
-            let total: i64 = self.conn.query_row(
+        let op = Op::logs(Action::ReadMembers, "conflicts_view").on(filter.site.as_deref(), None);
+        self.door(op, now, |tx| {
+            tx.detail(json!({"stored": true, "offset": filter.offset, "shown": 0}));
+            let data = tx.data()?;
+            let check = last_check(data)?;
+            let total: i64 = data.query_row(
                 "SELECT count(*) FROM conflicts_found
                  WHERE (?1 IS NULL OR site = ?1) AND (?2 IS NULL OR kind = ?2)",
                 params![filter.site, filter.kind],
                 |r| r.get(0),
             )?;
-            let mut stmt = self.conn.prepare_cached(
+            let mut stmt = data.prepare_cached(
                 "SELECT content FROM conflicts_found
                  WHERE (?1 IS NULL OR site = ?1) AND (?2 IS NULL OR kind = ?2)
                  ORDER BY site, member_id, kind, at LIMIT ?3 OFFSET ?4",
@@ -574,27 +540,14 @@ impl Session {
                 )?
                 .map(|c| serde_json::from_str(&c?).map_err(damaged))
                 .collect::<Result<Vec<Conflict>>>()?;
+            tx.detail(json!({"stored": true, "offset": filter.offset, "shown": items.len()}));
             Ok(ConflictPage {
                 check,
                 total: total as u64,
                 offset: filter.offset,
                 items,
             })
-        })();
-        self.audit(
-            now,
-            "conflicts_view",
-            filter.site.as_deref(),
-            None,
-            Some(json!({"stored": true, "offset": filter.offset,
-                        "shown": r.as_ref().map(|p| p.items.len()).unwrap_or(0)})),
-            if r.is_ok() {
-                Outcome::Ok
-            } else {
-                Outcome::Failed
-            },
-        )?;
-        r
+        })
     }
 
     /// Conflicts for one member, one site, or every site.
@@ -603,20 +556,12 @@ impl Session {
             Some((s, m)) => (Some(s.as_str()), Some(m.as_str())),
             None => (scope.site.as_deref(), None),
         };
-        self.authorize(Action::ReadMembers, now, site, member)?;
-        let r = conflicts_conn(&self.conn, scope);
-        self.audit(
-            now,
-            "conflicts_view",
-            site,
-            member,
-            Some(json!({"conflicts": r.as_ref().map(|c| c.len()).unwrap_or(0)})),
-            if r.is_ok() {
-                Outcome::Ok
-            } else {
-                Outcome::Failed
-            },
-        )?;
-        r
+        let op = Op::logs(Action::ReadMembers, "conflicts_view").on(site, member);
+        self.door(op, now, |tx| {
+            tx.detail(json!({"conflicts": 0}));
+            let r = conflicts_conn(tx.data()?, scope)?;
+            tx.detail(json!({"conflicts": r.len()}));
+            Ok(r)
+        })
     }
 }

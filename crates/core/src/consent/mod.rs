@@ -3,10 +3,10 @@
 //! action of the latest event at or before that instant; two events of one
 //! purpose at the same instant are ordered by `event_id` compared as text.
 
-use crate::audit::Outcome;
+pub mod tcf;
 use crate::error::{Error, Result};
 use crate::roles::Action;
-use crate::session::Session;
+use crate::session::{Op, Session};
 use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{params, Connection};
 use serde::Serialize;
@@ -228,7 +228,7 @@ pub fn consent_conn(
                 .and_then(|t| t.as_str())
                 .filter(|_| e.purpose.starts_with("cookies."))
             {
-                let decoded = match crate::tcf::decode(tcf) {
+                let decoded = match tcf::decode(tcf) {
                     Some(d) => json!(d),
                     None => json!({"error": "not a TCF v2 consent string"}),
                 };
@@ -250,7 +250,8 @@ pub fn consent_conn(
 }
 
 impl Session {
-    /// The consent state of every purpose at `at` (default `now`), and the history.
+    /// The consent state of every purpose at `at` (default `now`), and the
+    /// history, from one snapshot.
     pub fn consent(
         &self,
         site: &str,
@@ -258,22 +259,11 @@ impl Session {
         at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<ConsentView> {
-        self.authorize(Action::ReadMembers, now, Some(site), Some(member_id))?;
         let at = at.unwrap_or(now);
-        let v = consent_conn(&self.conn, site, member_id, at);
-        let outcome = if v.is_ok() {
-            Outcome::Ok
-        } else {
-            Outcome::Failed
-        };
-        self.audit(
-            now,
-            "consent_view",
-            Some(site),
-            Some(member_id),
-            Some(json!({"at": crate::audit::ts(at)})),
-            outcome,
-        )?;
-        v
+        let op = Op::logs(Action::ReadMembers, "consent_view").on(Some(site), Some(member_id));
+        self.door(op, now, |tx| {
+            tx.detail(json!({"at": crate::trail::ts(at)}));
+            consent_conn(tx.data()?, site, member_id, at)
+        })
     }
 }

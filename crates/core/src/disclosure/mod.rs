@@ -13,11 +13,10 @@
 
 pub mod report;
 
-use crate::audit::{self, NewEvent, Outcome};
 use crate::chain::{self, Stored, Verification};
 use crate::error::{Error, Result};
 use crate::roles::Action;
-use crate::session::Session;
+use crate::session::{Op, Session, Tx};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -93,31 +92,6 @@ const CONDITION_KEYS: [&str; 3] = [
     "substantial_public_interest",
 ];
 
-/// The migration that adds the disclosure log (appended to the schema's list).
-pub(crate) fn migration() -> String {
-    "
-    CREATE TABLE disclosures (
-        seq INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
-        original_id TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('original', 'amendment', 'review')),
-        site TEXT NOT NULL,
-        content TEXT NOT NULL,
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL
-    );
-    CREATE INDEX disclosures_original ON disclosures (original_id);
-    CREATE TABLE disclosure_members (
-        disclosure_id TEXT NOT NULL,
-        site TEXT NOT NULL,
-        member_id TEXT NOT NULL,
-        PRIMARY KEY (disclosure_id, site, member_id)
-    );
-    CREATE INDEX disclosure_members_member ON disclosure_members (site, member_id);
-    "
-    .to_string()
-}
-
 /// One stored entry of the log, as written.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogEntry {
@@ -138,10 +112,11 @@ pub struct LogEntry {
 pub struct MemberStatus {
     pub site: String,
     pub member_id: String,
-    /// Whether the member is in the latest export (not deleted in production).
-    pub exists: bool,
-    /// Whether the member is on legal hold now.
-    pub held: bool,
+    /// Whether the member is in the latest export (not deleted in
+    /// production); None for a role that cannot read members' data.
+    pub exists: Option<bool>,
+    /// Whether the member is on legal hold now (None: as for `exists`).
+    pub held: Option<bool>,
 }
 
 /// A disclosure: its effective content and its whole history.
@@ -591,7 +566,15 @@ pub fn content_members(content: &Value) -> (String, Vec<String>) {
     (site, members)
 }
 
-fn member_status(conn: &Connection, site: &str, member_id: &str) -> Result<MemberStatus> {
+fn member_status(conn: Option<&Connection>, site: &str, member_id: &str) -> Result<MemberStatus> {
+    let Some(conn) = conn else {
+        return Ok(MemberStatus {
+            site: site.to_string(),
+            member_id: member_id.to_string(),
+            exists: None,
+            held: None,
+        });
+    };
     let (exists, held): (bool, bool) = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM members WHERE site = ?1 AND id = ?2 AND deleted_seq IS NULL),
                 EXISTS (SELECT 1 FROM holds WHERE site = ?1 AND member_id = ?2)",
@@ -601,16 +584,21 @@ fn member_status(conn: &Connection, site: &str, member_id: &str) -> Result<Membe
     Ok(MemberStatus {
         site: site.to_string(),
         member_id: member_id.to_string(),
-        exists,
-        held,
+        exists: Some(exists),
+        held: Some(held),
     })
 }
 
-fn statuses(conn: &Connection, content: &Value) -> Result<Vec<MemberStatus>> {
+fn statuses(tx: &Tx, content: &Value) -> Result<Vec<MemberStatus>> {
     let (site, members) = content_members(content);
+    let data = if tx.has_data() {
+        Some(tx.data()?)
+    } else {
+        None
+    };
     members
         .iter()
-        .map(|m| member_status(conn, &site, m))
+        .map(|m| member_status(data, &site, m))
         .collect()
 }
 
@@ -702,7 +690,7 @@ fn append(
             json!(original)
         },
     );
-    content.insert("recorded_at".into(), json!(audit::ts(now)));
+    content.insert("recorded_at".into(), json!(crate::trail::ts(now)));
     content.insert("recorded_by".into(), json!(recorded_by));
     let content = Value::Object(content);
     let hash = chain::link_hash(&prev, &content);
@@ -732,214 +720,173 @@ fn append(
     Ok(id)
 }
 
+/// The original entry an id names (an amendment or review names its original).
+fn original_of(logs: &Connection, id: &str) -> Result<(String, String)> {
+    let found: Option<(String, String)> = logs
+        .query_row(
+            "SELECT d.original_id, o.site FROM disclosures d
+             JOIN disclosures o ON o.id = d.original_id WHERE d.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    found.ok_or_else(|| Error::NotFound(format!("there is no disclosure {id}")))
+}
+
+fn entry_content(logs: &Connection, id: &str) -> Result<Value> {
+    let c: String = logs.query_row("SELECT content FROM disclosures WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })?;
+    Ok(serde_json::from_str(&c).unwrap_or(Value::Null))
+}
+
+/// The members' hold status now — for those who can read the data.
+fn with_statuses(tx: &Tx, mut ds: Vec<Disclosure>) -> Result<Vec<Disclosure>> {
+    for d in &mut ds {
+        d.members = statuses(tx, &d.content)?;
+    }
+    Ok(ds)
+}
+
+/// The event names the member when there is exactly one; the entry's
+/// content stays out of the trail.
+fn about(tx: &mut Tx, site: &str, members: &[String]) {
+    let member = match members {
+        [one] => Some(one.as_str()),
+        _ => None,
+    };
+    tx.about(site, member);
+}
+
 impl Session {
-    fn audit_in(
-        &self,
-        conn: &Connection,
-        now: DateTime<Utc>,
-        action: &str,
-        site: Option<&str>,
-        members: &[String],
-        detail: Value,
-    ) -> Result<()> {
-        // The event names the member when there is one; the entry's content
-        // stays out of the trail.
-        let member_id = match members {
-            [one] => Some(one.as_str()),
-            _ => None,
-        };
-        audit::append(
-            conn,
-            now,
-            &NewEvent {
-                user: Some(&self.user().name),
-                action,
-                site,
-                member_id,
-                detail: Some(detail),
-            },
-            Outcome::Ok,
-        )?;
-        Ok(())
-    }
-
-    /// The original entry an id names (an amendment or review names its original).
-    fn original_of(&self, id: &str) -> Result<(String, String)> {
-        let found: Option<(String, String)> = self
-            .conn
-            .query_row(
-                "SELECT d.original_id, o.site FROM disclosures d
-                 JOIN disclosures o ON o.id = d.original_id WHERE d.id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        found.ok_or_else(|| Error::NotFound(format!("there is no disclosure {id}")))
-    }
-
     /// Record a disclosure (dpo, staff). `input` has the shape of §4; the desk
     /// adds `id`, `recorded_at`, `recorded_by` and the hashes. Answers the new
     /// id and the members' hold status (so an interface can offer a hold).
-    pub fn disclosure_record(&mut self, input: &Value, now: DateTime<Utc>) -> Result<Recorded> {
+    pub fn disclosure_record(&self, input: &Value, now: DateTime<Utc>) -> Result<Recorded> {
         let site = input.get("site").and_then(Value::as_str);
-        self.authorize(Action::RecordDisclosure, now, site, None)?;
-        let content = validate(&self.conn, input, now)?;
-        let site = content["site"].as_str().unwrap_or_default().to_string();
-        let members = content_members(&Value::Object(content.clone())).1;
-        let tx = self.conn.unchecked_transaction()?;
-        let id = append(
-            &tx,
-            "original",
-            None,
-            &site,
-            content,
-            &self.user().name,
-            now,
-        )?;
-        self.audit_in(
-            &tx,
-            now,
-            "disclosure_recorded",
-            Some(&site),
-            &members,
-            json!({"id": id, "members": members.len()}),
-        )?;
-        tx.commit()?;
-        let members = statuses(&self.conn, &self.entry_content(&id)?)?;
-        Ok(Recorded { id, members })
+        let op = Op::logs(Action::RecordDisclosure, "disclosure_recorded").on(site, None);
+        self.door(op, now, |tx| {
+            let content = validate(tx.data()?, input, now)?;
+            let site = content["site"].as_str().unwrap_or_default().to_string();
+            let members = content_members(&Value::Object(content.clone())).1;
+            let id = append(
+                tx.logs,
+                "original",
+                None,
+                &site,
+                content,
+                &tx.user.name,
+                now,
+            )?;
+            about(tx, &site, &members);
+            tx.detail(json!({"id": id, "members": members.len()}));
+            let members = statuses(tx, &entry_content(tx.logs, &id)?)?;
+            Ok(Recorded { id, members })
+        })
     }
 
     /// Amend a disclosure (dpo): `input` is a whole entry of the same shape,
     /// appended with `amends` naming the original (amending an amendment
     /// amends its original). It becomes the effective content.
     pub fn disclosure_amend(
-        &mut self,
+        &self,
         id: &str,
         input: &Value,
         now: DateTime<Utc>,
     ) -> Result<Recorded> {
-        self.authorize(Action::AmendDisclosure, now, None, None)?;
-        let (original, _) = self.original_of(id)?;
-        let content = validate(&self.conn, input, now)?;
-        let site = content["site"].as_str().unwrap_or_default().to_string();
-        let members = content_members(&Value::Object(content.clone())).1;
-        let tx = self.conn.unchecked_transaction()?;
-        let new_id = append(
-            &tx,
-            "amendment",
-            Some(&original),
-            &site,
-            content,
-            &self.user().name,
+        self.door(
+            Op::logs(Action::AmendDisclosure, "disclosure_amended"),
             now,
-        )?;
-        self.audit_in(
-            &tx,
-            now,
-            "disclosure_amended",
-            Some(&site),
-            &members,
-            json!({"id": new_id, "amends": original}),
-        )?;
-        tx.commit()?;
-        let members = statuses(&self.conn, &self.entry_content(&new_id)?)?;
-        Ok(Recorded {
-            id: new_id,
-            members,
-        })
+            |tx| {
+                let (original, _) = original_of(tx.logs, id)?;
+                let content = validate(tx.data()?, input, now)?;
+                let site = content["site"].as_str().unwrap_or_default().to_string();
+                let members = content_members(&Value::Object(content.clone())).1;
+                let new_id = append(
+                    tx.logs,
+                    "amendment",
+                    Some(&original),
+                    &site,
+                    content,
+                    &tx.user.name,
+                    now,
+                )?;
+                about(tx, &site, &members);
+                tx.detail(json!({"id": new_id, "amends": original}));
+                let members = statuses(tx, &entry_content(tx.logs, &new_id)?)?;
+                Ok(Recorded {
+                    id: new_id,
+                    members,
+                })
+            },
+        )
     }
 
     /// Review a disclosure (dpo): an appended note that changes no content.
-    pub fn disclosure_review(
-        &mut self,
-        id: &str,
-        note: &str,
-        now: DateTime<Utc>,
-    ) -> Result<String> {
-        self.authorize(Action::AmendDisclosure, now, None, None)?;
-        if note.trim().is_empty() {
-            return Err(Error::Invalid("note: required".into()));
-        }
-        let (original, site) = self.original_of(id)?;
-        let mut content = Map::new();
-        content.insert("note".into(), json!(note));
-        let tx = self.conn.unchecked_transaction()?;
-        let new_id = append(
-            &tx,
-            "review",
-            Some(&original),
-            &site,
-            content,
-            &self.user().name,
+    pub fn disclosure_review(&self, id: &str, note: &str, now: DateTime<Utc>) -> Result<String> {
+        self.door(
+            Op::logs(Action::AmendDisclosure, "disclosure_reviewed"),
             now,
-        )?;
-        self.audit_in(
-            &tx,
-            now,
-            "disclosure_reviewed",
-            Some(&site),
-            &[],
-            json!({"id": new_id, "reviews": original}),
-        )?;
-        tx.commit()?;
-        Ok(new_id)
-    }
-
-    fn entry_content(&self, id: &str) -> Result<Value> {
-        let c: String =
-            self.conn
-                .query_row("SELECT content FROM disclosures WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })?;
-        Ok(serde_json::from_str(&c).unwrap_or(Value::Null))
-    }
-
-    fn with_statuses(&self, mut ds: Vec<Disclosure>) -> Result<Vec<Disclosure>> {
-        for d in &mut ds {
-            d.members = statuses(&self.conn, &d.content)?;
-        }
-        Ok(ds)
+            |tx| {
+                if note.trim().is_empty() {
+                    return Err(Error::Invalid("note: required".into()));
+                }
+                if note.chars().count() > 10_000 {
+                    return Err(Error::Invalid("note: longer than 10,000 characters".into()));
+                }
+                let (original, site) = original_of(tx.logs, id)?;
+                let mut content = Map::new();
+                content.insert("note".into(), json!(note));
+                let new_id = append(
+                    tx.logs,
+                    "review",
+                    Some(&original),
+                    &site,
+                    content,
+                    &tx.user.name,
+                    now,
+                )?;
+                tx.about(&site, None);
+                tx.detail(json!({"id": new_id, "reviews": original}));
+                Ok(new_id)
+            },
+        )
     }
 
     /// Every disclosure with its effective content, history and the members'
     /// hold status now, in order of recording (all roles).
     pub fn disclosure_list(&self, now: DateTime<Utc>) -> Result<Vec<Disclosure>> {
-        self.authorize(Action::ReadDisclosures, now, None, None)?;
-        let ds = self.with_statuses(group(all_entries(&self.conn)?))?;
-        self.audit(
+        self.door(
+            Op::logs(Action::ReadDisclosures, "disclosure_list"),
             now,
-            "disclosure_list",
-            None,
-            None,
-            Some(json!({"disclosures": ds.len()})),
-            Outcome::Ok,
-        )?;
-        Ok(ds)
+            |tx| {
+                let ds = with_statuses(tx, group(all_entries(tx.logs)?))?;
+                tx.detail(json!({"disclosures": ds.len()}));
+                Ok(ds)
+            },
+        )
     }
 
     /// One disclosure (by the id of any of its entries), with its history.
     pub fn disclosure_show(&self, id: &str, now: DateTime<Utc>) -> Result<Disclosure> {
-        self.authorize(Action::ReadDisclosures, now, None, None)?;
-        let (original, site) = self.original_of(id)?;
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM disclosures WHERE original_id = ?1 ORDER BY seq"
-        ))?;
-        let entries = stmt
-            .query_map([&original], entry_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let d = self
-            .with_statuses(group(entries))?
-            .pop()
-            .ok_or_else(|| Error::NotFound(format!("there is no disclosure {id}")))?;
-        self.audit(
+        self.door(
+            Op::logs(Action::ReadDisclosures, "disclosure_show"),
             now,
-            "disclosure_show",
-            Some(&site),
-            None,
-            Some(json!({"id": original})),
-            Outcome::Ok,
-        )?;
-        Ok(d)
+            |tx| {
+                let (original, site) = original_of(tx.logs, id)?;
+                tx.about(&site, None);
+                tx.detail(json!({"id": original}));
+                let mut stmt = tx.logs.prepare(&format!(
+                    "SELECT {COLUMNS} FROM disclosures WHERE original_id = ?1 ORDER BY seq"
+                ))?;
+                let entries = stmt
+                    .query_map([&original], entry_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                with_statuses(tx, group(entries))?
+                    .pop()
+                    .ok_or_else(|| Error::NotFound(format!("there is no disclosure {id}")))
+            },
+        )
     }
 
     /// The disclosures about a member (any version of which named them), for
@@ -950,81 +897,82 @@ impl Session {
         member_id: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<Disclosure>> {
-        self.authorize(Action::ReadDisclosures, now, Some(site), Some(member_id))?;
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM disclosures WHERE original_id IN
-               (SELECT disclosure_id FROM disclosure_members WHERE site = ?1 AND member_id = ?2)
-             ORDER BY seq"
-        ))?;
-        let entries = stmt
-            .query_map(params![site, member_id], entry_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let ds = self.with_statuses(group(entries))?;
-        self.audit(
-            now,
-            "disclosures_for_member",
-            Some(site),
-            Some(member_id),
-            Some(json!({"disclosures": ds.len()})),
-            Outcome::Ok,
-        )?;
-        Ok(ds)
+        let op = Op::logs(Action::ReadDisclosures, "disclosures_for_member")
+            .on(Some(site), Some(member_id));
+        self.door(op, now, |tx| {
+            let entries = entries_about(tx.logs, site, member_id)?;
+            let ds = with_statuses(tx, group(entries))?;
+            tx.detail(json!({"disclosures": ds.len()}));
+            Ok(ds)
+        })
     }
 
     /// Verify the log's chain; with `head`, also that the log still passes
-    /// through that hash (it was not rewritten from an earlier point).
+    /// through that hash (it was not rewritten from an earlier point). The
+    /// event records how it came out.
     pub fn disclosure_verify(
         &self,
         head: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Verification> {
-        self.authorize(Action::ReadDisclosures, now, None, None)?;
-        let v = verify_log(&self.conn, head)?;
-        self.audit(
+        self.door(
+            Op::logs(Action::ReadDisclosures, "disclosure_verify"),
             now,
-            "disclosure_verify",
-            None,
-            None,
-            Some(json!({"ok": v.ok, "entries": v.entries, "head": v.head,
-                        "failed_at": v.failure.as_ref().map(|f| f.seq)})),
-            Outcome::Ok,
-        )?;
-        Ok(v)
+            |tx| {
+                let v = verify_log(tx.logs, head)?;
+                tx.detail(json!({"ok": v.ok, "entries": v.entries, "head": v.head,
+                             "failed_at": v.failure.as_ref().map(|f| f.seq)}));
+                Ok(v)
+            },
+        )
     }
 
     /// The log as CSV: one row per stored entry (amendments and reviews
     /// included), with the hashes and the canonical content, so an auditor
     /// can recompute every hash from the file.
     pub fn disclosure_export_csv(&self, now: DateTime<Utc>) -> Result<String> {
-        self.authorize(Action::ReadDisclosures, now, None, None)?;
-        let entries = all_entries(&self.conn)?;
-        let csv = report::log_csv(&entries)?;
-        self.audit(
+        self.door(
+            Op::logs(Action::ReadDisclosures, "disclosure_export"),
             now,
-            "disclosure_export",
-            None,
-            None,
-            Some(json!({"entries": entries.len(), "format": "csv"})),
-            Outcome::Ok,
-        )?;
-        Ok(csv)
+            |tx| {
+                let entries = all_entries(tx.logs)?;
+                let csv = report::log_csv(&entries)?;
+                tx.detail(json!({"entries": entries.len(), "format": "csv"}));
+                Ok(csv)
+            },
+        )
     }
 
     /// A printable, self-contained HTML report: verification result and head
     /// hash, a summary, then every disclosure with its history.
     pub fn disclosure_report_html(&self, now: DateTime<Utc>) -> Result<String> {
-        self.authorize(Action::ReadDisclosures, now, None, None)?;
-        let v = verify_log(&self.conn, None)?;
-        let ds = self.with_statuses(group(all_entries(&self.conn)?))?;
-        let html = report::html(&ds, &v, &self.user().name, now);
-        self.audit(
+        self.door(
+            Op::logs(Action::ReadDisclosures, "disclosure_report"),
             now,
-            "disclosure_report",
-            None,
-            None,
-            Some(json!({"disclosures": ds.len(), "ok": v.ok, "head": v.head})),
-            Outcome::Ok,
-        )?;
-        Ok(html)
+            |tx| {
+                let v = verify_log(tx.logs, None)?;
+                let ds = with_statuses(tx, group(all_entries(tx.logs)?))?;
+                let html = report::html(&ds, &v, &tx.user.name, now);
+                tx.detail(json!({"disclosures": ds.len(), "ok": v.ok, "head": v.head}));
+                Ok(html)
+            },
+        )
     }
+}
+
+/// Every entry of the disclosures that (in any version) named the member.
+pub(crate) fn entries_about(
+    logs: &Connection,
+    site: &str,
+    member_id: &str,
+) -> Result<Vec<LogEntry>> {
+    let mut stmt = logs.prepare(&format!(
+        "SELECT {COLUMNS} FROM disclosures WHERE original_id IN
+           (SELECT disclosure_id FROM disclosure_members WHERE site = ?1 AND member_id = ?2)
+         ORDER BY seq"
+    ))?;
+    let entries = stmt
+        .query_map(params![site, member_id], entry_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(entries)
 }

@@ -1,0 +1,600 @@
+//! Key operations — a user added or removed, a password or a role changed, a
+//! rekey, the conversion of an older vault — follow one protocol, safe
+//! against other processes and against a crash at any instant:
+//!
+//! 1. The owner holds `keys.lock` exclusively for the whole operation: no
+//!    other process uses the vault's keys or files meanwhile (each waits,
+//!    with a bound, and says so).
+//! 2. It writes a **recovery record** (`keyop.json`, atomically): the slot
+//!    file as it must be when done, which databases change key, and the
+//!    changes to `logs.db` (users, audit events).
+//! 3. Then, in an order that only ever moves forward: change `vault.db`'s
+//!    key, then `logs.db`'s (each `PRAGMA rekey` is one transaction: all or
+//!    nothing); apply the logs changes in one transaction that also records
+//!    the operation's id (so they are applied once); write the new slot file
+//!    (atomically: a temporary file, synced, renamed); delete the record.
+//! 4. Before the logs transaction commits, a failure in the owner's process
+//!    (a full disk) is undone — keys changed back — and the record deleted:
+//!    nothing changed, and the audit trail says the operation failed. After
+//!    it, the operation is done in the vault and is finished forward.
+//! 5. If the owner dies, its lock dies with it; the next process to take the
+//!    lock exclusively finds the record and finishes it forward, probing
+//!    which key opens each database. Only a process holding the lock
+//!    exclusively ever reads, completes or deletes a record, so nothing
+//!    another operation still needs is ever removed.
+
+use super::Session;
+use crate::error::{Error, Result};
+use crate::roles::Role;
+use crate::trail::{self, OwnedEvent};
+use crate::vault::keys::{self, Identity, Key, KeySet, Sealed, SlotFile};
+use crate::vault::open::{self, Db};
+use crate::vault::{migrate, VaultPaths};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::time::Duration;
+
+/// A change to `logs.db`'s users that a key operation makes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum UserChange {
+    Add {
+        name: String,
+        role: Role,
+        slot_tag: String,
+        public_key: String,
+        created_at: String,
+        created_by: Option<String>,
+    },
+    Remove {
+        name: String,
+    },
+    SetRole {
+        name: String,
+        role: Role,
+    },
+}
+
+/// The recovery record (`keyop.json`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Record {
+    pub id: String,
+    pub op: String,
+    pub by: String,
+    pub at: String,
+    /// The slot file as it must be when the operation is done.
+    pub target: SlotFile,
+    /// Bring an older vault's schema up to date (the conversion).
+    #[serde(default)]
+    pub migrate: bool,
+    #[serde(default)]
+    pub rekey_data: bool,
+    #[serde(default)]
+    pub rekey_logs: bool,
+    #[serde(default)]
+    pub users: Vec<UserChange>,
+    #[serde(default)]
+    pub events: Vec<OwnedEvent>,
+}
+
+impl Record {
+    pub fn new(op: &str, by: &str, now: DateTime<Utc>, target: SlotFile) -> Self {
+        let mut id = [0u8; 12];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut id);
+        Record {
+            id: hex::encode(id),
+            op: op.to_string(),
+            by: by.to_string(),
+            at: trail::ts(now),
+            target,
+            migrate: false,
+            rekey_data: false,
+            rekey_logs: false,
+            users: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    fn write(&self, paths: &VaultPaths) -> Result<()> {
+        let text = serde_json::to_vec_pretty(self).map_err(|e| Error::Invalid(e.to_string()))?;
+        crate::fsutil::write_atomic(&paths.keyop(), &text)
+    }
+
+    pub fn read(paths: &VaultPaths) -> Result<Option<Record>> {
+        let path = paths.keyop();
+        let text = match std::fs::read(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        serde_json::from_slice(&text)
+            .map(Some)
+            .map_err(|e| Error::BadVault {
+                path,
+                what: format!("the record of an interrupted key operation is unreadable ({e})"),
+            })
+    }
+}
+
+/// The keys a database had before the operation, as the applier holds them.
+#[derive(Clone, Default)]
+pub struct Before {
+    pub data: Option<Key>,
+    pub logs: Option<Key>,
+}
+
+impl Before {
+    pub fn of(k: &KeySet) -> Self {
+        Before {
+            data: k.data.clone(),
+            logs: Some(k.logs.clone()),
+        }
+    }
+}
+
+/// Bytes free on the file system holding `dir`.
+fn free_bytes(dir: &Path) -> Option<u64> {
+    if let Ok(v) = std::env::var("DESK_TEST_FREE_BYTES") {
+        return v.parse().ok();
+    }
+    let s = rustix::fs::statvfs(dir).ok()?;
+    Some(s.f_bavail.saturating_mul(s.f_frsize))
+}
+
+fn file_size(p: &Path) -> u64 {
+    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Refuse a rekey that the disk cannot hold: every page is written once
+/// more (into the write-ahead log) before it replaces the old.
+fn check_space(paths: &VaultPaths, rec: &Record) -> Result<()> {
+    if std::env::var("DESK_TEST_SKIP_SPACE_CHECK").as_deref() == Ok("1") {
+        return Ok(());
+    }
+    let margin = 64 << 20;
+    let mut need = 0u64;
+    if rec.rekey_data {
+        need += file_size(&paths.db()) + file_size(&paths.dir.join("vault.db-wal"));
+    }
+    if rec.rekey_logs {
+        need += file_size(&paths.logs()) + file_size(&paths.dir.join("logs.db-wal"));
+    }
+    if need == 0 {
+        return Ok(());
+    }
+    need += margin;
+    match free_bytes(&paths.dir) {
+        Some(free) if free < need => Err(Error::Invalid(format!(
+            "not enough free disk space to rekey the vault: it needs about {} MiB and {} MiB are free; \
+             nothing was changed",
+            need >> 20,
+            free >> 20
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Open `db` with whichever of `new` or `old` opens it; change it to `new`
+/// if it was still `old`. Returns the connection, under `new`.
+fn rekey_forward(path: &Path, db: Db, old: Option<&Key>, new: &Key, busy: Duration) -> Result<()> {
+    if open::open(path, new, db, busy).is_ok() {
+        return Ok(());
+    }
+    let old = old.ok_or_else(|| {
+        Error::Busy(
+            "an interrupted key change needs a dpo or staff member to sign in and finish it; try again later"
+                .into(),
+        )
+    })?;
+    let conn = open::open(path, old, db, busy)?;
+    open::rekey(&conn, new)?;
+    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+    Ok(())
+}
+
+/// Apply the logs changes once (the operation's id marks them applied).
+/// Returns true if this call applied them.
+fn apply_logs(logs: &Connection, rec: &Record) -> Result<bool> {
+    let tx = rusqlite::Transaction::new_unchecked(logs, TransactionBehavior::Immediate)?;
+    let done: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM keyops WHERE id = ?1)",
+        [&rec.id],
+        |r| r.get(0),
+    )?;
+    if done {
+        return Ok(false);
+    }
+    for c in &rec.users {
+        match c {
+            UserChange::Add {
+                name,
+                role,
+                slot_tag,
+                public_key,
+                created_at,
+                created_by,
+            } => {
+                let pk =
+                    hex::decode(public_key).map_err(|_| Error::Crypto("bad public key".into()))?;
+                tx.execute(
+                    "INSERT INTO users (name, role, slot_tag, public_key, created_at, created_by)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![name, role.name(), slot_tag, pk, created_at, created_by],
+                )?;
+            }
+            UserChange::Remove { name } => {
+                tx.execute("DELETE FROM users WHERE name = ?1", [name])?;
+            }
+            UserChange::SetRole { name, role } => {
+                tx.execute(
+                    "UPDATE users SET role = ?2 WHERE name = ?1",
+                    params![name, role.name()],
+                )?;
+            }
+        }
+    }
+    for ev in &rec.events {
+        trail::append_owned(&tx, ev)?;
+    }
+    tx.execute(
+        "INSERT INTO keyops (id, op, at) VALUES (?1, ?2, ?3)",
+        params![rec.id, rec.op, rec.at],
+    )?;
+    tx.commit()?;
+    Ok(true)
+}
+
+/// Write the target slot file as the next generation of the current one.
+fn write_slots(paths: &VaultPaths, rec: &Record) -> Result<()> {
+    let current = SlotFile::read(&paths.slots())
+        .map(|f| f.generation)
+        .unwrap_or(0);
+    let mut target = rec.target.clone();
+    target.generation = current.max(target.generation);
+    target.write(&paths.slots())
+}
+
+/// Steps 3 onward, from wherever they stand. `before`/`after`: the
+/// applier's keys in the current and the target slot file.
+fn forward(
+    paths: &VaultPaths,
+    rec: &Record,
+    before: &Before,
+    after: &KeySet,
+    busy: Duration,
+) -> Result<()> {
+    if rec.migrate {
+        let data_key = before.data.as_ref().ok_or(Error::BadCredentials)?;
+        let mut data = match open::open(&paths.db(), data_key, Db::Data, busy) {
+            Ok(c) => c,
+            Err(_) => open::open(
+                &paths.db(),
+                after.data.as_ref().ok_or(Error::BadCredentials)?,
+                Db::Data,
+                busy,
+            )?,
+        };
+        let field = after.field.as_ref().ok_or(Error::BadCredentials)?;
+        migrate::migrate(&mut data, &paths.logs(), &after.logs, field)?;
+        let logs = open::open(&paths.logs(), &after.logs, Db::Logs, busy)?;
+        migrate::logs_wal(&logs)?;
+    }
+    if rec.rekey_data {
+        let new = after.data.as_ref().ok_or(Error::BadCredentials)?;
+        rekey_forward(&paths.db(), Db::Data, before.data.as_ref(), new, busy)?;
+    }
+    if rec.rekey_logs {
+        rekey_forward(
+            &paths.logs(),
+            Db::Logs,
+            before.logs.as_ref(),
+            &after.logs,
+            busy,
+        )?;
+    }
+    let logs = open::open(&paths.logs(), &after.logs, Db::Logs, busy)?;
+    apply_logs(&logs, rec)?;
+    write_slots(paths, rec)?;
+    let _ = std::fs::remove_file(paths.keyop());
+    Ok(())
+}
+
+/// The applier's keys in `file` (their own slot, opened with their identity).
+pub(crate) fn keys_in(
+    file: &SlotFile,
+    vault_id: &str,
+    user: &str,
+    id: &Identity,
+) -> Option<KeySet> {
+    let slot = file.find(&keys::slot_tag(vault_id, user))?;
+    match keys::unseal(id, slot).ok()? {
+        Sealed::Keys(k) => Some(k),
+        Sealed::Legacy(k) => Some(KeySet {
+            logs: k.clone(),
+            data: Some(k),
+            field: None,
+        }),
+    }
+}
+
+/// Run a key operation as its owner (the caller holds `keys.lock`
+/// exclusively). On a failure before the logs changes commit, undo and
+/// delete the record: nothing changed.
+pub(crate) fn execute(
+    paths: &VaultPaths,
+    rec: &Record,
+    before: &Before,
+    after: &KeySet,
+    busy: Duration,
+) -> Result<()> {
+    check_space(paths, rec)?;
+    rec.write(paths)?;
+    let result = forward(paths, rec, before, after, busy);
+    if let Err(e) = result {
+        // Committed already? Then it is done in the vault: finish forward later.
+        let committed = open::open(&paths.logs(), &after.logs, Db::Logs, busy)
+            .ok()
+            .and_then(|c| {
+                c.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM keyops WHERE id = ?1)",
+                    [&rec.id],
+                    |r| r.get::<_, bool>(0),
+                )
+                .ok()
+            })
+            .unwrap_or(false);
+        if committed {
+            return Err(Error::Busy(format!(
+                "the key change is recorded but could not be finished ({e}); it will be finished \
+                 at the next sign-in"
+            )));
+        }
+        undo(paths, rec, before, after, busy)?;
+        let _ = std::fs::remove_file(paths.keyop());
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Change back any database already under the new key.
+fn undo(
+    paths: &VaultPaths,
+    rec: &Record,
+    before: &Before,
+    after: &KeySet,
+    busy: Duration,
+) -> Result<()> {
+    if rec.rekey_logs {
+        if let Some(old) = &before.logs {
+            if let Ok(c) = open::open(&paths.logs(), &after.logs, Db::Logs, busy) {
+                open::rekey(&c, old)?;
+            }
+        }
+    }
+    if rec.rekey_data {
+        if let (Some(old), Some(new)) = (&before.data, &after.data) {
+            if let Ok(c) = open::open(&paths.db(), new, Db::Data, busy) {
+                open::rekey(&c, old)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Finish an operation a dead process left (the caller holds `keys.lock`
+/// exclusively). `keys`: the applier's keys in the current slot file.
+pub(crate) fn recover(s: &Session, keys: &KeySet, now: DateTime<Utc>) -> Result<()> {
+    let Some(rec) = Record::read(s.paths())? else {
+        return Ok(());
+    };
+    let user = s.user().name;
+    recover_with(
+        s.paths(),
+        &rec,
+        &user,
+        s.vault_id(),
+        s.identity(),
+        Before::of(keys),
+        s.wait(),
+        now,
+    )
+}
+
+/// Finish `rec` as `user` with `identity`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn recover_with(
+    paths: &VaultPaths,
+    rec: &Record,
+    user: &str,
+    vault_id: &str,
+    identity: &Identity,
+    before: Before,
+    busy: Duration,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let after = keys_in(&rec.target, vault_id, user, identity).ok_or_else(|| {
+        // This user is not in the vault as the operation leaves it.
+        Error::BadCredentials
+    })?;
+    let mut rec = rec.clone();
+    rec.events.push(OwnedEvent::new(
+        now,
+        &trail::NewEvent {
+            user: Some(user),
+            action: "key_operation_finished",
+            detail: Some(serde_json::json!({
+                "operation": rec.op, "by": rec.by, "started_at": rec.at,
+                "reason": "its process stopped before it finished"
+            })),
+            ..Default::default()
+        },
+        trail::Outcome::Ok,
+    ));
+    forward(paths, &rec, &before, &after, busy)
+}
+
+/// What a key operation's use case sees: the vault as it is now, read under
+/// the exclusive key lock.
+pub(crate) struct KeyTx<'s> {
+    pub logs: &'s Connection,
+    pub user: super::User,
+    pub now: DateTime<Utc>,
+    /// The slot file as it is now.
+    pub file: &'s SlotFile,
+    /// The acting user's keys now.
+    pub keys: &'s KeySet,
+    pub session: &'s Session,
+}
+
+impl KeyTx<'_> {
+    /// Every user's name, role and public key, from the encrypted logs
+    /// (never from the plaintext slot file).
+    pub fn users(&self) -> Result<Vec<(String, Role, [u8; 32])>> {
+        let mut stmt = self
+            .logs
+            .prepare("SELECT name, role, public_key FROM users ORDER BY name")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(n, r, pk)| {
+                let pk = <[u8; 32]>::try_from(pk.as_slice())
+                    .map_err(|_| Error::Damaged("a user's public key is damaged".into()))?;
+                Ok((n, r.parse()?, pk))
+            })
+            .collect()
+    }
+
+    pub fn vault_id(&self) -> &str {
+        self.session.vault_id()
+    }
+
+    /// An audit event by the acting user, for the record.
+    pub fn event(&self, action: &str, detail: serde_json::Value) -> OwnedEvent {
+        OwnedEvent::new(
+            self.now,
+            &trail::NewEvent {
+                user: Some(&self.user.name),
+                action,
+                detail: Some(detail),
+                ..Default::default()
+            },
+            trail::Outcome::Ok,
+        )
+    }
+}
+
+impl Session {
+    /// The door for key operations: the key lock held exclusively, the role
+    /// checked (a refusal audited), `f` builds the operation's record from
+    /// the vault as it is now (or refuses, audited), and the protocol runs
+    /// it. `f` returns the record and the acting user's keys afterwards.
+    pub(crate) fn key_door<T>(
+        &self,
+        action: crate::roles::Action,
+        event: &'static str,
+        now: DateTime<Utc>,
+        f: impl FnOnce(&KeyTx) -> Result<(Record, KeySet, T)>,
+    ) -> Result<T> {
+        self.key_door_inner(action, event, now, f)
+            .map_err(|e| self.busy_or(e))
+    }
+
+    fn key_door_inner<T>(
+        &self,
+        action: crate::roles::Action,
+        event: &'static str,
+        now: DateTime<Utc>,
+        f: impl FnOnce(&KeyTx) -> Result<(Record, KeySet, T)>,
+    ) -> Result<T> {
+        let _ex = crate::vault::lock::key_lock(self.paths(), true, self.wait())?;
+        let keys = self.current_keys_now()?;
+        recover(self, &keys, now)?;
+        let keys = self.current_keys_now()?;
+        let file = SlotFile::read(&self.paths().slots())?;
+        let conns = self.connect(&keys)?;
+        let user = self.refresh_user(&conns.logs)?;
+        let audit = |outcome: trail::Outcome, detail: serde_json::Value| -> Result<()> {
+            let tx =
+                rusqlite::Transaction::new_unchecked(&conns.logs, TransactionBehavior::Immediate)?;
+            trail::append(
+                &tx,
+                now,
+                &trail::NewEvent {
+                    user: Some(&user.name),
+                    action: if outcome == trail::Outcome::Refused {
+                        action.name()
+                    } else {
+                        event
+                    },
+                    detail: Some(detail),
+                    ..Default::default()
+                },
+                outcome,
+            )?;
+            tx.commit()?;
+            Ok(())
+        };
+        if !action.allowed_for(user.role) {
+            audit(
+                trail::Outcome::Refused,
+                serde_json::json!({"role": user.role.name()}),
+            )?;
+            return Err(Error::Forbidden {
+                role: user.role.name().into(),
+                action: action.describe().into(),
+            });
+        }
+        let ktx = KeyTx {
+            logs: &conns.logs,
+            user: user.clone(),
+            now,
+            file: &file,
+            keys: &keys,
+            session: self,
+        };
+        let built = f(&ktx);
+        drop(ktx);
+        let (rec, after, out) = match built {
+            Ok(b) => b,
+            Err(e) => {
+                audit(super::door::outcome_of(&e), super::door::failure_detail(&e))?;
+                return Err(e);
+            }
+        };
+        drop(conns);
+        if let Err(e) = execute(self.paths(), &rec, &Before::of(&keys), &after, self.wait()) {
+            if !matches!(e, Error::Busy(_)) {
+                let conns = self.connect(&self.current_keys_now()?)?;
+                let tx = rusqlite::Transaction::new_unchecked(
+                    &conns.logs,
+                    TransactionBehavior::Immediate,
+                )?;
+                let mut detail = super::door::failure_detail(&e);
+                detail["operation"] = serde_json::json!(rec.op);
+                trail::append(
+                    &tx,
+                    now,
+                    &trail::NewEvent {
+                        user: Some(&user.name),
+                        action: event,
+                        detail: Some(detail),
+                        ..Default::default()
+                    },
+                    super::door::outcome_of(&e),
+                )?;
+                tx.commit()?;
+            }
+            return Err(e);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,131 @@
+//! Opening one of the vault's databases with its key, set up for many
+//! processes: a write-ahead log, `synchronous = FULL`, `secure_delete`, and a
+//! bounded wait for other writers.
+
+use crate::error::{Error, Result};
+use crate::vault::keys::Key;
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use std::path::Path;
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// Which of the two databases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Db {
+    /// `vault.db`: the members' data.
+    Data,
+    /// `logs.db`: users, audit trail, disclosure log, request register.
+    Logs,
+}
+
+impl Db {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Db::Data => super::DB_FILE,
+            Db::Logs => super::LOGS_FILE,
+        }
+    }
+}
+
+/// The pragma value for a raw SQLCipher key.
+fn key_pragma(key: &Key) -> Zeroizing<String> {
+    Zeroizing::new(format!("x'{}'", hex::encode(key.as_ref())))
+}
+
+/// Whether an SQLite error means another connection holds a lock.
+pub fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Create an empty database file readable by its owner only (SQLite gives
+/// its `-wal` and `-shm` files the same mode).
+pub fn create_owner_only(path: &Path) -> Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path).map_err(|e| Error::io(path, e))?;
+    Ok(())
+}
+
+/// Open `path` (which must exist) with `key`. A wrong key fails here, at the
+/// first read. `busy` bounds how long a statement waits for another writer.
+pub fn open(path: &Path, key: &Key, db: Db, busy: Duration) -> Result<Connection> {
+    if !path.exists() {
+        return Err(Error::BadVault {
+            path: path.into(),
+            what: "the file is missing".into(),
+        });
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.pragma_update(None, "cipher_log_level", "NONE").ok();
+    {
+        let k = key_pragma(key);
+        conn.execute_batch(&format!("PRAGMA key = \"{}\";", k.as_str()))?;
+    }
+    conn.busy_timeout(busy)?;
+    // The first read proves the key.
+    if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        if is_busy(&e) {
+            return Err(e.into());
+        }
+        return Err(Error::BadVault {
+            path: path.into(),
+            what: "the vault key does not open this database".into(),
+        });
+    }
+    conn.execute_batch(
+        "PRAGMA secure_delete = ON;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA cache_size = -65536;
+         PRAGMA temp_store = FILE;
+         PRAGMA journal_size_limit = 67108864;",
+    )?;
+    if db == Db::Data {
+        super::sqlfn::register(&conn)?;
+    }
+    Ok(conn)
+}
+
+/// Change a database's key in place (`PRAGMA rekey`: every page rewritten in
+/// one transaction, so it is all or nothing).
+pub fn rekey(conn: &Connection, new_key: &Key) -> Result<()> {
+    let k = key_pragma(new_key);
+    conn.execute_batch(&format!("PRAGMA rekey = \"{}\";", k.as_str()))?;
+    Ok(())
+}
+
+/// The attach statement for `path` under `name` with `key`.
+pub fn attach(conn: &Connection, path: &Path, name: &str, key: &Key) -> Result<()> {
+    let k = key_pragma(key);
+    conn.execute(
+        &format!("ATTACH DATABASE ?1 AS {name} KEY \"{}\"", k.as_str()),
+        [path.to_string_lossy()],
+    )?;
+    Ok(())
+}
+
+/// Put a database in write-ahead-log mode (needs no other connection in
+/// rollback-journal mode; the vault's key lock, held exclusively, ensures it).
+pub fn set_wal(conn: &Connection) -> Result<()> {
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::BadVault {
+            path: "vault".into(),
+            what: format!("the database could not use a write-ahead log (journal mode {mode})"),
+        });
+    }
+    Ok(())
+}
