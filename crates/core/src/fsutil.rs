@@ -20,3 +20,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     Ok(())
 }
+
+/// A bundle being written is a hidden file beside its target, named
+/// `.bundle-*.part` (owner-only), until it is complete.
+pub const BUNDLE_PART_PREFIX: &str = ".bundle-";
+pub const BUNDLE_PART_SUFFIX: &str = ".part";
+
+/// Remove a partial bundle a dead process left, if it is one of ours (a
+/// hidden `.bundle-*.part`). Returns whether a file was removed.
+pub fn remove_partial_bundle(path: &Path) -> bool {
+    let ours = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with(BUNDLE_PART_PREFIX) && n.ends_with(BUNDLE_PART_SUFFIX));
+    ours && path.is_file() && std::fs::remove_file(path).is_ok()
+}

@@ -533,8 +533,7 @@ fn sha256_file(path: &Path) -> Result<(String, u64)> {
     Ok((hex::encode(h.finalize()), n))
 }
 
-const TMP_PREFIX: &str = ".bundle-";
-const TMP_SUFFIX: &str = ".part";
+use crate::fsutil::{BUNDLE_PART_PREFIX as TMP_PREFIX, BUNDLE_PART_SUFFIX as TMP_SUFFIX};
 
 /// A bundle being written touches its file every few milliseconds; one
 /// untouched for this long was left by a crash (a kill or a power cut, which
@@ -844,16 +843,6 @@ fn request_json(r: &RequestDetail) -> Value {
 /// Whether a value of `field` of `e` is a timestamp or a date.
 pub(crate) fn field_type(e: Entity, field: &str) -> Option<FieldType> {
     e.field(field).map(|f| f.ty)
-}
-
-/// Remove a partial bundle a dead process left, if it is one of ours (a
-/// hidden `.bundle-*.part`). Returns whether a file was removed.
-pub(crate) fn remove_abandoned_part(path: &Path) -> bool {
-    let ours = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with(TMP_PREFIX) && n.ends_with(TMP_SUFFIX));
-    ours && path.is_file() && std::fs::remove_file(path).is_ok()
 }
 
 fn exists_error(out: &Path) -> Error {

@@ -199,7 +199,7 @@ pub(crate) fn head(w: &mut dyn Write, h: &Head, profile: &Map<String, Value>) ->
         "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<title>Your personal data held by {site}</title>\n<style>{CSS}</style>\n</head>\n<body>"
     )?;
     writeln!(w, "<h1>Your personal data held by {site}</h1>")?;
-    let when = human_ts(&crate::audit::ts(h.generated_at));
+    let when = human_ts(&crate::trail::ts(h.generated_at));
     writeln!(
         w,
         "<p>This is a copy of the personal data that {site} holds about you (member number {}), made on {} (UK time) in answer to your request{}. It is your right under Article 15 of the UK GDPR. The same information is in the <code>data</code> folder of this bundle, in files that other programs can read (JSON and CSV).</p>",
@@ -264,7 +264,7 @@ pub(crate) fn consent(w: &mut dyn Write, h: &History, now: DateTime<Utc>) -> Res
     writeln!(
         w,
         "<p>For each thing we asked your permission for: what you chose, when, and where it stands today ({}).</p>",
-        esc(&human_ts(&crate::audit::ts(now)))
+        esc(&human_ts(&crate::trail::ts(now)))
     )?;
     for p in purposes {
         let today = match h.at(&p, now) {

@@ -243,7 +243,7 @@ pub fn consent_conn(
     Ok(ConsentView {
         site: site.into(),
         member_id: member_id.into(),
-        at: crate::audit::ts(at),
+        at: crate::trail::ts(at),
         purposes,
         events,
     })

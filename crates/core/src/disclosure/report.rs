@@ -3,7 +3,7 @@
 //! every text escaped).
 
 use super::{Disclosure, LogEntry};
-use crate::audit;
+use crate::trail as audit;
 use crate::chain::{self, Verification};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};

@@ -93,6 +93,17 @@ fn convert(
         .collect::<rusqlite::Result<Vec<_>>>()?;
     drop(stmt);
     drop(data);
+    // Whoever converts makes (and so could keep) every new key: only a
+    // user who will hold them all may do it.
+    let me = users.iter().find(|u| u.0.eq_ignore_ascii_case(user));
+    if me.is_none_or(|u| u.1 == "auditor") {
+        return Err(Error::BadVault {
+            path: paths.dir.clone(),
+            what: "this vault was made by an older desk and must be opened once by a dpo or \
+                   staff member to be upgraded"
+                .into(),
+        });
+    }
     // A logs file without a split recorded in the data is what an earlier,
     // failed attempt left (under a key nobody holds): start afresh.
     for leftover in ["logs.db", "logs.db-journal", "logs.db-wal", "logs.db-shm"] {

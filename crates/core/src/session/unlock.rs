@@ -308,7 +308,7 @@ impl Session {
             if lock::is_live(&self.paths, &activity) {
                 continue;
             }
-            let removed = crate::bundle::remove_abandoned_part(Path::new(&part));
+            let removed = crate::fsutil::remove_partial_bundle(Path::new(&part));
             trail::append_owned(
                 tx,
                 &OwnedEvent::new(
