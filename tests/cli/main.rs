@@ -6,6 +6,8 @@ mod crash;
 mod demo;
 mod disclosure;
 mod harness;
+mod keycrash;
 mod member;
 mod request;
+mod team;
 mod workflow;

@@ -634,13 +634,7 @@ fn demo(vault: &Path, args: &DemoArgs, out: &Out) -> CliResult {
 
 /// Remove a vault directory, refusing one that holds anything but a vault.
 fn remove_vault(dir: &Path) -> CliResult {
-    let known = [
-        "vault.db",
-        "vault.db-journal",
-        "keyslots.json",
-        "keyslots.json.pending",
-        "failed-unlocks.log",
-    ];
+    let known = desk_core::vault::FILES;
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for e in entries {
         let e = e.map_err(|e| Error::io(dir, e))?;

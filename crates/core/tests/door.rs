@@ -15,8 +15,10 @@ fn vault() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let v = dir.path().join("vault");
     let s = Session::create(&v, "dpo", "dpo-password", t(1)).unwrap();
-    s.add_user("sam", Role::Staff, "sam-password", t(1)).unwrap();
-    s.add_user("ada", Role::Auditor, "ada-password", t(1)).unwrap();
+    s.add_user("sam", Role::Staff, "sam-password", t(1))
+        .unwrap();
+    s.add_user("ada", Role::Auditor, "ada-password", t(1))
+        .unwrap();
     let ex = ExportBuilder::full(dir.path(), "e1", "netmums", 1)
         .members(&["m-1"])
         .jsonl("consent_events", &[])
@@ -31,7 +33,9 @@ fn attempt(a: Action, s: &Session, dir: &Path) -> desk_core::Result<()> {
     use desk_core::progress::NoProgress;
     let now = t(3);
     match a {
-        Action::Sync => s.sync(&dir.join("missing-export"), now, &NoProgress).map(|_| ()),
+        Action::Sync => s
+            .sync(&dir.join("missing-export"), now, &NoProgress)
+            .map(|_| ()),
         Action::ReadMembers => s
             .search("m-1@example.org", &Default::default(), now)
             .map(|_| ()),
@@ -59,9 +63,7 @@ fn attempt(a: Action, s: &Session, dir: &Path) -> desk_core::Result<()> {
                 now,
             )
             .map(|_| ()),
-        Action::RecordDisclosure => s
-            .disclosure_record(&serde_json::json!({}), now)
-            .map(|_| ()),
+        Action::RecordDisclosure => s.disclosure_record(&serde_json::json!({}), now).map(|_| ()),
         Action::AmendDisclosure => s.disclosure_review("D-000001", "note", now).map(|_| ()),
         Action::ReadDisclosures => s.disclosure_list(now).map(|_| ()),
         Action::Hold => s.hold_set("netmums", "m-1", "reason", now),
@@ -81,7 +83,11 @@ fn attempt(a: Action, s: &Session, dir: &Path) -> desk_core::Result<()> {
 #[test]
 fn every_action_is_refused_to_a_role_without_it_and_the_refusal_is_audited() {
     let (dir, v) = vault();
-    let users = [("dpo", Role::Dpo), ("sam", Role::Staff), ("ada", Role::Auditor)];
+    let users = [
+        ("dpo", Role::Dpo),
+        ("sam", Role::Staff),
+        ("ada", Role::Auditor),
+    ];
     let mut refusals = 0;
     for &a in Action::ALL {
         for (name, role) in users {
@@ -124,7 +130,12 @@ fn only_the_door_writes_the_audit_trail() {
                 continue;
             }
             let text = std::fs::read_to_string(&p).unwrap();
-            for needle in ["trail::append", "append_owned", "outbox_add", "INSERT INTO audit"] {
+            for needle in [
+                "trail::append",
+                "append_owned",
+                "outbox_add",
+                "INSERT INTO audit",
+            ] {
                 if text.contains(needle) {
                     offenders.push(format!("{rel}: {needle}"));
                 }

@@ -9,11 +9,34 @@ use std::path::Path;
 /// Foundation first, then the areas. A module may use only those before it.
 const ORDER: &[&str] = &[
     // foundation
-    "problem", "error", "progress", "fsutil", "time", "text", "entity", "roles", "chain",
-    "trail", "vault", "session",
+    "problem",
+    "error",
+    "progress",
+    "fsutil",
+    "time",
+    "text",
+    "entity",
+    "roles",
+    "chain",
+    "trail",
+    "vault",
+    "session",
     // areas
-    "audit", "users", "holds", "privacy", "export", "search", "consent", "member",
-    "conflicts", "sync", "requests", "disclosure", "bundle", "home", "gen",
+    "audit",
+    "users",
+    "holds",
+    "privacy",
+    "export",
+    "search",
+    "consent",
+    "member",
+    "conflicts",
+    "sync",
+    "requests",
+    "disclosure",
+    "bundle",
+    "home",
+    "gen",
 ];
 
 /// Names the crate root re-exports, and the module they come from.
@@ -95,7 +118,9 @@ fn modules_depend_only_on_those_before_them() {
         }
         seen.push(module.clone());
         let Some(&mine) = rank.get(module.as_str()) else {
-            problems.push(format!("{module}: not in ORDER (place it, and in the README)"));
+            problems.push(format!(
+                "{module}: not in ORDER (place it, and in the README)"
+            ));
             continue;
         };
         let mut files = Vec::new();
@@ -132,11 +157,17 @@ fn modules_depend_only_on_those_before_them() {
     }
     problems.sort();
     problems.dedup();
-    assert!(problems.is_empty(), "layering:\n  {}", problems.join("\n  "));
+    assert!(
+        problems.is_empty(),
+        "layering:\n  {}",
+        problems.join("\n  ")
+    );
 }
 
 #[test]
 fn the_check_sees_grouped_and_plain_paths() {
-    let n = named("use crate::{error::Error, vault::keys};\nlet x = crate::trail::ts(now); // crate::bundle");
+    let n = named(
+        "use crate::{error::Error, vault::keys};\nlet x = crate::trail::ts(now); // crate::bundle",
+    );
     assert_eq!(n, ["error", "vault", "trail"]);
 }

@@ -45,7 +45,8 @@ fn schema(conn: &Connection) -> Vec<(String, String, String, Option<String>)> {
 }
 
 fn version(conn: &Connection) -> i64 {
-    conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap()
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
@@ -60,7 +61,10 @@ fn an_old_vault_upgrades_to_exactly_the_schema_of_a_new_one() {
     let up = open_raw(&old, "demo-dpo", "demo-password").unwrap();
     let new = open_raw(&fresh, "dpo", "dpo-password").unwrap();
     let (up_data, new_data) = (up.data.unwrap(), new.data.unwrap());
-    assert_eq!(version(&up_data), desk_core::vault::migrate::latest_version());
+    assert_eq!(
+        version(&up_data),
+        desk_core::vault::migrate::latest_version()
+    );
     assert_eq!(version(&up_data), version(&new_data));
     assert_eq!(version(&up.logs), version(&new.logs));
     let (a, b) = (schema(&up_data), schema(&new_data));
@@ -86,7 +90,9 @@ fn an_old_vault_upgrades_to_exactly_the_schema_of_a_new_one() {
             }
         }
     }
-    let mode: String = up_data.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let mode: String = up_data
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
 }
 
@@ -102,17 +108,25 @@ fn an_old_vault_keeps_every_record_and_its_chains() {
     let v = s.disclosure_verify(Some(OLD_LOG_HEAD), t(10)).unwrap();
     assert!(v.ok && v.entries == 2, "{v:?}");
     let events = s.audit_list(&Default::default(), t(10)).unwrap();
-    let up = events.iter().find(|e| e.action == "vault_upgraded").unwrap();
+    let up = events
+        .iter()
+        .find(|e| e.action == "vault_upgraded")
+        .unwrap();
     assert_eq!(up.detail.as_ref().unwrap()["from_schema"], 6);
     assert_eq!(up.detail.as_ref().unwrap()["data_rekeyed"], true);
     // The request keeps its requester's words (now sealed).
     let r = s.request_show("SAR-2026-0001", t(10)).unwrap();
     assert_eq!(r.request.requester, "Charlotte by email");
-    assert_eq!(r.request.state.identity_verified.unwrap().to_string(), "2026-11-21");
+    assert_eq!(
+        r.request.state.identity_verified.unwrap().to_string(),
+        "2026-11-21"
+    );
     // The data is all there.
     let st = s.status(t(10)).unwrap();
     assert_eq!(st.sites.len(), 2);
-    let m = s.member("netmums", "m-3", desk_core::member::Page::all(), t(10)).unwrap();
+    let m = s
+        .member("netmums", "m-3", desk_core::member::Page::all(), t(10))
+        .unwrap();
     assert_eq!(m.disclosures.len(), 1);
     assert_eq!(s.hold_list(t(10)).unwrap().len(), 1);
     drop(s);
@@ -131,7 +145,9 @@ fn after_the_upgrade_an_auditor_holds_no_key_to_member_data() {
     assert!(matches!(e, Error::BadVault { .. }), "{e}");
     assert!(e.to_string().contains("dpo or staff"), "{e}");
     // The old one key, as the auditor's old slot held it, before the upgrade.
-    let old_key = user_keys(&old, "demo-auditor", "demo-password").unwrap().logs;
+    let old_key = user_keys(&old, "demo-auditor", "demo-password")
+        .unwrap()
+        .logs;
     Session::unlock(&old, "demo-dpo", "demo-password", t(10)).unwrap();
     let paths = VaultPaths::new(&old);
     let busy = std::time::Duration::from_secs(5);
@@ -142,8 +158,13 @@ fn after_the_upgrade_an_auditor_holds_no_key_to_member_data() {
     let a = Session::unlock(&old, "demo-auditor", "demo-password", t(11)).unwrap();
     let reg = a.request_list(&RequestFilter::default(), t(11)).unwrap();
     assert_eq!(reg.len(), 1);
-    assert_eq!(reg[0].requester, "", "the requester's words are member data");
-    assert!(a.member("netmums", "m-3", desk_core::member::Page::all(), t(11)).is_err());
+    assert_eq!(
+        reg[0].requester, "",
+        "the requester's words are member data"
+    );
+    assert!(a
+        .member("netmums", "m-3", desk_core::member::Page::all(), t(11))
+        .is_err());
     // The auditor's status comes from the trail.
     let st = a.status(t(11)).unwrap();
     assert_eq!(st.sites.len(), 2);

@@ -3,9 +3,9 @@
 //! every text escaped).
 
 use super::{Disclosure, LogEntry};
-use crate::trail as audit;
 use crate::chain::{self, Verification};
 use crate::error::{Error, Result};
+use crate::trail as audit;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -134,6 +134,17 @@ impl Before {
     }
 }
 
+/// A test hook: `DESK_TEST_CRASH_AT=keyop:<phase>` stops the process dead
+/// (abort: no destructor runs, its locks die with it) at that phase of a key
+/// operation, so the crash tests can land in every phase on purpose.
+fn crash_point(phase: &str) {
+    if let Ok(want) = std::env::var("DESK_TEST_CRASH_AT") {
+        if want.strip_prefix("keyop:") == Some(phase) {
+            std::process::abort();
+        }
+    }
+}
+
 /// Bytes free on the file system holding `dir`.
 fn free_bytes(dir: &Path) -> Option<u64> {
     if let Ok(v) = std::env::var("DESK_TEST_FREE_BYTES") {
@@ -189,9 +200,7 @@ fn rekey_forward(path: &Path, db: Db, old: Option<&Key>, new: &Key, busy: Durati
         )
     })?;
     let conn = open::open(path, old, db, busy)?;
-    open::rekey(&conn, new)?;
-    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-    Ok(())
+    open::rekey(&conn, new)
 }
 
 /// Apply the logs changes once (the operation's id marks them applied).
@@ -280,10 +289,12 @@ fn forward(
         migrate::migrate(&mut data, &paths.logs(), &after.logs, field)?;
         let logs = open::open(&paths.logs(), &after.logs, Db::Logs, busy)?;
         migrate::logs_wal(&logs)?;
+        crash_point("migrated");
     }
     if rec.rekey_data {
         let new = after.data.as_ref().ok_or(Error::BadCredentials)?;
         rekey_forward(&paths.db(), Db::Data, before.data.as_ref(), new, busy)?;
+        crash_point("data_rekeyed");
     }
     if rec.rekey_logs {
         rekey_forward(
@@ -293,10 +304,17 @@ fn forward(
             &after.logs,
             busy,
         )?;
+        crash_point("logs_rekeyed");
+    }
+    // Never write slots that would not open the files: prove each key first.
+    if let Some(d) = &after.data {
+        open::open(&paths.db(), d, Db::Data, busy)?;
     }
     let logs = open::open(&paths.logs(), &after.logs, Db::Logs, busy)?;
     apply_logs(&logs, rec)?;
+    crash_point("logs_applied");
     write_slots(paths, rec)?;
+    crash_point("slots_written");
     let _ = std::fs::remove_file(paths.keyop());
     Ok(())
 }
@@ -331,6 +349,7 @@ pub(crate) fn execute(
 ) -> Result<()> {
     check_space(paths, rec)?;
     rec.write(paths)?;
+    crash_point("recorded");
     let result = forward(paths, rec, before, after, busy);
     if let Err(e) = result {
         // Committed already? Then it is done in the vault: finish forward later.

@@ -39,6 +39,8 @@ pub fn wait_bound() -> Duration {
 #[derive(Debug)]
 pub struct KeyLock {
     _file: File,
+    /// An exclusive holder keeps the gate closed until it is done.
+    _gate: Option<File>,
     pub exclusive: bool,
 }
 
@@ -85,17 +87,35 @@ fn take(file: &File, exclusive: bool, path: &Path) -> Result<bool> {
 
 /// Take `keys.lock` shared (every use case) or exclusive (key operations),
 /// waiting up to `bound`.
+///
+/// A turnstile (`keys.gate`) makes it fair: a key operation first closes the
+/// gate, so no new use case enters, then waits for those inside to finish;
+/// a use case passes through the gate (held shared for an instant) on its
+/// way in. Without it, a steady stream of short use cases, each holding the
+/// lock shared, would keep a key operation waiting forever.
 pub fn key_lock(paths: &VaultPaths, exclusive: bool, bound: Duration) -> Result<KeyLock> {
+    let start = Instant::now();
+    let left = || bound.saturating_sub(start.elapsed());
+    let gate_path = paths.dir.join(KEY_GATE_FILE);
+    let gate = open_lock_file(&gate_path)?;
+    if !retry(bound, || take(&gate, exclusive, &gate_path))? {
+        return Err(busy(paths));
+    }
     let path = paths.key_lock();
     let file = open_lock_file(&path)?;
-    if retry(bound, || take(&file, exclusive, &path))? {
-        return Ok(KeyLock {
-            _file: file,
-            exclusive,
-        });
+    if !retry(left(), || take(&file, exclusive, &path))? {
+        return Err(busy(paths));
     }
-    Err(busy(paths))
+    Ok(KeyLock {
+        _file: file,
+        // A use case leaves the gate open behind it.
+        _gate: exclusive.then_some(gate),
+        exclusive,
+    })
 }
+
+/// The turnstile in front of `keys.lock`.
+pub const KEY_GATE_FILE: &str = "keys.gate";
 
 /// The busy answer, naming what the vault is busy with when it can.
 pub fn busy(paths: &VaultPaths) -> Error {
@@ -143,7 +163,10 @@ pub fn announce(
     now: DateTime<Utc>,
 ) -> Result<Activity> {
     let dir = paths.activity_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    if !dir.is_dir() {
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        crate::vault::owner_only(&dir);
+    }
     let id = random_id();
     let note = ActivityNote {
         id: id.clone(),

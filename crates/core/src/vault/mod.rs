@@ -8,6 +8,7 @@
 //!                       privacy facts (logs key: every user)
 //!   keyslots.json       per user: their secrets under their password, their keys sealed
 //!   keys.lock           shared by every use case, exclusive for key operations
+//!   keys.gate           its turnstile: a waiting key operation closes it
 //!   keyop.json          only while a key operation runs (its recovery record)
 //!   activity/           who is doing long or writing work, while they do it
 //!   failed-unlocks.log  wrong passwords, until the next sign-in moves them in
@@ -50,6 +51,7 @@ pub const FILES: &[&str] = &[
     "keyslots.json.pending",
     FAILED_UNLOCKS_FILE,
     KEY_LOCK_FILE,
+    lock::KEY_GATE_FILE,
     KEYOP_FILE,
     ACTIVITY_DIR,
     "failed-unlocks.seen",

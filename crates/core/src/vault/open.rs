@@ -80,6 +80,15 @@ pub fn open(path: &Path, key: &Key, db: Db, busy: Duration) -> Result<Connection
         if is_busy(&e) {
             return Err(e.into());
         }
+        if e.sqlite_error_code() == Some(ErrorCode::DiskFull) {
+            return Err(Error::Io {
+                path: path.into(),
+                source: std::io::Error::other("the disk is full"),
+            });
+        }
+        if e.sqlite_error_code() != Some(ErrorCode::NotADatabase) {
+            return Err(e.into());
+        }
         return Err(Error::BadVault {
             path: path.into(),
             what: "the vault key does not open this database".into(),
@@ -100,10 +109,33 @@ pub fn open(path: &Path, key: &Key, db: Db, busy: Duration) -> Result<Connection
 }
 
 /// Change a database's key in place (`PRAGMA rekey`: every page rewritten in
-/// one transaction, so it is all or nothing).
+/// one transaction, so it is all or nothing), then prove it: the file must
+/// open with the new key on a fresh connection. SQLCipher reports a failed
+/// rekey (a full disk) only as a row of the pragma, which a batch ignores,
+/// so the statement's rows are read and the result is checked, never assumed.
 pub fn rekey(conn: &Connection, new_key: &Key) -> Result<()> {
     let k = key_pragma(new_key);
-    conn.execute_batch(&format!("PRAGMA rekey = \"{}\";", k.as_str()))?;
+    let path = conn.path().map(std::path::PathBuf::from);
+    {
+        let mut stmt = conn.prepare(&format!("PRAGMA rekey = \"{}\";", k.as_str()))?;
+        let mut rows = stmt.query([])?;
+        while rows.next()?.is_some() {}
+    }
+    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+    if let Some(path) = path.filter(|p| !p.as_os_str().is_empty()) {
+        let db = if path.file_name().and_then(|n| n.to_str()) == Some(super::LOGS_FILE) {
+            Db::Logs
+        } else {
+            Db::Data
+        };
+        open(&path, new_key, db, Duration::from_secs(30)).map_err(|_| {
+            Error::Invalid(format!(
+                "{}: the database could not be given its new key (is the disk full?); \
+                 it keeps its old key",
+                path.display()
+            ))
+        })?;
+    }
     Ok(())
 }
 
