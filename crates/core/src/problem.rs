@@ -34,12 +34,18 @@ impl Problem {
 }
 
 impl fmt::Display for Problem {
+    /// `file:line: field: what` — without `:line` for a problem with a file
+    /// as a whole (line 0).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}: {}: {}",
-            self.file, self.line, self.field, self.message
-        )
+        if self.line == 0 {
+            write!(f, "{}: {}: {}", self.file, self.field, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}: {}: {}",
+                self.file, self.line, self.field, self.message
+            )
+        }
     }
 }
 

@@ -108,7 +108,7 @@ fn many_more_rows_than_the_manifest_says_stop_early() {
     let problems = read_bomb(&path, "members");
     assert_eq!(
         problems,
-        vec!["manifest.json:19: files[1].rows: the manifest says 10 rows, the file has more"]
+        vec!["members.csv: rows: the manifest says 10 rows, the file has more (manifest.json:19)"]
     );
 }
 

@@ -186,10 +186,10 @@ impl Export {
                 if !source.has(name) {
                     let line = checked.file_lines.get(*i).map_or(1, |l| l.path);
                     problems.add(
-                        MANIFEST_NAME,
-                        line,
-                        format!("files[{i}].path"),
-                        "the export holds no such file",
+                        name.as_str(),
+                        0,
+                        "path",
+                        format!("the export holds no such file (listed at {MANIFEST_NAME}:{line})"),
                     );
                 }
             }
@@ -310,22 +310,23 @@ impl Export {
         if end == End::Complete {
             if rows != file.rows {
                 problems.add(
-                    MANIFEST_NAME,
-                    lines.rows,
-                    format!("files[{}].rows", file.index),
+                    file.path.as_str(),
+                    0,
+                    "rows",
                     format!(
-                        "the manifest says {}, the file has {rows}",
-                        parse::rows_text(file.rows)
+                        "the manifest says {}, the file has {rows} ({MANIFEST_NAME}:{})",
+                        parse::rows_text(file.rows),
+                        lines.rows
                     ),
                 );
             }
             let actual = hex::encode(digest.hasher.finalize());
             if actual != file.sha256.to_ascii_lowercase() {
                 problems.add(
-                    MANIFEST_NAME,
-                    lines.sha256,
-                    format!("files[{}].sha256", file.index),
-                    "does not match the file's contents",
+                    file.path.as_str(),
+                    0,
+                    "sha256",
+                    format!("does not match its contents ({MANIFEST_NAME}:{})", lines.sha256),
                 );
             }
         }

@@ -193,15 +193,11 @@ impl Ctx<'_> {
         self.rows += 1;
         if self.rows > self.file.rows {
             let msg = format!(
-                "the manifest says {}, the file has more",
-                rows_text(self.file.rows)
+                "the manifest says {}, the file has more ({MANIFEST_NAME}:{})",
+                rows_text(self.file.rows),
+                self.rows_line
             );
-            self.problems.add(
-                MANIFEST_NAME,
-                self.rows_line,
-                format!("files[{}].rows", self.file.index),
-                msg,
-            );
+            self.problems.add(self.file.path.clone(), 0, "rows", msg);
             return Ok(false);
         }
         if self.rows >= self.next_report {
