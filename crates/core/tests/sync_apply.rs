@@ -386,7 +386,7 @@ fn every_refusal_names_file_line_and_field_and_changes_nothing() {
                 std::fs::write(d.join("members.csv"), members_csv(&[&member("m-2")])).unwrap();
                 d
             }),
-            "manifest.json:",
+            "members.csv: sha256: does not match its contents (manifest.json:",
         ),
         (
             "rows",
@@ -396,7 +396,7 @@ fn every_refusal_names_file_line_and_field_and_changes_nothing() {
                     .jsonl("consent_events", &[])
                     .write()
             }),
-            "manifest.json:",
+            "members.csv: rows: the manifest says 2 rows, the file has 1 (manifest.json:",
         ),
         (
             "unlisted",

@@ -30,10 +30,17 @@ pub(crate) fn check_sequence(conn: &Connection, m: &Manifest) -> Result<bool> {
         |r| r.get(0),
     )?;
     match (latest, m.kind) {
-        (None, ExportKind::Delta) => Err(Error::OutOfSequence(format!(
-            "the first export of site {} must be a full export; this is a delta",
-            m.site
-        ))),
+        (None, ExportKind::Delta) => Err(Error::OutOfSequence(match m.base_sequence {
+            Some(base) => format!(
+                "this delta applies on export {base} of site {}, which this vault does not have: \
+                 the first export of a site must be a full export; sync export {base} first",
+                m.site
+            ),
+            None => format!(
+                "the first export of site {} must be a full export; this is a delta",
+                m.site
+            ),
+        })),
         (None, ExportKind::Full) => Ok(true),
         (Some(l), _) if m.sequence <= l => Err(Error::OutOfSequence(format!(
             "export {} of site {} is not newer than the latest applied, {l}",
