@@ -7,6 +7,7 @@ mod demo;
 mod disclosure;
 mod harness;
 mod keycrash;
+mod snapshot;
 mod member;
 mod request;
 mod team;
