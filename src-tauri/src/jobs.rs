@@ -99,7 +99,7 @@ impl Progress for ChannelProgress {
 pub async fn run_job<T: Send + 'static>(
     app: AppHandle,
     channel: Channel<ProgressMsg>,
-    work: impl FnOnce(&mut desk_core::Session, &dyn Progress) -> desk_core::Result<T> + Send + 'static,
+    work: impl FnOnce(&desk_core::Session, &dyn Progress) -> desk_core::Result<T> + Send + 'static,
 ) -> DeskResult<T> {
     tauri::async_runtime::spawn_blocking(move || {
         let desk = app.state::<Desk>();

@@ -1,17 +1,23 @@
 //! The app's state: at most one session, the idle clock, the running job.
+//!
+//! The session is shared: commands run while a long job (a sync, a bundle)
+//! runs, each through the core's door with its own connections — the vault
+//! itself makes them take turns or read a snapshot. Only one long job runs
+//! at a time, so its progress has one place on screen.
 
 use crate::error::{DeskError, DeskResult};
 use crate::vault::SessionInfo;
 use desk_core::progress::CancelFlag;
 use desk_core::Session;
 use std::sync::{Arc, Mutex, MutexGuard};
+
 use std::time::{Duration, Instant};
 
 /// The session locks itself after this long without a command.
 pub const IDLE_LOCK: Duration = Duration::from_secs(15 * 60);
 
 pub struct Desk {
-    session: Mutex<Option<Session>>,
+    session: Mutex<Option<Arc<Session>>>,
     /// Who is signed in, readable while a job holds the session.
     info: Mutex<Option<SessionInfo>>,
     last_activity: Mutex<Instant>,
@@ -63,7 +69,7 @@ impl Desk {
     /// Put a fresh session in place (sign-in, create).
     pub fn set_session(&self, s: Session) {
         let info = SessionInfo::of(&s);
-        *lock(&self.session) = Some(s);
+        *lock(&self.session) = Some(Arc::new(s));
         *lock(&self.info) = Some(info);
         *lock(&self.last_activity) = Instant::now();
     }
@@ -109,20 +115,22 @@ impl Desk {
         self.with(|_| Ok(()))
     }
 
-    /// Run `f` on the session: `locked` if none (or idle too long), `busy`
-    /// while a long job holds it. Counts as activity.
+    /// The session (`locked` if none, or idle too long). Counts as activity.
+    fn session(&self) -> DeskResult<Arc<Session>> {
+        self.lock_if_idle();
+        let s = lock(&self.session).clone().ok_or_else(DeskError::locked)?;
+        *lock(&self.last_activity) = Instant::now();
+        Ok(s)
+    }
+
+    /// Run `f` on the session, also while a long job runs (the vault makes
+    /// them take turns). Counts as activity.
     pub fn with<T>(
         &self,
-        f: impl FnOnce(&mut Session) -> Result<T, desk_core::Error>,
+        f: impl FnOnce(&Session) -> Result<T, desk_core::Error>,
     ) -> DeskResult<T> {
-        if lock(&self.job).is_some() {
-            return Err(DeskError::busy());
-        }
-        self.lock_if_idle();
-        let mut guard = lock(&self.session);
-        let s = guard.as_mut().ok_or_else(DeskError::locked)?;
-        *lock(&self.last_activity) = Instant::now();
-        Ok(f(s)?)
+        let s = self.session()?;
+        Ok(f(&s)?)
     }
 
     /// Start a long job: refuse if one runs; the session must be open.
@@ -142,15 +150,15 @@ impl Desk {
     }
 
     /// Run the job's work on the session (call from the blocking thread,
-    /// holding the [`JobGuard`]).
+    /// holding the [`JobGuard`]). Signing out meanwhile cancels the job; the
+    /// work keeps the session until it has stopped.
     pub fn run_job<T>(
         &self,
         _guard: &JobGuard<'_>,
-        f: impl FnOnce(&mut Session) -> Result<T, desk_core::Error>,
+        f: impl FnOnce(&Session) -> Result<T, desk_core::Error>,
     ) -> DeskResult<T> {
-        let mut guard = lock(&self.session);
-        let s = guard.as_mut().ok_or_else(DeskError::locked)?;
-        let r = f(s);
+        let s = lock(&self.session).clone().ok_or_else(DeskError::locked)?;
+        let r = f(&s);
         *lock(&self.last_activity) = Instant::now();
         Ok(r?)
     }
@@ -202,12 +210,8 @@ mod tests {
         desk.set_session(session(tmp.path()));
         let job = desk.start_job().unwrap();
         assert_eq!(desk.start_job().err().unwrap().code, "busy");
-        assert_eq!(
-            desk.with(|s| s.status(chrono::Utc::now()))
-                .unwrap_err()
-                .code,
-            "busy"
-        );
+        // Other commands go on while the job runs.
+        assert!(desk.with(|s| s.status(chrono::Utc::now())).is_ok());
         assert!(desk.touch().is_ok());
         assert!(desk.info().is_some(), "who is signed in stays readable");
         assert!(desk.cancel_job());

@@ -25,11 +25,25 @@ fn sequence(zip: &Path) -> i64 {
 #[test]
 fn a_bundle_made_during_a_sync_reads_one_state() {
     let d = Desk::new();
-    let base = d.gen("base", &["--site", "netmums", "--members", "3000", "--seed", "21"]);
+    let base = d.gen(
+        "base",
+        &["--site", "netmums", "--members", "3000", "--seed", "21"],
+    );
     d.ok("dpo", &["sync", base.to_str().unwrap()]);
     let delta = d.gen(
         "delta",
-        &["--site", "netmums", "--members", "0", "--seed", "22", "--delta-of", base.to_str().unwrap(), "--changes", "20000"],
+        &[
+            "--site",
+            "netmums",
+            "--members",
+            "0",
+            "--seed",
+            "22",
+            "--delta-of",
+            base.to_str().unwrap(),
+            "--changes",
+            "20000",
+        ],
     );
     // A member whose posts the delta changes.
     let posts = std::fs::read_to_string(delta.join("posts.jsonl")).unwrap();
@@ -37,7 +51,10 @@ fn a_bundle_made_during_a_sync_reads_one_state() {
     let me = first["member_id"].as_str().unwrap().to_string();
     let bundle = |name: &str| -> std::path::PathBuf {
         let out = d.path(name);
-        d.ok("dpo", &["bundle", "netmums", &me, "--out", out.to_str().unwrap()]);
+        d.ok(
+            "dpo",
+            &["bundle", "netmums", &me, "--out", out.to_str().unwrap()],
+        );
         out
     };
     let before = bundle("before.zip");
@@ -45,7 +62,10 @@ fn a_bundle_made_during_a_sync_reads_one_state() {
     assert_eq!(sequence(&before), 1);
 
     let mut sync = d
-        .command(&["sync", delta.to_str().unwrap()], &[("DESK_USER", "dpo"), ("DESK_PASSWORD", "dpo-password")])
+        .command(
+            &["sync", delta.to_str().unwrap()],
+            &[("DESK_USER", "dpo"), ("DESK_PASSWORD", "dpo-password")],
+        )
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -59,7 +79,10 @@ fn a_bundle_made_during_a_sync_reads_one_state() {
     let after = bundle("after.zip");
     let state2 = entry(&after, "data/posts.json");
     assert_eq!(sequence(&after), 2);
-    assert_ne!(state1, state2, "the delta did not change the member's posts");
+    assert_ne!(
+        state1, state2,
+        "the delta did not change the member's posts"
+    );
     assert!(!during.is_empty(), "no bundle was made while the sync ran");
     for z in &during {
         let posts = entry(z, "data/posts.json");
@@ -68,7 +91,11 @@ fn a_bundle_made_during_a_sync_reads_one_state() {
             2 => &state2,
             s => panic!("sequence {s}"),
         };
-        assert!(&posts == want, "{}: its posts are not those of the state its manifest names", z.display());
+        assert!(
+            &posts == want,
+            "{}: its posts are not those of the state its manifest names",
+            z.display()
+        );
         // Within the zip, every file is as the manifest lists it.
         let m: Value = serde_json::from_slice(&entry(z, "manifest.json")).unwrap();
         for f in m["files"].as_array().unwrap() {
@@ -85,7 +112,18 @@ fn a_killed_bundle_is_found_cleaned_up_and_recorded_at_the_next_sign_in() {
     let d = Desk::new();
     let export = d.gen(
         "heavy",
-        &["--site", "netmums", "--members", "50", "--seed", "7", "--heavy-posts", "60000", "--heavy-messages", "5000"],
+        &[
+            "--site",
+            "netmums",
+            "--members",
+            "50",
+            "--seed",
+            "7",
+            "--heavy-posts",
+            "60000",
+            "--heavy-messages",
+            "5000",
+        ],
     );
     d.ok("dpo", &["sync", export.to_str().unwrap()]);
     let heavy = "m-1";
@@ -93,11 +131,26 @@ fn a_killed_bundle_is_found_cleaned_up_and_recorded_at_the_next_sign_in() {
     std::fs::create_dir_all(&outdir).unwrap();
     // How long the heavy member's bundle takes.
     let t0 = Instant::now();
-    d.ok("dpo", &["bundle", "netmums", heavy, "--out", outdir.join("whole.zip").to_str().unwrap()]);
+    d.ok(
+        "dpo",
+        &[
+            "bundle",
+            "netmums",
+            heavy,
+            "--out",
+            outdir.join("whole.zip").to_str().unwrap(),
+        ],
+    );
     let whole = t0.elapsed();
     let mut child = d
         .command(
-            &["bundle", "netmums", heavy, "--out", outdir.join("killed.zip").to_str().unwrap()],
+            &[
+                "bundle",
+                "netmums",
+                heavy,
+                "--out",
+                outdir.join("killed.zip").to_str().unwrap(),
+            ],
             &[("DESK_USER", "dpo"), ("DESK_PASSWORD", "dpo-password")],
         )
         .spawn()
@@ -110,7 +163,11 @@ fn a_killed_bundle_is_found_cleaned_up_and_recorded_at_the_next_sign_in() {
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
         .collect();
-    assert_eq!(parts.len(), 1, "the kill did not land mid-bundle ({whole:?})");
+    assert_eq!(
+        parts.len(),
+        1,
+        "the kill did not land mid-bundle ({whole:?})"
+    );
     // Anyone's next sign-in (here an unrelated status) cleans up.
     d.ok("dpo", &["status"]);
     let left: Vec<_> = std::fs::read_dir(&outdir)
@@ -119,14 +176,27 @@ fn a_killed_bundle_is_found_cleaned_up_and_recorded_at_the_next_sign_in() {
         .map(|e| e.file_name().to_string_lossy().to_string())
         .collect();
     assert_eq!(left, ["whole.zip"]);
-    let ev = d.ok("dpo", &["--json", "audit", "list", "--action", "bundle_abandoned"]).json();
+    let ev = d
+        .ok(
+            "dpo",
+            &["--json", "audit", "list", "--action", "bundle_abandoned"],
+        )
+        .json();
     let ev = ev["events"].as_array().unwrap();
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0]["detail"]["partial_file_removed"], true);
     assert_eq!(ev[0]["member_id"], heavy);
     // The start was recorded before any byte was written, with where.
-    let started = d.ok("dpo", &["--json", "audit", "list", "--action", "bundle_started"]).json();
+    let started = d
+        .ok(
+            "dpo",
+            &["--json", "audit", "list", "--action", "bundle_started"],
+        )
+        .json();
     let started = started["events"].as_array().unwrap();
     assert_eq!(started.len(), 2);
-    assert!(started[1]["detail"]["partial_file"].as_str().unwrap().ends_with(".part"));
+    assert!(started[1]["detail"]["partial_file"]
+        .as_str()
+        .unwrap()
+        .ends_with(".part"));
 }

@@ -326,7 +326,10 @@ impl Export {
                     file.path.as_str(),
                     0,
                     "sha256",
-                    format!("does not match its contents ({MANIFEST_NAME}:{})", lines.sha256),
+                    format!(
+                        "does not match its contents ({MANIFEST_NAME}:{})",
+                        lines.sha256
+                    ),
                 );
             }
         }
