@@ -13,7 +13,6 @@ pub mod entity;
 pub mod error;
 pub mod export;
 pub mod fsutil;
-pub mod gen;
 pub mod home;
 pub mod member;
 pub mod privacy;

@@ -24,7 +24,7 @@ fn fifty_thousand_members_in_bounded_memory() {
     let members = s
         .rows
         .iter()
-        .find(|r| r.0 == desk_core::entity::Entity::Members)
+        .find(|r| r.0 == export_format::Entity::Members)
         .unwrap()
         .1;
     assert_eq!(members, 50_000);
