@@ -357,20 +357,20 @@ async fn desktop_end_to_end() {
     let tmp = tempfile::tempdir().unwrap();
     std::env::set_var("DESK_KDF_TEST_COST", "1");
 
-    // An export with a heavy member m-1, made by core's generator.
-    let export = desk_core::gen::generate(
-        &desk_core::gen::GenOptions {
+    // An export with a heavy member m-1, made by the generator.
+    let export = export_gen::generate(
+        &export_gen::GenOptions {
             site: "netmums".into(),
             members: 2000,
             seed: 5,
-            heavy_member: Some(desk_core::gen::HeavyMember {
+            heavy_member: Some(export_gen::HeavyMember {
                 posts: 5000,
                 messages: 2000,
             }),
             ..Default::default()
         },
         &tmp.path().join("export-1"),
-        &desk_core::progress::NoProgress,
+        &export_gen::NoProgress,
     )
     .unwrap();
     let vault = tmp.path().join("vault");
@@ -585,7 +585,7 @@ async fn desktop_end_to_end() {
     ui.click("sign-out").await;
     ui.wait("vault-path").await;
     {
-        let mut s =
+        let s =
             desk_core::Session::unlock(&vault, "e2e-dpo", PASSWORD, chrono::Utc::now()).unwrap();
         // The auditor's keyslot gets the real key-derivation cost, so the
         // sign-in below measures a real unlock.

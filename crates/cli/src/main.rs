@@ -10,8 +10,8 @@ mod request_cmd;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
-use desk_core::gen::{GenOptions, HeavyMember};
 use desk_core::{Error, Role, Session};
+use export_gen::{GenOptions, HeavyMember};
 use output::{fail, Out};
 use serde_json::json;
 use std::io::{BufRead, IsTerminal, Write};
@@ -265,6 +265,18 @@ pub enum CliError {
 
 type CliResult<T = ()> = Result<T, CliError>;
 
+/// The generator's errors are reported as the core's of the same kind.
+impl From<export_gen::Error> for CliError {
+    fn from(e: export_gen::Error) -> Self {
+        CliError::Core(match e {
+            export_gen::Error::Invalid(m) => Error::Invalid(m),
+            export_gen::Error::Conflict(m) => Error::Conflict(m),
+            export_gen::Error::Cancelled => Error::Cancelled,
+            export_gen::Error::Io { path, source } => Error::Io { path, source },
+        })
+    }
+}
+
 fn now() -> DateTime<Utc> {
     Utc::now()
 }
@@ -358,7 +370,7 @@ fn run(cli: Cli, out: &Out) -> CliResult {
                 }),
             };
             let bar = progress::for_terminal(out);
-            let summary = desk_core::gen::generate(&opts, &args.out, bar.as_ref())?;
+            let summary = export_gen::generate(&opts, &args.out, &progress::Gen(bar.as_ref()))?;
             drop(bar);
             out.generated(&summary);
         }
@@ -584,11 +596,7 @@ fn demo(vault: &Path, args: &DemoArgs, out: &Out) -> CliResult {
             changes,
             heavy_member: None,
         };
-        desk_core::gen::generate(
-            &opts,
-            &work.path().join(dir),
-            &desk_core::progress::NoProgress,
-        )
+        export_gen::generate(&opts, &work.path().join(dir), &export_gen::NoProgress)
     };
     let full = gen("netmums", args.members, 7, "netmums-1", None, 0)?;
     let delta = gen(

@@ -4,10 +4,10 @@
 use crate::CliError;
 use desk_core::audit::AuditEvent;
 use desk_core::chain::Verification;
-use desk_core::gen::GenSummary;
 use desk_core::sync::SyncReport;
 use desk_core::Error;
 use desk_core::{Hold, Status, UserInfo};
+use export_gen::GenSummary;
 use serde_json::{json, Value};
 use std::process::ExitCode;
 

@@ -54,3 +54,22 @@ pub fn for_terminal(out: &Out) -> Box<dyn Progress> {
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     Box::new(Bar(bar))
 }
+
+/// Generation reports through the same display: the generator has its own
+/// progress types, as it does not depend on the core.
+pub struct Gen<'a>(pub &'a dyn Progress);
+
+impl export_gen::Progress for Gen<'_> {
+    fn event(&self, event: export_gen::ProgressEvent) {
+        self.0.event(match event {
+            export_gen::ProgressEvent::Stage { name, total } => {
+                ProgressEvent::Stage { name, total }
+            }
+            export_gen::ProgressEvent::Advance { done } => ProgressEvent::Advance { done },
+        });
+    }
+
+    fn cancelled(&self) -> bool {
+        self.0.cancelled()
+    }
+}

@@ -15,9 +15,9 @@
 
 use chrono::{TimeZone, Utc};
 use desk_core::bundle::BundleOptions;
-use desk_core::gen::{generate, GenOptions, HeavyMember};
 use desk_core::progress::NoProgress;
 use desk_core::Session;
+use export_gen::{generate, GenOptions, HeavyMember};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -75,7 +75,7 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
                 }),
                 ..GenOptions::default()
             };
-            let g = generate(&opts, &work.join("export"), &NoProgress).unwrap();
+            let g = generate(&opts, &work.join("export"), &export_gen::NoProgress).unwrap();
             let s = Session::create(&work.join("vault"), "dpo", "bench-password", now()).unwrap();
             let r = s.sync(&g.path, now(), &NoProgress).unwrap();
             json!({"sync": format!("{r:?}").len()})

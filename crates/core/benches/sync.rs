@@ -14,9 +14,9 @@
 
 use chrono::{TimeZone, Utc};
 use desk_core::entity::Entity;
-use desk_core::gen::{generate, GenOptions};
 use desk_core::progress::{NoProgress, Progress, ProgressEvent};
 use desk_core::Session;
+use export_gen::{generate, GenOptions};
 use serde_json::{json, Value};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -76,7 +76,7 @@ fn opts(members: u64) -> GenOptions {
         delta_of: None,
         changes: 0,
         // One very heavy member (m-1), for the member-record figures.
-        heavy_member: Some(desk_core::gen::HeavyMember {
+        heavy_member: Some(export_gen::HeavyMember {
             posts: 300_000,
             messages: 20_000,
         }),
@@ -108,7 +108,7 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
     let mut out = json!({});
     match name {
         "gen" => {
-            let s = generate(&opts(members), &full, &NoProgress).unwrap();
+            let s = generate(&opts(members), &full, &export_gen::NoProgress).unwrap();
             out["rows"] = json!(s.rows.iter().map(|(_, n)| n).sum::<u64>());
             out["bytes"] = json!(s.bytes);
             out["per_entity"] = json!(s
@@ -127,7 +127,7 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
                 .as_u64()
                 .unwrap();
             o.changes = rows / 100;
-            let s = generate(&o, &delta, &NoProgress).unwrap();
+            let s = generate(&o, &delta, &export_gen::NoProgress).unwrap();
             out["rows"] = json!(s.rows.iter().map(|(_, n)| n).sum::<u64>());
         }
         "bare" => {

@@ -50,8 +50,6 @@ pub mod search;
 pub mod sync;
 pub mod users;
 
-pub mod gen;
-
 pub use bundle::{BundleMade, BundleOptions};
 pub use consent::tcf;
 pub use error::{Error, Result};

@@ -6,14 +6,14 @@ mod common;
 use common::*;
 use desk_core::audit::AuditFilter;
 use desk_core::conflicts::{Conflict, ConflictFilter, Scope, MAX_PAGE};
-use desk_core::gen::GenOptions;
 use desk_core::progress::{NoProgress, Progress, ProgressEvent};
 use desk_core::{Error, Role, Session};
+use export_gen::GenOptions;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 fn generated(dir: &Path, s: &mut Session) -> PathBuf {
-    let gen = desk_core::gen::generate(
+    let gen = export_gen::generate(
         &GenOptions {
             site: "netmums".into(),
             members: 400,
@@ -21,7 +21,7 @@ fn generated(dir: &Path, s: &mut Session) -> PathBuf {
             ..Default::default()
         },
         &dir.join("export"),
-        &NoProgress,
+        &export_gen::NoProgress,
     )
     .unwrap();
     s.sync(&gen.path, t(2), &NoProgress).unwrap();
@@ -139,7 +139,7 @@ fn a_sync_after_the_check_marks_it_stale_and_a_new_check_replaces_it() {
     let full = generated(dir.path(), &mut s);
     let first = s.conflicts_check(t(3), &NoProgress).unwrap();
 
-    let delta = desk_core::gen::generate(
+    let delta = export_gen::generate(
         &GenOptions {
             delta_of: Some(full),
             changes: 300,
@@ -147,7 +147,7 @@ fn a_sync_after_the_check_marks_it_stale_and_a_new_check_replaces_it() {
             ..Default::default()
         },
         &dir.path().join("delta"),
-        &NoProgress,
+        &export_gen::NoProgress,
     )
     .unwrap();
     s.sync(&delta.path, t(4), &NoProgress).unwrap();

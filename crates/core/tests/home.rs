@@ -6,9 +6,9 @@ mod common;
 use chrono::{NaiveDate, TimeZone, Utc};
 use common::*;
 use desk_core::conflicts::Scope;
-use desk_core::gen::GenOptions;
 use desk_core::progress::NoProgress;
 use desk_core::{Role, Session};
+use export_gen::GenOptions;
 use serde_json::json;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -31,7 +31,7 @@ fn home_gathers_what_needs_attention() {
     assert_eq!(h.conflicts_checked_at, None);
     assert_eq!(h.held_members, 0);
 
-    let gen = desk_core::gen::generate(
+    let gen = export_gen::generate(
         &GenOptions {
             site: "netmums".into(),
             members: 300,
@@ -39,7 +39,7 @@ fn home_gathers_what_needs_attention() {
             ..Default::default()
         },
         &dir.path().join("export"),
-        &NoProgress,
+        &export_gen::NoProgress,
     )
     .unwrap();
     let report = s.sync(&gen.path, t(2), &NoProgress).unwrap();

@@ -36,7 +36,6 @@ const ORDER: &[&str] = &[
     "disclosure",
     "bundle",
     "home",
-    "gen",
 ];
 
 /// Names the crate root re-exports, and the module they come from.

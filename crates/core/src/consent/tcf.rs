@@ -121,50 +121,10 @@ pub fn decode(s: &str) -> Option<TcfCore> {
     })
 }
 
-/// Encode a core segment (bitfield vendor sections): for fixtures and tests.
-pub fn encode(purposes_consent: &[u64], vendor_consents: &[u64], created_ds: u64) -> String {
-    let mut bits: Vec<bool> = Vec::new();
-    let put = |v: u64, n: usize, bits: &mut Vec<bool>| {
-        for i in (0..n).rev() {
-            bits.push((v >> i) & 1 == 1);
-        }
-    };
-    put(2, 6, &mut bits);
-    put(created_ds, 36, &mut bits);
-    put(created_ds, 36, &mut bits);
-    put(7, 12, &mut bits); // cmp id
-    put(1, 12, &mut bits);
-    put(1, 6, &mut bits);
-    put(4, 6, &mut bits); // "EN"
-    put(13, 6, &mut bits);
-    put(100, 12, &mut bits);
-    put(4, 6, &mut bits);
-    put(0, 1, &mut bits);
-    put(0, 1, &mut bits);
-    put(0, 12, &mut bits);
-    for i in 1..=24 {
-        put(purposes_consent.contains(&i) as u64, 1, &mut bits);
-    }
-    put(0, 24, &mut bits);
-    put(0, 1, &mut bits);
-    put(6, 6, &mut bits); // "GB"
-    put(1, 6, &mut bits);
-    let max = vendor_consents.iter().copied().max().unwrap_or(0);
-    put(max, 16, &mut bits);
-    put(0, 1, &mut bits);
-    for i in 1..=max {
-        put(vendor_consents.contains(&i) as u64, 1, &mut bits);
-    }
-    put(0, 16, &mut bits);
-    put(0, 1, &mut bits);
-    let mut bytes = vec![0u8; bits.len().div_ceil(8)];
-    for (i, b) in bits.iter().enumerate() {
-        if *b {
-            bytes[i / 8] |= 1 << (7 - i % 8);
-        }
-    }
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
+/// Encode a core segment (bitfield vendor sections): the generator writes
+/// these, and tests and fixtures use them. In the export format crate, so the
+/// generator need not depend on the core.
+pub use export_format::tcf::encode;
 
 #[cfg(test)]
 mod tests {

@@ -15,13 +15,12 @@ mod manifest;
 mod parse;
 mod source;
 
-use crate::entity::{Entity, Format, Row};
+use crate::entity::{Format, Row};
 use crate::error::{Error, Result};
 use crate::problem::Problems;
 use crate::progress::{Progress, ProgressEvent};
 use manifest::FileLines;
 use parse::{Ctx, End};
-use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use source::{BomSkip, CapReader, CountReader, CsvFeed, Digested, FeedState, HashReader, Source};
 use std::cell::{Cell, RefCell};
@@ -31,79 +30,9 @@ use std::rc::Rc;
 
 pub use source::{MAX_LINE, MAX_ZIP_ENTRIES, MIN_BOMB_CAP};
 
-/// The manifest's file name.
-pub const MANIFEST_NAME: &str = "manifest.json";
-
-/// Whether an export is the whole truth for its site or changes since another.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ExportKind {
-    /// The whole truth for the site at `generated_at`.
-    Full,
-    /// Rows created, changed or deleted since `base_sequence`.
-    Delta,
-}
-
-impl ExportKind {
-    /// `full` or `delta`.
-    pub fn name(self) -> &'static str {
-        match self {
-            ExportKind::Full => "full",
-            ExportKind::Delta => "delta",
-        }
-    }
-}
-
-/// A checked `manifest.json` (contract §2).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Manifest {
-    /// Always `forum-export`.
-    pub format: String,
-    /// Always 1.
-    pub format_version: i64,
-    /// The site: non-empty `[a-z0-9_-]`.
-    pub site: String,
-    /// Full or delta.
-    pub kind: ExportKind,
-    /// At least 1; grows with every export of the site.
-    pub sequence: i64,
-    /// For a delta, the sequence it applies on (below `sequence`); `None` for a full export.
-    pub base_sequence: Option<i64>,
-    /// RFC 3339 with an offset, as given.
-    pub generated_at: String,
-    /// The listed files, in the manifest's order.
-    pub files: Vec<ManifestFile>,
-    /// The sha256 (hex) of a canonical form of format, version, site, kind,
-    /// sequence, base_sequence, generated_at and each file's path, entity,
-    /// rows and sha256 (files sorted by path): recognises a re-sent export.
-    pub fingerprint: String,
-}
-
-impl Manifest {
-    /// The listed file of an entity, if any.
-    pub fn file(&self, entity: Entity) -> Option<&ManifestFile> {
-        self.files.iter().find(|f| f.entity == entity)
-    }
-}
-
-/// One entry of the manifest's `files`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ManifestFile {
-    /// The file name as listed, e.g. `posts.jsonl.gz`.
-    pub path: String,
-    /// The entity the file holds.
-    pub entity: Entity,
-    /// The number of data rows the manifest promises.
-    pub rows: u64,
-    /// The sha256 of the stored bytes (lower-case hex).
-    pub sha256: String,
-    /// Whether the file is gzip-compressed (its path ends in `.gz`).
-    pub gzip: bool,
-    /// Its position in the manifest's `files`.
-    pub index: usize,
-    /// The line of the manifest where this entry starts.
-    pub manifest_line: u64,
-}
+/// The manifest's types live in the export format crate, shared with the
+/// generator; reading and checking them is here.
+pub use export_format::manifest::{ExportKind, Manifest, ManifestFile, MANIFEST_NAME};
 
 /// What reading one file found.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

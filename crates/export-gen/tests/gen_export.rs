@@ -2,9 +2,8 @@
 
 mod gen_common;
 
-use desk_core::entity::Entity;
-use desk_core::gen::{generate, GenOptions};
-use desk_core::progress::{NoProgress, Progress, ProgressEvent};
+use export_format::Entity;
+use export_gen::{generate, GenOptions, NoProgress, Progress, ProgressEvent};
 use gen_common::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -367,6 +366,6 @@ fn gen_with(
     o: &GenOptions,
     out: &std::path::Path,
     p: &dyn Progress,
-) -> desk_core::Result<desk_core::gen::GenSummary> {
+) -> export_gen::Result<export_gen::GenSummary> {
     generate(o, out, p)
 }

@@ -2,8 +2,9 @@
 //! beside the target and renamed into place at the end. Each data file is
 //! hashed and counted as it is written (never re-read).
 
-use crate::entity::Entity;
 use crate::error::{Error, Result};
+use crate::util::{ymd, DAY};
+use export_format::{Entity, Format, MANIFEST_NAME};
 use flate2::write::GzEncoder;
 use flate2::{Compression, GzBuilder};
 use sha2::{Digest, Sha256};
@@ -145,10 +146,76 @@ fn zip_err(path: &Path, e: zip::result::ZipError) -> Error {
     }
 }
 
+/// Refuses a target that exists, unless it is an empty directory (and the
+/// export is a directory).
+fn refuse_existing(final_path: &Path, zip: bool) -> Result<()> {
+    match std::fs::symlink_metadata(final_path) {
+        Ok(md) => {
+            let empty_dir = !zip
+                && md.is_dir()
+                && std::fs::read_dir(final_path)
+                    .map_err(io_err(final_path))?
+                    .next()
+                    .is_none();
+            if empty_dir {
+                Ok(())
+            } else {
+                Err(Error::Conflict(format!(
+                    "{} already exists{}",
+                    final_path.display(),
+                    if md.is_dir() { " and is not empty" } else { "" }
+                )))
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(final_path, e)),
+    }
+}
+
+/// The zip entries' date: the export's generated_at day, at 02:00.
+fn zip_date(generated_at: i64) -> zip::DateTime {
+    let (y, m, d) = ymd(generated_at.div_euclid(DAY));
+    let y = y.clamp(1980, 2107) as u16;
+    zip::DateTime::from_date_and_time(y, m as u8, d as u8, 2, 0, 0).unwrap_or_default()
+}
+
+impl Target {
+    /// A temporary zip beside the target, with its top directory.
+    fn zip(
+        parent: &Path,
+        prefix: &str,
+        name: &str,
+        final_path: &Path,
+        generated_at: i64,
+    ) -> Result<Target> {
+        let tmp = tempfile::Builder::new()
+            .prefix(prefix)
+            .tempfile_in(parent)
+            .map_err(io_err(parent))?;
+        let (file, tmp) = tmp.into_parts();
+        let mut zw = ZipWriter::new(BufWriter::with_capacity(BUF, file));
+        let top = name.trim_end_matches(".zip").to_string();
+        let opts = SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(zip_date(generated_at))
+            .unix_permissions(0o644)
+            .large_file(true);
+        zw.add_directory(format!("{top}/"), opts.unix_permissions(0o755))
+            .map_err(|e| zip_err(final_path, e))?;
+        Ok(Target::Zip {
+            zw: Some(zw),
+            tmp: Some(tmp),
+            top,
+            opts,
+        })
+    }
+}
+
 impl Output {
     /// Prepares to write an export to `out` (a directory, or with `zip` a zip
-    /// file whose name ends in `.zip`, appended if missing).
-    pub fn create(out: &Path, zip: bool, gzip: bool, stamp: (u16, u8, u8)) -> Result<Output> {
+    /// file whose name ends in `.zip`, appended if missing), built beside it
+    /// under a temporary name. `generated_at` dates the zip's entries.
+    pub fn create(out: &Path, zip: bool, gzip: bool, generated_at: i64) -> Result<Output> {
         let final_path = if zip && out.extension().and_then(|e| e.to_str()) != Some("zip") {
             let mut s = out.as_os_str().to_owned();
             s.push(".zip");
@@ -166,49 +233,10 @@ impl Output {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
-        match std::fs::symlink_metadata(&final_path) {
-            Ok(md) => {
-                let empty_dir = !zip
-                    && md.is_dir()
-                    && std::fs::read_dir(&final_path)
-                        .map_err(io_err(&final_path))?
-                        .next()
-                        .is_none();
-                if !empty_dir {
-                    return Err(Error::Conflict(format!(
-                        "{} already exists{}",
-                        final_path.display(),
-                        if md.is_dir() { " and is not empty" } else { "" }
-                    )));
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(&final_path, e)),
-        }
+        refuse_existing(&final_path, zip)?;
         let prefix = format!(".{name}.partial-");
         let target = if zip {
-            let tmp = tempfile::Builder::new()
-                .prefix(&prefix)
-                .tempfile_in(&parent)
-                .map_err(io_err(&parent))?;
-            let (file, tmp) = tmp.into_parts();
-            let mut zw = ZipWriter::new(BufWriter::with_capacity(BUF, file));
-            let top = name.trim_end_matches(".zip").to_string();
-            let (y, mo, d) = stamp;
-            let when = zip::DateTime::from_date_and_time(y, mo, d, 2, 0, 0).unwrap_or_default();
-            let opts = SimpleFileOptions::default()
-                .compression_method(zip::CompressionMethod::Deflated)
-                .last_modified_time(when)
-                .unix_permissions(0o644)
-                .large_file(true);
-            zw.add_directory(format!("{top}/"), opts.unix_permissions(0o755))
-                .map_err(|e| zip_err(&final_path, e))?;
-            Target::Zip {
-                zw: Some(zw),
-                tmp: Some(tmp),
-                top,
-                opts,
-            }
+            Target::zip(&parent, &prefix, &name, &final_path, generated_at)?
         } else {
             let tmp = tempfile::Builder::new()
                 .prefix(&prefix)
@@ -275,7 +303,7 @@ impl Output {
             Enc::Plain(hashing)
         };
         let body = match entity.format() {
-            crate::entity::Format::Csv => {
+            Format::Csv => {
                 let mut w = csv::WriterBuilder::new()
                     .buffer_capacity(BUF)
                     .from_writer(enc);
@@ -283,7 +311,7 @@ impl Output {
                     .map_err(|e| Error::io(&disk_path, e.into()))?;
                 Body::Csv(w)
             }
-            crate::entity::Format::Jsonl => Body::Jsonl(BufWriter::with_capacity(BUF, enc)),
+            Format::Jsonl => Body::Jsonl(BufWriter::with_capacity(BUF, enc)),
         };
         Ok(EntityWriter {
             entity,
@@ -311,8 +339,8 @@ impl Output {
     /// Writes manifest.json (the last file) and moves the export into place.
     /// Returns the final path and the bytes written.
     pub fn commit(mut self, manifest: &[u8]) -> Result<(PathBuf, u64)> {
-        let shown = self.shown_path("manifest.json");
-        let mut raw = self.open_raw("manifest.json")?;
+        let shown = self.shown_path(MANIFEST_NAME);
+        let mut raw = self.open_raw(MANIFEST_NAME)?;
         raw.write_all(manifest).map_err(|e| Error::io(&shown, e))?;
         if let Raw::File(mut f) = raw {
             f.flush().map_err(|e| Error::io(&shown, e))?;

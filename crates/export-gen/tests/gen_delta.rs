@@ -2,13 +2,12 @@
 
 mod gen_common;
 
-use desk_core::entity::Entity;
-use desk_core::gen::generate;
-use desk_core::progress::NoProgress;
+use export_format::Entity;
+use export_gen::{generate, NoProgress};
 use gen_common::*;
 use std::collections::BTreeSet;
 
-fn delta_of(base: &std::path::Path, changes: u64, seed: u64) -> desk_core::gen::GenOptions {
+fn delta_of(base: &std::path::Path, changes: u64, seed: u64) -> export_gen::GenOptions {
     let mut o = opts(0, seed);
     o.delta_of = Some(base.to_path_buf());
     o.changes = changes;

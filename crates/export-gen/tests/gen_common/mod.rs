@@ -3,9 +3,8 @@
 //! `Entity::fields`, and applies exports to an in-memory "vault".
 #![allow(dead_code)]
 
-use desk_core::entity::{Entity, FieldType, Format};
-use desk_core::gen::{generate, GenOptions, GenSummary};
-use desk_core::progress::NoProgress;
+use export_format::{Entity, FieldType, Format};
+use export_gen::{generate, GenOptions, GenSummary, NoProgress};
 use flate2::read::GzDecoder;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};

@@ -24,7 +24,7 @@ fn fifty_thousand_members_in_bounded_memory() {
     let members = s
         .rows
         .iter()
-        .find(|r| r.0 == desk_core::entity::Entity::Members)
+        .find(|r| r.0 == export_format::Entity::Members)
         .unwrap()
         .1;
     assert_eq!(members, 50_000);
@@ -34,8 +34,9 @@ fn fifty_thousand_members_in_bounded_memory() {
     assert!(growth_mib < 48, "peak RSS grew by {growth_mib} MiB");
 }
 
-/// Timing for the sync benchmark: `cargo test --release --test gen_memory --
-/// --ignored --nocapture` (writes ~5 GB to a temporary directory, then removes it).
+/// Timing for the sync benchmark: `cargo test --release -p privacy-desk-export-gen
+/// --test gen_memory -- --ignored --nocapture` (writes ~5 GB to a temporary
+/// directory, then removes it).
 #[test]
 #[ignore]
 fn one_million_members_timing() {

@@ -2,8 +2,8 @@
 
 mod gen_common;
 
-use desk_core::entity::Entity;
-use desk_core::gen::HeavyMember;
+use export_format::Entity;
+use export_gen::HeavyMember;
 use gen_common::*;
 
 #[test]
