@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod chain;
 pub mod conflicts;
 pub mod consent;
+pub mod contract;
 pub mod disclosure;
 pub mod entity;
 pub mod error;
@@ -25,6 +26,8 @@ pub mod search;
 pub mod session;
 pub mod sync;
 pub mod tcf;
+#[cfg(feature = "ts")]
+pub mod ts;
 pub mod vault;
 
 pub use bundle::{BundleMade, BundleOptions};

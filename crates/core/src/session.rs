@@ -107,7 +107,7 @@ pub fn validate_password(pw: &str) -> Result<()> {
 }
 
 fn pending_slots_path(paths: &VaultPaths) -> std::path::PathBuf {
-    paths.dir.join("keyslots.json.pending")
+    paths.dir.join(crate::vault::PENDING_SLOTS_FILE)
 }
 
 impl Session {

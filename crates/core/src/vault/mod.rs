@@ -13,6 +13,19 @@ use zeroize::Zeroizing;
 pub const DB_FILE: &str = "vault.db";
 pub const SLOTS_FILE: &str = "keyslots.json";
 pub const FAILED_UNLOCKS_FILE: &str = "failed-unlocks.log";
+/// A keyslot change waiting to be applied at the next unlock.
+pub const PENDING_SLOTS_FILE: &str = "keyslots.json.pending";
+/// SQLite's rollback journal (`journal_mode = DELETE`), present mid-commit.
+pub const JOURNAL_FILE: &str = "vault.db-journal";
+
+/// Every file a vault directory may hold (what may be removed with it).
+pub const FILES: [&str; 5] = [
+    DB_FILE,
+    JOURNAL_FILE,
+    SLOTS_FILE,
+    PENDING_SLOTS_FILE,
+    FAILED_UNLOCKS_FILE,
+];
 
 /// The files of a vault directory.
 #[derive(Clone, Debug)]
