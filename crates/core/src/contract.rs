@@ -43,7 +43,11 @@ fn parse(s: &str) -> Result<When> {
     }
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map(When::Date)
-        .map_err(|_| Error::Invalid(format!("{s:?}: give a date (YYYY-MM-DD) or an RFC 3339 time")))
+        .map_err(|_| {
+            Error::Invalid(format!(
+                "{s:?}: give a date (YYYY-MM-DD) or an RFC 3339 time"
+            ))
+        })
 }
 
 fn midnight(d: NaiveDate) -> DateTime<Utc> {

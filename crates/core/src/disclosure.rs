@@ -174,8 +174,10 @@ struct Problems(crate::problem::Problems);
 
 impl Problems {
     fn add(&mut self, field: impl AsRef<str>, what: impl AsRef<str>) {
-        self.0
-            .push(crate::problem::Problem::input(field.as_ref(), what.as_ref()));
+        self.0.push(crate::problem::Problem::input(
+            field.as_ref(),
+            what.as_ref(),
+        ));
     }
     fn into_result(self) -> Result<()> {
         if self.0.is_empty() {

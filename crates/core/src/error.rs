@@ -347,7 +347,10 @@ mod tests {
         };
         let body = e.body();
         assert_eq!(body.code, "invalid");
-        assert_eq!(body.message, "the disclosure was not recorded (1 problem(s))");
+        assert_eq!(
+            body.message,
+            "the disclosure was not recorded (1 problem(s))"
+        );
         assert_eq!(body.problems[0].file, None);
         assert_eq!(body.problems[0].line, None);
         assert_eq!(body.problems[0].field, "recipient.organisation");

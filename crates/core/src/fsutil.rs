@@ -26,12 +26,7 @@ fn write_file(path: &Path, bytes: &[u8], replace: bool) -> Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let exists = || {
-        Error::Conflict(format!(
-            "{}: already exists; not replaced",
-            path.display()
-        ))
-    };
+    let exists = || Error::Conflict(format!("{}: already exists; not replaced", path.display()));
     if !replace && path.exists() {
         return Err(exists());
     }

@@ -234,6 +234,9 @@ mod tests {
         }
         let b = ProblemBody::from(&Problem::input("site", "required"));
         assert_eq!((b.file, b.line), (None, None));
-        assert_eq!(Problem::input("site", "required").to_string(), "site: required");
+        assert_eq!(
+            Problem::input("site", "required").to_string(),
+            "site: required"
+        );
     }
 }
