@@ -92,8 +92,8 @@ pub enum Error {
 }
 
 /// Every error code of every interface, one spelling each (snake case on
-/// the wire). Most are core's; `locked` is the desktop's (no session, or it
-/// locked itself after [`crate::contract::IDLE_LOCK`]) and `usage` the
+/// the wire and in the audit trail). Most are core's; `locked` is the
+/// desktop's (no session, or it locked itself when idle) and `usage` the
 /// CLI's (wrong usage, exit 2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -55,7 +55,7 @@ impl fmt::Display for Problem {
     }
 }
 
-/// A problem as interfaces show it (in [`crate::error::ErrorBody`]).
+/// A problem as interfaces show it (in an `ErrorBody`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProblemBody {
