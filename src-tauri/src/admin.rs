@@ -6,7 +6,7 @@ use crate::requests::write_file;
 use crate::state::Desk;
 use desk_core::audit::{AuditEvent, AuditFilter};
 use desk_core::chain::Verification;
-use desk_core::consent::parse_instant;
+use desk_core::contract::{audit_from, audit_to};
 use desk_core::home::Home;
 use desk_core::Role;
 use desk_core::{Status, UserInfo};
@@ -37,8 +37,8 @@ fn filter(
         action,
         site,
         member_id,
-        from: from.as_deref().map(parse_instant).transpose()?,
-        to: to.as_deref().map(parse_instant).transpose()?,
+        from: from.as_deref().map(audit_from).transpose()?,
+        to: to.as_deref().map(audit_to).transpose()?,
         limit,
     })
 }
@@ -67,9 +67,9 @@ pub async fn audit_verify(desk: State<'_, Desk>) -> DeskResult<Verification> {
 }
 
 #[tauri::command]
-pub async fn audit_export_csv(desk: State<'_, Desk>, path: String) -> DeskResult<()> {
+pub async fn audit_export_csv(desk: State<'_, Desk>, path: String, force: bool) -> DeskResult<()> {
     let csv = desk.with(|s| s.audit_export_csv(&AuditFilter::default(), now()))?;
-    write_file(&path, csv.as_bytes())
+    write_file(&path, csv.as_bytes(), force)
 }
 
 #[tauri::command]

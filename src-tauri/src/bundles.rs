@@ -8,12 +8,12 @@ use desk_core::bundle::{BundleMade, BundleOptions};
 use desk_core::privacy::PrivacyFacts;
 use std::path::PathBuf;
 use tauri::ipc::Channel;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Runtime, State};
 
 #[tauri::command]
 #[allow(clippy::too_many_arguments)]
-pub async fn bundle_make(
-    app: AppHandle,
+pub async fn bundle_make<R: Runtime>(
+    app: AppHandle<R>,
     site: String,
     member_id: String,
     out: String,

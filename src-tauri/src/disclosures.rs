@@ -51,13 +51,21 @@ pub async fn disclosure_verify(
 }
 
 #[tauri::command]
-pub async fn disclosure_export_csv(desk: State<'_, Desk>, path: String) -> DeskResult<()> {
+pub async fn disclosure_export_csv(
+    desk: State<'_, Desk>,
+    path: String,
+    force: bool,
+) -> DeskResult<()> {
     let csv = desk.with(|s| s.disclosure_export_csv(now()))?;
-    write_file(&path, csv.as_bytes())
+    write_file(&path, csv.as_bytes(), force)
 }
 
 #[tauri::command]
-pub async fn disclosure_export_report(desk: State<'_, Desk>, path: String) -> DeskResult<()> {
+pub async fn disclosure_export_report(
+    desk: State<'_, Desk>,
+    path: String,
+    force: bool,
+) -> DeskResult<()> {
     let html = desk.with(|s| s.disclosure_report_html(now()))?;
-    write_file(&path, html.as_bytes())
+    write_file(&path, html.as_bytes(), force)
 }

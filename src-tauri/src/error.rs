@@ -1,85 +1,102 @@
-//! The one error shape the UI sees: `{code, message, problems?}`.
+//! The one error shape the UI sees: core's [`ErrorBody`]
+//! (`{code, message, problems, more_problems}`), serialised unchanged —
+//! the same body `desk --json` prints. The desktop adds no codes of its
+//! own: `locked` and `busy` are in core's [`ErrorCode`] too.
 
+use desk_core::error::{ErrorBody, ErrorCode};
 use serde::Serialize;
+use std::ops::Deref;
 
+/// A failed command: an [`ErrorBody`], serialised as exactly that.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct DeskError {
-    pub code: String,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub problems: Option<Vec<String>>,
-}
+#[serde(transparent)]
+pub struct DeskError(pub ErrorBody);
 
 pub type DeskResult<T> = Result<T, DeskError>;
 
+impl Deref for DeskError {
+    type Target = ErrorBody;
+    fn deref(&self) -> &ErrorBody {
+        &self.0
+    }
+}
+
 impl DeskError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
-        DeskError {
-            code: code.into(),
-            message: message.into(),
-            problems: None,
-        }
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        DeskError(ErrorBody::new(code, message))
     }
 
+    /// No session, or it locked itself after the idle limit.
     pub fn locked() -> Self {
-        DeskError::new("locked", "the desk is locked: sign in again")
+        DeskError::new(ErrorCode::Locked, "the desk is locked: sign in again")
     }
 
+    /// This window's long job holds the session. Like core's busy, nothing
+    /// was done: the UI tries again by itself.
     pub fn busy() -> Self {
-        DeskError::new(
-            "busy",
-            "a long job (sync or bundle) is running: wait for it or cancel it",
+        desk_core::Error::Busy(
+            "a long job (a sync, a bundle or the conflict check) is running in this window".into(),
         )
+        .into()
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
-        DeskError::new("invalid", message)
+        DeskError::new(ErrorCode::Invalid, message)
     }
 }
 
 impl From<desk_core::Error> for DeskError {
     fn from(e: desk_core::Error) -> Self {
-        // The contract's codes (docs/desktop-commands.md) name two of core's
-        // codes more shortly; everything else is core's `Error::code()`.
-        let code = match e.code() {
-            "export_refused" => "refused",
-            "database" => "db",
-            other => other,
-        };
-        let problems = match &e {
-            desk_core::Error::Refused(p) => {
-                let mut list: Vec<String> = p.items().iter().map(|i| i.to_string()).collect();
-                if p.more() > 0 {
-                    list.push(format!("… and {} more problems", p.more()));
-                }
-                Some(list)
-            }
-            _ => None,
-        };
-        DeskError {
-            code: code.into(),
-            message: e.to_string(),
-            problems,
-        }
+        DeskError(e.body())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use desk_core::problem::{Problem, Problems};
 
     #[test]
-    fn refused_carries_its_problems() {
-        let mut p = desk_core::problem::Problems::default();
+    fn a_command_error_is_core_s_body_unchanged() {
+        let mut p = Problems::default();
         p.add("members.csv", 2, "email", "required field is empty");
+        let core = desk_core::Error::Refused(p.clone());
         let e = DeskError::from(desk_core::Error::Refused(p));
-        assert_eq!(e.code, "refused");
-        assert_eq!(
-            e.problems.as_deref(),
-            Some(&["members.csv:2: email: required field is empty".to_string()][..])
-        );
+        assert_eq!(e.0, core.body());
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json, serde_json::to_value(core.body()).unwrap());
+        assert_eq!(json["code"], "export_refused");
+        assert_eq!(json["problems"][0]["file"], "members.csv");
+        assert_eq!(json["problems"][0]["line"], 2);
+        assert_eq!(json["problems"][0]["field"], "email");
         let json = serde_json::to_value(DeskError::from(desk_core::Error::BadCredentials)).unwrap();
         assert_eq!(json["code"], "bad_credentials");
-        assert!(json.get("problems").is_none());
+        assert_eq!(json["problems"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn disclosure_problems_reach_the_ui_by_field() {
+        let mut p = Problems::default();
+        p.push(Problem::input("recipient.organisation", "required"));
+        let e = DeskError::from(desk_core::Error::InvalidInput {
+            what: "the disclosure was not recorded".into(),
+            problems: p,
+        });
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["code"], "invalid");
+        assert_eq!(json["problems"][0]["field"], "recipient.organisation");
+        assert_eq!(json["problems"][0]["file"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn locked_and_busy_are_core_codes() {
+        assert_eq!(DeskError::locked().code, ErrorCode::Locked);
+        let busy = DeskError::busy();
+        assert_eq!(busy.code, "busy");
+        assert!(
+            busy.message.starts_with("the vault is busy: "),
+            "{}",
+            busy.message
+        );
     }
 }

@@ -4,6 +4,7 @@
 use crate::error::{DeskError, DeskResult};
 use crate::now;
 use crate::state::Desk;
+use desk_core::error::ErrorCode;
 use desk_core::progress::{CancelFlag, Progress, ProgressEvent};
 use desk_core::sync::SyncReport;
 use serde::Serialize;
@@ -11,10 +12,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tauri::ipc::Channel;
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 
 /// What the UI's progress bar shows.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "Progress"))]
 pub struct ProgressMsg {
     pub stage: String,
     pub total: Option<u64>,
@@ -96,8 +98,8 @@ impl Progress for ChannelProgress {
 }
 
 /// Run `work` as the one long job, on a blocking thread.
-pub async fn run_job<T: Send + 'static>(
-    app: AppHandle,
+pub async fn run_job<T: Send + 'static, R: Runtime>(
+    app: AppHandle<R>,
     channel: Channel<ProgressMsg>,
     work: impl FnOnce(&desk_core::Session, &dyn Progress) -> desk_core::Result<T> + Send + 'static,
 ) -> DeskResult<T> {
@@ -108,12 +110,12 @@ pub async fn run_job<T: Send + 'static>(
         desk.run_job(&job, |s| work(s, &progress))
     })
     .await
-    .map_err(|e| DeskError::new("io", format!("background work failed: {e}")))?
+    .map_err(|e| DeskError::new(ErrorCode::Io, format!("background work failed: {e}")))?
 }
 
 #[tauri::command]
-pub async fn sync_run(
-    app: AppHandle,
+pub async fn sync_run<R: Runtime>(
+    app: AppHandle<R>,
     path: String,
     on_progress: Channel<ProgressMsg>,
 ) -> DeskResult<SyncReport> {
@@ -138,7 +140,7 @@ pub async fn reveal_file(path: String) -> DeskResult<()> {
     };
     if !folder.exists() {
         return Err(DeskError::new(
-            "not_found",
+            ErrorCode::NotFound,
             format!("{}: no such folder", folder.display()),
         ));
     }
@@ -156,5 +158,5 @@ pub async fn reveal_file(path: String) -> DeskResult<()> {
             // Reap it when it exits (xdg-open returns at once).
             std::thread::spawn(move || child.wait());
         })
-        .map_err(|e| DeskError::new("io", format!("{opener}: {e}")))
+        .map_err(|e| DeskError::new(ErrorCode::Io, format!("{opener}: {e}")))
 }

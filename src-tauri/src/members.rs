@@ -11,7 +11,7 @@ use desk_core::member::{MemberRecord, Page};
 use desk_core::search::{SearchOptions, SearchResult};
 use desk_core::Hold;
 use tauri::ipc::Channel;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Runtime, State};
 
 #[tauri::command]
 pub async fn search(
@@ -78,8 +78,8 @@ pub async fn conflicts_page(
 
 /// Check every member again: the one long job, with progress, cancellable.
 #[tauri::command]
-pub async fn conflicts_check(
-    app: AppHandle,
+pub async fn conflicts_check<R: Runtime>(
+    app: AppHandle<R>,
     on_progress: Channel<ProgressMsg>,
 ) -> DeskResult<ConflictCheck> {
     run_job(app, on_progress, move |s, p| s.conflicts_check(now(), p)).await

@@ -107,15 +107,23 @@ pub async fn request_close(
 }
 
 #[tauri::command]
-pub async fn request_export_csv(desk: State<'_, Desk>, path: String) -> DeskResult<()> {
+pub async fn request_export_csv(
+    desk: State<'_, Desk>,
+    path: String,
+    force: bool,
+) -> DeskResult<()> {
     let csv = desk.with(|s| s.request_register_csv(now()))?;
-    write_file(&path, csv.as_bytes())
+    write_file(&path, csv.as_bytes(), force)
 }
 
-/// Write an export the user chose a path for.
-pub fn write_file(path: &str, bytes: &[u8]) -> DeskResult<()> {
+/// Write an export the user chose a path for, as every interface does
+/// (core's `write_export`). `force` replaces an existing file: the UI sets
+/// it only when the user confirmed that (the native save dialog asks; a
+/// typed path gets `conflict` first, then the UI asks).
+pub fn write_file(path: &str, bytes: &[u8], force: bool) -> DeskResult<()> {
     if path.trim().is_empty() {
         return Err(DeskError::invalid("choose where to save the file"));
     }
-    desk_core::fsutil::write_atomic(std::path::Path::new(path), bytes).map_err(DeskError::from)
+    desk_core::fsutil::write_export(std::path::Path::new(path), bytes, force)
+        .map_err(DeskError::from)
 }

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// The session locks itself after this long without a command.
-pub const IDLE_LOCK: Duration = Duration::from_secs(15 * 60);
+pub const IDLE_LOCK: Duration = desk_core::contract::IDLE_LOCK;
 
 pub struct Desk {
     session: Mutex<Option<Arc<Session>>>,

@@ -4,17 +4,22 @@
 use crate::error::{DeskError, DeskResult};
 use crate::now;
 use crate::state::Desk;
+use desk_core::error::ErrorCode;
 use desk_core::Session;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, Runtime, State};
 
 /// Who is signed in where, and what they may do.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SessionInfo {
     pub user: String,
+    #[cfg_attr(test, ts(as = "desk_core::Role"))]
     pub role: String,
     pub vault: String,
+    /// The keys of the actions the role may do (core's roles table).
+    #[cfg_attr(test, ts(as = "Vec<desk_core::Action>"))]
     pub can: Vec<&'static str>,
 }
 
@@ -31,20 +36,39 @@ impl SessionInfo {
 
 /// A vault opened before: its path only (no user names, no secrets).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct RecentVault {
     pub path: String,
     pub name: String,
     pub last_opened: String,
 }
 
-const RECENT_FILE: &str = "recent-vaults.json";
+/// The file in the app's config directory that lists recent vaults.
+pub const RECENT_FILE: &str = "recent-vaults.json";
 const RECENT_MAX: usize = 10;
 
-fn recent_path(app: &AppHandle) -> Option<PathBuf> {
-    app.path()
-        .app_config_dir()
-        .ok()
-        .map(|d| d.join(RECENT_FILE))
+/// Where the list of recent vaults is kept: set once, when the app starts
+/// (unset: nowhere, nothing is remembered).
+#[derive(Debug, Default)]
+pub struct RecentVaults(std::sync::OnceLock<PathBuf>);
+
+impl RecentVaults {
+    pub fn new(file: Option<PathBuf>) -> Self {
+        let r = RecentVaults::default();
+        if let Some(f) = file {
+            r.set(f);
+        }
+        r
+    }
+
+    /// Keep the list in `file`, unless a file was already chosen.
+    pub fn set(&self, file: PathBuf) {
+        let _ = self.0.set(file);
+    }
+
+    pub fn file(&self) -> Option<&Path> {
+        self.0.get().map(PathBuf::as_path)
+    }
 }
 
 fn read_recent(path: &Path) -> Vec<RecentVault> {
@@ -81,16 +105,17 @@ pub fn remember(file: &Path, dir: &Path) {
     }
 }
 
-fn remember_app(app: &AppHandle, dir: &Path) {
-    if let Some(file) = recent_path(app) {
-        remember(&file, dir);
+fn remember_app(recent: &RecentVaults, dir: &Path) {
+    if let Some(file) = recent.file() {
+        remember(file, dir);
     }
 }
 
 #[tauri::command]
-pub async fn recent_vaults(app: AppHandle) -> DeskResult<Vec<RecentVault>> {
-    Ok(recent_path(&app)
-        .map(|p| read_recent(&p))
+pub async fn recent_vaults(recent: State<'_, RecentVaults>) -> DeskResult<Vec<RecentVault>> {
+    Ok(recent
+        .file()
+        .map(read_recent)
         .unwrap_or_default()
         .into_iter()
         .filter(|r| Path::new(&r.path).exists())
@@ -99,23 +124,26 @@ pub async fn recent_vaults(app: AppHandle) -> DeskResult<Vec<RecentVault>> {
 
 /// Run a blocking native dialog on the main thread (GTK wants it there) and
 /// wait for its answer without blocking the main thread ourselves.
-async fn dialog(
-    app: &AppHandle,
+async fn dialog<R: Runtime>(
+    app: &AppHandle<R>,
     f: impl FnOnce() -> Option<PathBuf> + Send + 'static,
 ) -> DeskResult<Option<String>> {
     let (tx, rx) = std::sync::mpsc::channel();
     app.run_on_main_thread(move || {
         let _ = tx.send(f());
     })
-    .map_err(|e| DeskError::new("io", format!("could not open a dialog: {e}")))?;
+    .map_err(|e| DeskError::new(ErrorCode::Io, format!("could not open a dialog: {e}")))?;
     let picked = tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten())
         .await
-        .map_err(|e| DeskError::new("io", format!("dialog: {e}")))?;
+        .map_err(|e| DeskError::new(ErrorCode::Io, format!("dialog: {e}")))?;
     Ok(picked.map(|p| p.display().to_string()))
 }
 
 #[tauri::command]
-pub async fn pick_folder(app: AppHandle, title: String) -> DeskResult<Option<String>> {
+pub async fn pick_folder<R: Runtime>(
+    app: AppHandle<R>,
+    title: String,
+) -> DeskResult<Option<String>> {
     dialog(&app, move || {
         rfd::FileDialog::new().set_title(&title).pick_folder()
     })
@@ -126,7 +154,7 @@ pub async fn pick_folder(app: AppHandle, title: String) -> DeskResult<Option<Str
 /// every platform, so the zip picker offers a "folder instead" answer by
 /// cancelling into a folder picker.
 #[tauri::command]
-pub async fn pick_export(app: AppHandle) -> DeskResult<Option<String>> {
+pub async fn pick_export<R: Runtime>(app: AppHandle<R>) -> DeskResult<Option<String>> {
     dialog(&app, || {
         rfd::FileDialog::new()
             .set_title("Choose an export (.zip) — cancel to choose a folder")
@@ -142,8 +170,8 @@ pub async fn pick_export(app: AppHandle) -> DeskResult<Option<String>> {
 }
 
 #[tauri::command]
-pub async fn pick_save(
-    app: AppHandle,
+pub async fn pick_save<R: Runtime>(
+    app: AppHandle<R>,
     title: String,
     default_name: String,
     extension: String,
@@ -167,13 +195,13 @@ async fn blocking<T: Send + 'static>(
 ) -> DeskResult<T> {
     tauri::async_runtime::spawn_blocking(f)
         .await
-        .map_err(|e| DeskError::new("io", format!("background work failed: {e}")))?
+        .map_err(|e| DeskError::new(ErrorCode::Io, format!("background work failed: {e}")))?
         .map_err(DeskError::from)
 }
 
 #[tauri::command]
 pub async fn vault_create(
-    app: AppHandle,
+    recent: State<'_, RecentVaults>,
     desk: State<'_, Desk>,
     dir: String,
     admin: String,
@@ -183,13 +211,13 @@ pub async fn vault_create(
     let s = blocking(move || Session::create(&path, &admin, &password, now())).await?;
     let info = SessionInfo::of(&s);
     desk.set_session(s);
-    remember_app(&app, Path::new(&dir));
+    remember_app(&recent, Path::new(&dir));
     Ok(info)
 }
 
 #[tauri::command]
 pub async fn sign_in(
-    app: AppHandle,
+    recent: State<'_, RecentVaults>,
     desk: State<'_, Desk>,
     dir: String,
     user: String,
@@ -199,7 +227,7 @@ pub async fn sign_in(
     let s = blocking(move || Session::unlock(&path, &user, &password, now())).await?;
     let info = SessionInfo::of(&s);
     desk.set_session(s);
-    remember_app(&app, Path::new(&dir));
+    remember_app(&recent, Path::new(&dir));
     Ok(info)
 }
 
@@ -221,7 +249,7 @@ pub async fn touch(desk: State<'_, Desk>) -> DeskResult<()> {
 
 /// Demo launch: with `DESK_VAULT`, `DESK_USER` and `DESK_PASSWORD` all set,
 /// sign in at start so the UI opens on Home.
-pub fn sign_in_from_env(app: &AppHandle, desk: &Desk) {
+pub fn sign_in_from_env(recent: &RecentVaults, desk: &Desk) {
     let (Ok(dir), Ok(user), Ok(password)) = (
         std::env::var("DESK_VAULT"),
         std::env::var("DESK_USER"),
@@ -232,7 +260,7 @@ pub fn sign_in_from_env(app: &AppHandle, desk: &Desk) {
     match Session::unlock(Path::new(&dir), &user, &password, now()) {
         Ok(s) => {
             desk.set_session(s);
-            remember_app(app, Path::new(&dir));
+            remember_app(recent, Path::new(&dir));
         }
         Err(e) => eprintln!("privacy-desk: could not sign in from DESK_VAULT/DESK_USER: {e}"),
     }

@@ -520,13 +520,19 @@ async fn desktop_end_to_end() {
     // ---- record a disclosure and verify the log ---------------------------
     ui.click("nav-disclosures").await;
     ui.click("disclosure-new").await;
-    let site = ui.wait("disclosure-field-site").await;
-    if site.tag_name().await.unwrap() == "select" {
-        ui.set_value("disclosure-field-site", json!("netmums"))
-            .await;
-    } else {
-        ui.type_into("disclosure-field-site", "netmums").await;
-    }
+    // The site field is a text box until the form has the vault's sites,
+    // then a list: wait for the list (netmums is synced), or the box would
+    // be replaced under our hands.
+    ui.until("the disclosure form lists the sites", || async {
+        ui.c.find(Locator::Css(
+            "select[data-testid=\"disclosure-field-site\"]",
+        ))
+        .await
+        .is_ok()
+    })
+    .await;
+    ui.set_value("disclosure-field-site", json!("netmums"))
+        .await;
     ui.type_into("disclosure-field-member_ids", "m-1").await;
     let at = (chrono::Utc::now() - chrono::Duration::days(1))
         .format("%Y-%m-%dT10:00")

@@ -126,7 +126,15 @@ fn record_verify_and_refuse() {
     ]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("recorded_by"), "{}", r.stderr);
-    assert_eq!(r.json()["error"]["code"], "invalid");
+    // The JSON error is core's body: the problem names its field, no file.
+    let err = &r.json()["error"];
+    assert_eq!(err["code"], "invalid");
+    assert_eq!(
+        err["problems"][0],
+        json!({"file": null, "line": null, "field": "recorded_by",
+               "message": "is set by the desk and may not be given"})
+    );
+    assert_eq!(err["more_problems"], 0);
     let r = d.dpo(&[
         "disclosure",
         "add",

@@ -5,6 +5,7 @@ mod bundle;
 mod crash;
 mod demo;
 mod disclosure;
+mod export;
 mod harness;
 mod keycrash;
 mod member;

@@ -163,10 +163,16 @@ fn open_list_show_and_close() {
     assert!(!text.contains("Jane"));
     let mut rd = csv::Reader::from_reader(text.as_bytes());
     assert_eq!(rd.records().count(), 2);
-    // The dpo's export carries it.
+    // The dpo's export carries it (replacing the auditor's: --force).
     d.ok(
         "dpo",
-        &["request", "export", "--out", csv_path.to_str().unwrap()],
+        &[
+            "request",
+            "export",
+            "--out",
+            csv_path.to_str().unwrap(),
+            "--force",
+        ],
     );
     assert!(std::fs::read_to_string(&csv_path).unwrap().contains("Jane"));
 }

@@ -203,6 +203,17 @@ fn a_refused_export_prints_each_problem_and_exits_1() {
         d.dpo(&["status", "--json"]).json()["sites"],
         Value::Array(vec![])
     );
+    // --json: core's error body, each problem structured.
+    let r = d.dpo(&["--json", "sync", export.to_str().unwrap()]);
+    assert_eq!(r.code, 1);
+    let err = &r.json()["error"];
+    assert_eq!(err["code"], "export_refused");
+    assert_eq!(
+        err["problems"][0],
+        serde_json::json!({"file": "posts.jsonl", "line": 2, "field": "member_id",
+                           "message": "names no member of the site"})
+    );
+    assert_eq!(err["more_problems"], 0);
 }
 
 #[test]

@@ -234,7 +234,7 @@ pub fn batch(vault: &Path, a: BatchArgs, out: &Out) -> CliResult<bool> {
                 }
                 results.push(
                     json!({"site": it.site, "member_id": it.member_id, "ok": false,
-                                    "error": {"code": e.code(), "message": e.to_string()}}),
+                                    "error": e.body()}),
                 );
             }
         }

@@ -1,8 +1,8 @@
 //! `desk disclosure …` (the disclosure log, §4) and `desk audit export`.
 
-use crate::output::Out;
+use crate::output::{write_export, Out};
 use crate::{now, sign_in, CliError, CliResult};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use desk_core::audit::AuditFilter;
 use desk_core::disclosure::{Disclosure, MemberStatus, Recorded};
@@ -46,11 +46,17 @@ pub enum DisclosureCmd {
     Export {
         #[arg(long, value_name = "FILE.csv")]
         out: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Write a printable, self-contained HTML report for auditors.
     Report {
         #[arg(long, value_name = "FILE.html")]
         out: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -65,23 +71,6 @@ fn read_entry(path: &Path) -> CliResult<Value> {
         ))
         .into()
     })
-}
-
-/// Write a file readable by its owner only (it holds member data).
-pub fn write_private(path: &Path, text: &str) -> CliResult {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path).map_err(|e| Error::io(path, e))?;
-    f.write_all(text.as_bytes())
-        .and_then(|_| f.sync_all())
-        .map_err(|e| Error::io(path, e))?;
-    Ok(())
 }
 
 fn hold_words(m: &MemberStatus) -> String {
@@ -263,17 +252,17 @@ pub fn run(vault: &Path, cmd: DisclosureCmd, out: &Out) -> CliResult {
                 .into());
             }
         }
-        DisclosureCmd::Export { out: path } => {
+        DisclosureCmd::Export { out: path, force } => {
             let csv = s.disclosure_export_csv(now())?;
-            write_private(&path, &csv)?;
+            write_export(&path, &csv, force)?;
             out.done(
                 &format!("Wrote the disclosure log to {}.", path.display()),
                 json!({"path": path, "format": "csv"}),
             );
         }
-        DisclosureCmd::Report { out: path } => {
+        DisclosureCmd::Report { out: path, force } => {
             let html = s.disclosure_report_html(now())?;
-            write_private(&path, &html)?;
+            write_export(&path, &html, force)?;
             out.done(
                 &format!("Wrote the disclosure report to {}.", path.display()),
                 json!({"path": path, "format": "html"}),
@@ -283,23 +272,16 @@ pub fn run(vault: &Path, cmd: DisclosureCmd, out: &Out) -> CliResult {
     Ok(())
 }
 
-/// `--from`/`--to` for the audit trail: RFC 3339, or a date (a `--to` date
-/// includes that whole day).
-pub fn parse_time(s: &str, end_of_day: bool) -> CliResult<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        CliError::Usage(format!(
-            "{s:?}: give a date (YYYY-MM-DD) or an RFC 3339 time"
-        ))
-    })?;
-    let d = if end_of_day {
-        d.succ_opt().unwrap_or(d)
-    } else {
-        d
-    };
-    Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+/// `--from`/`--to` for the audit trail: core's rule (an RFC 3339 time, or a
+/// date; a `--to` date includes that whole day); a bad one is wrong usage.
+fn audit_time(
+    s: &str,
+    parse: fn(&str) -> desk_core::Result<DateTime<Utc>>,
+) -> CliResult<DateTime<Utc>> {
+    parse(s).map_err(|e| match e {
+        Error::Invalid(m) => CliError::Usage(m),
+        e => e.into(),
+    })
 }
 
 /// Build an audit filter from the command line's options.
@@ -325,17 +307,27 @@ pub fn audit_filter(
         action,
         site,
         member_id,
-        from: from.map(|f| parse_time(&f, false)).transpose()?,
-        to: to.map(|t| parse_time(&t, true)).transpose()?,
+        from: from
+            .map(|f| audit_time(&f, desk_core::contract::audit_from))
+            .transpose()?,
+        to: to
+            .map(|t| audit_time(&t, desk_core::contract::audit_to))
+            .transpose()?,
         limit,
     })
 }
 
-/// `desk audit export --out FILE.csv [filters]`.
-pub fn audit_export(vault: &Path, filter: &AuditFilter, path: &Path, out: &Out) -> CliResult {
+/// `desk audit export --out FILE.csv [--force] [filters]`.
+pub fn audit_export(
+    vault: &Path,
+    filter: &AuditFilter,
+    path: &Path,
+    force: bool,
+    out: &Out,
+) -> CliResult {
     let s = sign_in(vault)?;
     let csv = s.audit_export_csv(filter, now())?;
-    write_private(path, &csv)?;
+    write_export(path, &csv, force)?;
     out.done(
         &format!("Wrote the audit trail to {}.", path.display()),
         json!({"path": path, "format": "csv"}),

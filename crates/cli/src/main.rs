@@ -151,6 +151,9 @@ enum AuditCmd {
     Export {
         #[arg(long, value_name = "FILE.csv")]
         out: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
         #[arg(long, value_name = "SITE:ID")]
         member: Option<String>,
         #[arg(long)]
@@ -434,6 +437,7 @@ fn run(cli: Cli, out: &Out) -> CliResult {
         Command::Request(cmd) => request_cmd::run(&vault, cmd, out)?,
         Command::Audit(AuditCmd::Export {
             out: path,
+            force,
             member,
             user,
             action,
@@ -441,7 +445,7 @@ fn run(cli: Cli, out: &Out) -> CliResult {
             to,
         }) => {
             let filter = disclosure_cmd::audit_filter(member, user, action, from, to, None)?;
-            disclosure_cmd::audit_export(&vault, &filter, &path, out)?
+            disclosure_cmd::audit_export(&vault, &filter, &path, force, out)?
         }
         Command::Audit(cmd) => {
             let s = sign_in(&vault)?;
@@ -642,12 +646,11 @@ fn demo(vault: &Path, args: &DemoArgs, out: &Out) -> CliResult {
 
 /// Remove a vault directory, refusing one that holds anything but a vault.
 fn remove_vault(dir: &Path) -> CliResult {
-    let known = desk_core::vault::FILES;
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for e in entries {
         let e = e.map_err(|e| Error::io(dir, e))?;
         let name = e.file_name();
-        if !known.iter().any(|k| name == *k) {
+        if !desk_core::vault::FILES.iter().any(|k| name == *k) {
             return Err(Error::Conflict(format!(
                 "{}: holds files that are not part of a vault; not removing it",
                 dir.display()

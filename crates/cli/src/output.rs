@@ -1,14 +1,16 @@
 //! Printing: readable text, or one JSON document with `--json`. Errors and
 //! problems go to stderr; the exit status follows `cli-v1.md`.
 
-use crate::CliError;
+use crate::{CliError, CliResult};
 use desk_core::audit::AuditEvent;
 use desk_core::chain::Verification;
+use desk_core::error::{ErrorBody, ErrorCode};
 use desk_core::sync::SyncReport;
 use desk_core::Error;
 use desk_core::{Hold, Status, UserInfo};
 use export_gen::GenSummary;
 use serde_json::{json, Value};
+use std::path::Path;
 use std::process::ExitCode;
 
 pub struct Out {
@@ -245,41 +247,95 @@ impl Out {
     }
 }
 
-/// Print an error and choose the exit status.
+/// Write an export the same way every interface does (core's
+/// `write_export`: atomic, owner-only, never over a file without `--force`).
+pub fn write_export(path: &Path, text: &str, force: bool) -> CliResult {
+    desk_core::fsutil::write_export(path, text.as_bytes(), force).map_err(|e| match e {
+        Error::Conflict(m) => Error::Conflict(format!("{m} (add --force to replace it)")).into(),
+        e => e.into(),
+    })
+}
+
+impl CliError {
+    /// The error body (`desk_core::error::ErrorBody`) `--json` prints.
+    pub fn body(&self) -> ErrorBody {
+        match self {
+            CliError::Core(e) => e.body(),
+            CliError::Usage(m) => ErrorBody::new(ErrorCode::Usage, m.clone()),
+            CliError::Reported => ErrorBody::new(ErrorCode::Invalid, self.to_string()),
+        }
+    }
+}
+
+/// The exit status of `cli-v1.md` for an error code.
+pub fn exit_status(code: ErrorCode) -> u8 {
+    match code {
+        ErrorCode::Usage => 2,
+        ErrorCode::BadCredentials => 3,
+        ErrorCode::Forbidden => 4,
+        _ => 1,
+    }
+}
+
+/// Print an error and choose the exit status: each problem and the message
+/// on stderr, and with `--json` the error body on stdout as
+/// `{"error": {code, message, problems, more_problems}}`.
 pub fn fail(out: &Out, e: &CliError) -> ExitCode {
     if let CliError::Reported = e {
         return ExitCode::from(1);
     }
-    let code = match e {
-        CliError::Reported => 1,
-        CliError::Usage(_) => 2,
-        CliError::Core(core) => match core {
-            Error::BadCredentials => 3,
-            Error::Forbidden { .. } => 4,
-            _ => 1,
-        },
-    };
-    if let CliError::Core(Error::Refused(problems)) = e {
-        for p in problems.items() {
-            eprintln!("{p}");
-        }
-        if problems.more() > 0 {
-            eprintln!("… and {} more problems", problems.more());
-        }
+    let body = e.body();
+    for p in &body.problems {
+        eprintln!("{p}");
     }
-    eprintln!("desk: {e}");
+    if body.more_problems > 0 {
+        eprintln!("… and {} more problems", body.more_problems);
+    }
+    eprintln!("desk: {}", body.message);
+    let status = exit_status(body.code);
     if out.json {
-        let code_name = match e {
-            CliError::Usage(_) => "usage",
-            CliError::Reported => "failed",
-            CliError::Core(c) => c.code(),
-        };
-        let mut err = json!({"code": code_name, "message": e.to_string()});
-        if let CliError::Core(Error::Refused(p)) = e {
-            err["problems"] = json!(p.items().iter().map(|p| p.to_string()).collect::<Vec<_>>());
-            err["more_problems"] = json!(p.more());
-        }
-        print_json(&json!({ "error": err }));
+        print_json(&json!({ "error": body }));
     }
-    ExitCode::from(code)
+    ExitCode::from(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use desk_core::problem::{Problem, Problems};
+
+    #[test]
+    fn the_json_error_is_core_s_body_unchanged() {
+        let mut p = Problems::default();
+        p.push(Problem::input("authorised_by", "required"));
+        let e = CliError::Core(Error::InvalidInput {
+            what: "the disclosure was not recorded".into(),
+            problems: p,
+        });
+        let body = e.body();
+        let CliError::Core(core) = &e else {
+            unreachable!()
+        };
+        assert_eq!(body, core.body());
+        assert_eq!(
+            serde_json::to_value(&body).unwrap()["problems"][0]["field"],
+            "authorised_by"
+        );
+        assert_eq!(CliError::Usage("x".into()).body().code, ErrorCode::Usage);
+    }
+
+    #[test]
+    fn exit_statuses_follow_the_spec() {
+        assert_eq!(exit_status(ErrorCode::Usage), 2);
+        assert_eq!(exit_status(ErrorCode::BadCredentials), 3);
+        assert_eq!(exit_status(ErrorCode::Forbidden), 4);
+        for c in [
+            ErrorCode::Busy,
+            ErrorCode::Damaged,
+            ErrorCode::ExportRefused,
+            ErrorCode::Invalid,
+        ] {
+            assert_eq!(exit_status(c), 1);
+        }
+    }
 }

@@ -1,7 +1,6 @@
 //! `desk request …`: the subject-access request register.
 
-use crate::disclosure_cmd::write_private;
-use crate::output::Out;
+use crate::output::{write_export, Out};
 use crate::{now, sign_in, CliResult};
 use chrono::NaiveDate;
 use clap::Subcommand;
@@ -91,6 +90,9 @@ pub enum RequestCmd {
     Export {
         #[arg(long, value_name = "FILE.csv")]
         out: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -268,9 +270,9 @@ pub fn run(vault: &Path, cmd: RequestCmd, out: &Out) -> CliResult {
                 json!({"site": site, "calendar": region.name()}),
             );
         }
-        RequestCmd::Export { out: path } => {
+        RequestCmd::Export { out: path, force } => {
             let csv = s.request_register_csv(now())?;
-            write_private(&path, &csv)?;
+            write_export(&path, &csv, force)?;
             out.done(
                 &format!("Wrote the request register to {}.", path.display()),
                 json!({"path": path, "format": "csv"}),

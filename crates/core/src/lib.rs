@@ -39,6 +39,7 @@ pub mod audit;
 pub mod bundle;
 pub mod conflicts;
 pub mod consent;
+pub mod contract;
 pub mod disclosure;
 pub mod export;
 pub mod holds;
@@ -49,6 +50,9 @@ pub mod requests;
 pub mod search;
 pub mod sync;
 pub mod users;
+
+#[cfg(feature = "ts")]
+pub mod ts;
 
 pub use bundle::{BundleMade, BundleOptions};
 pub use consent::tcf;

@@ -82,6 +82,7 @@ fn with(f: impl Fn(&mut serde_json::Map<String, Value>)) -> Value {
 fn invalid(s: &mut Session, e: &Value) -> String {
     match s.disclosure_record(e, t(5)) {
         Err(Error::Invalid(m)) => m,
+        Err(Error::InvalidInput { problems, .. }) => problems.to_string(),
         other => panic!("expected Invalid, got {other:?}"),
     }
 }
@@ -429,7 +430,7 @@ fn amendments_and_reviews_append_and_change_the_effective_content() {
     });
     assert!(matches!(
         s.disclosure_amend("D-000001", &bad, t(8)),
-        Err(Error::Invalid(m)) if m.contains("authorised_by")
+        Err(Error::InvalidInput { problems, .. }) if problems.items()[0].field == "authorised_by"
     ));
     assert!(matches!(
         s.disclosure_amend("D-000404", &entry(), t(8)),

@@ -1,8 +1,11 @@
 // The ONE module that talks to the Tauri backend (docs/desktop-commands.md).
-// Every command rejects with a DeskError; a `locked` error also tells the app
-// to go back to the sign-in screen.
+// Every command rejects with core's error body (a DeskError); a `locked`
+// error also tells the app to go back to the sign-in screen, and a `busy`
+// one (nothing was done: another process holds the vault) is tried again
+// here, quietly, while `vaultWait` says what it is waiting for.
 import { invoke, Channel } from '@tauri-apps/api/core';
 import { toDeskError } from './errors';
+import { vaultWait } from './vaultWait.svelte';
 import type {
   AuditEvent,
   AuditFilter,
@@ -52,12 +55,19 @@ const tauri: Backend = {
 // A fake backend for looking at screens in a plain browser. Only compiled in
 // when VITE_PD_MOCK=1 (`npm run dev:mock`); a normal build drops it.
 let mock: Promise<Backend> | null = null;
+let chosen: Backend | null = null;
 function backend(): Backend | Promise<Backend> {
+  if (chosen) return chosen;
   if (import.meta.env.VITE_PD_MOCK === '1' && !('__TAURI_INTERNALS__' in window)) {
     mock ??= import('./mock').then((m) => m.mockBackend);
     return mock;
   }
   return tauri;
+}
+
+/** Use `b` instead of Tauri (tests); null goes back. */
+export function useBackend(b: Backend | null): void {
+  chosen = b;
 }
 
 let onLocked: (() => void) | null = null;
@@ -66,14 +76,42 @@ export function setLockedHandler(fn: (() => void) | null): void {
   onLocked = fn;
 }
 
+/** How a `busy` answer is tried again: after 0.5 s, doubling to 5 s
+ *  between tries, for about two minutes; then the error shows as usual. */
+export const BUSY_RETRY = { firstDelayMs: 500, maxDelayMs: 5000, giveUpAfterMs: 120_000 };
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Commands waiting for the vault now (the banner shows while any does). */
+let waiting = 0;
+
 async function call<T>(cmd: string, args?: Args): Promise<T> {
   const b = await backend();
+  const started = Date.now();
+  let delay = BUSY_RETRY.firstDelayMs;
+  let counted = false;
   try {
-    return await b.invoke<T>(cmd, args);
-  } catch (e) {
-    const err = toDeskError(e);
-    if (err.code === 'locked' && onLocked) onLocked();
-    throw err;
+    for (;;) {
+      try {
+        return await b.invoke<T>(cmd, args);
+      } catch (e) {
+        const err = toDeskError(e);
+        // Busy means nothing was done: trying again is safe.
+        if (err.code === 'busy' && Date.now() - started + delay <= BUSY_RETRY.giveUpAfterMs) {
+          if (!counted) {
+            counted = true;
+            waiting++;
+          }
+          vaultWait.message = err.message;
+          await sleep(delay);
+          delay = Math.min(delay * 2, BUSY_RETRY.maxDelayMs);
+          continue;
+        }
+        if (err.code === 'locked' && onLocked) onLocked();
+        throw err;
+      }
+    }
+  } finally {
+    if (counted && --waiting === 0) vaultWait.message = null;
   }
 }
 
@@ -147,7 +185,8 @@ export const requestExtend = (reference: string, months: number, reason: string)
   call<null>('request_extend', { reference, months, reason });
 export const requestClose = (reference: string, outcome: string, reason: string | null) =>
   call<null>('request_close', { reference, outcome, reason });
-export const requestExportCsv = (path: string) => call<null>('request_export_csv', { path });
+/** `force`: replace an existing file (only after the user said so). */
+export const requestExportCsv = (path: string, force: boolean) => call<null>('request_export_csv', { path, force });
 
 // ---- disclosures ----
 export const disclosureList = () => call<Disclosure[]>('disclosure_list');
@@ -156,13 +195,13 @@ export const disclosureRecord = (input: DisclosureInput) => call<Recorded>('disc
 export const disclosureAmend = (id: string, input: DisclosureInput) => call<Recorded>('disclosure_amend', { id, input });
 export const disclosureReview = (id: string, note: string) => call<string>('disclosure_review', { id, note });
 export const disclosureVerify = (head: string | null = null) => call<Verification>('disclosure_verify', { head });
-export const disclosureExportCsv = (path: string) => call<null>('disclosure_export_csv', { path });
-export const disclosureExportReport = (path: string) => call<null>('disclosure_export_report', { path });
+export const disclosureExportCsv = (path: string, force: boolean) => call<null>('disclosure_export_csv', { path, force });
+export const disclosureExportReport = (path: string, force: boolean) => call<null>('disclosure_export_report', { path, force });
 
 // ---- audit ----
 export const auditList = (f: AuditFilter) => call<AuditEvent[]>('audit_list', { ...f });
 export const auditVerify = () => call<Verification>('audit_verify');
-export const auditExportCsv = (path: string) => call<null>('audit_export_csv', { path });
+export const auditExportCsv = (path: string, force: boolean) => call<null>('audit_export_csv', { path, force });
 
 // ---- users ----
 export const usersList = () => call<UserInfo[]>('users_list');

@@ -1,52 +1,71 @@
-// Error codes → plain words, and problems → fields.
-import type { DeskError } from './types';
+// Error bodies → plain words, and problems → fields. Every command rejects
+// with core's ErrorBody (generated from crates/core/src/error.rs); the codes
+// are core's ErrorCode, one spelling each.
+import { IDLE_LOCK_SECONDS, type ErrorBody, type ErrorCode, type ProblemBody } from './generated';
 
-const MESSAGES: Record<string, string> = {
+/** What the UI holds for a failure: core's body, or `unknown` for a
+ *  rejection that is not one (a bug, the IPC itself failing). */
+export type DeskError = Omit<ErrorBody, 'code'> & { code: ErrorCode | 'unknown' };
+
+/** Plain words per code; null: core's own message is the best words (it
+ *  names what is wrong and holds no member data). */
+const MESSAGES: Record<ErrorCode, string | null> = {
   bad_credentials: "That user name and password don't match.",
   forbidden: "Your role doesn't allow this.",
-  locked: 'The vault locked after 15 minutes idle. Sign in again.',
-  busy: 'Another long job is still running. Wait for it to finish, or cancel it first.',
+  locked: `The vault locked after ${IDLE_LOCK_SECONDS / 60} minutes idle. Sign in again.`,
+  busy: null,
   cancelled: 'Cancelled — nothing was applied.',
-  refused: 'The export was refused. Nothing was applied; see the problems below.',
   export_refused: 'The export was refused. Nothing was applied; see the problems below.',
   out_of_sequence: 'This export is out of sequence: an earlier export for this site has not been synced yet.',
+  invalid: null,
   not_found: "That couldn't be found. It may have been removed.",
   conflict: 'That conflicts with what is already recorded.',
+  damaged: null,
   bad_vault: "That folder isn't a Privacy Desk vault, or the vault is damaged.",
   newer_vault: 'This vault was made by a newer Privacy Desk. Update the app to open it.',
   io: "The file or folder couldn't be read or written.",
-  db: 'The vault database reported a problem.',
   database: 'The vault database reported a problem.',
   crypto: "The vault couldn't be decrypted.",
-  network: 'The app could not reach its backend.',
+  usage: null,
 };
+
+function isProblem(p: unknown): p is ProblemBody {
+  return !!p && typeof p === 'object' && typeof (p as ProblemBody).field === 'string' && typeof (p as ProblemBody).message === 'string';
+}
 
 /** Normalise anything a rejected command (or a bug) gives us into a DeskError. */
 export function toDeskError(e: unknown): DeskError {
   if (e && typeof e === 'object' && 'code' in e && typeof (e as DeskError).code === 'string') {
-    const d = e as DeskError;
-    return { code: d.code, message: String(d.message ?? ''), problems: Array.isArray(d.problems) ? d.problems : undefined };
+    const d = e as Partial<DeskError>;
+    const problems = Array.isArray(d.problems) ? d.problems.filter(isProblem) : [];
+    return {
+      code: d.code as DeskError['code'],
+      message: String(d.message ?? ''),
+      problems: problems.map((p) => ({ file: p.file ?? null, line: p.line ?? null, field: p.field, message: p.message })),
+      more_problems: typeof d.more_problems === 'number' ? d.more_problems : 0,
+    };
   }
   if (typeof e === 'string') {
     try {
       return toDeskError(JSON.parse(e));
     } catch {
-      return { code: 'unknown', message: e };
+      return unknown(e);
     }
   }
-  if (e instanceof Error) return { code: 'unknown', message: e.message };
-  return { code: 'unknown', message: String(e) };
+  if (e instanceof Error) return unknown(e.message);
+  return unknown(String(e));
 }
 
-/**
- * Plain words for an error. `invalid` and unknown codes show core's own
- * message (it names the field and holds no member data).
- */
+function unknown(message: string): DeskError {
+  return { code: 'unknown', message, problems: [], more_problems: 0 };
+}
+
+/** Plain words for an error. */
 export function errorMessage(e: unknown): string {
   const d = toDeskError(e);
-  const known = MESSAGES[d.code];
+  const known = d.code === 'unknown' ? null : MESSAGES[d.code];
   if (known) return known;
-  if (d.code === 'invalid') return d.message ? capitalise(d.message) : 'Some of what was entered is not valid.';
+  if (d.code === 'invalid' && !d.message) return 'Some of what was entered is not valid.';
   return d.message ? capitalise(d.message) : 'Something went wrong.';
 }
 
@@ -58,36 +77,25 @@ export function isLocked(e: unknown): boolean {
   return toDeskError(e).code === 'locked';
 }
 
+/** A problem as one line: `file:line: field: what` (or `field: what`). */
+export function problemText(p: ProblemBody): string {
+  const where = p.file === null ? '' : `${p.file}:${p.line ?? 0}: `;
+  return `${where}${p.field}: ${p.message}`;
+}
+
+/** How many problems there are in all (listed and not). */
+export function problemCount(d: DeskError): number {
+  return d.problems.length + d.more_problems;
+}
+
 /**
- * Field problems from an error: `problems` entries (`file:line: field: what`
- * or `field: what`) and core's `invalid` message ("the disclosure was not
- * recorded: field: what; field: what"). Keys are field paths as core names
- * them (`recipient.organisation`, `member_ids[0]`). The first problem of a
+ * Field problems from an error's structured problems, by the field core
+ * names (`recipient.organisation`, `member_ids[0]`). The first problem of a
  * field wins.
  */
 export function fieldProblems(e: unknown): Record<string, string> {
-  const d = toDeskError(e);
-  const items: string[] = [];
-  if (d.problems) items.push(...d.problems);
-  if (d.code === 'invalid' || d.code === 'refused') {
-    const m = /^[^:]*not recorded:\s*(.*)$/s.exec(d.message);
-    if (m) items.push(...m[1].split(/;\s+/));
-  }
   const out: Record<string, string> = {};
-  for (const item of items) {
-    // Drop a leading `file:line: ` if present.
-    const parts = item.split(/:\s+/);
-    let field: string | undefined;
-    let what: string | undefined;
-    if (parts.length >= 3 && /:\d+$/.test(parts[0])) {
-      field = parts[1];
-      what = parts.slice(2).join(': ');
-    } else if (parts.length >= 2) {
-      field = parts[0];
-      what = parts.slice(1).join(': ');
-    }
-    if (field && what && /^[a-z_][a-z0-9_.[\]]*$/i.test(field) && !(field in out)) out[field] = what;
-  }
+  for (const p of toDeskError(e).problems) if (!(p.field in out)) out[p.field] = p.message;
   return out;
 }
 

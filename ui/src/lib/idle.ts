@@ -1,5 +1,6 @@
 // Idle tracking: user input calls `activity()`; `touch` goes to the backend at
 // most once per `touchEvery`; after `idleAfter` without input, `onIdle` fires.
+import { IDLE_LOCK_SECONDS } from './generated';
 
 export interface IdleOptions {
   idleAfter: number; // ms
@@ -42,5 +43,6 @@ export function createIdleTracker(o: IdleOptions) {
   };
 }
 
-export const IDLE_MS = 15 * 60 * 1000;
+/** The backend's idle lock (core's `contract::IDLE_LOCK`, generated). */
+export const IDLE_MS = IDLE_LOCK_SECONDS * 1000;
 export const TOUCH_MS = 60 * 1000;

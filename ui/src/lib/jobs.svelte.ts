@@ -1,6 +1,7 @@
 // State of the sync screen that outlives the screen (a sync keeps running
 // in the backend when the user looks at another screen).
-import type { DeskError, Progress, SyncReport } from './types';
+import type { DeskError } from './errors';
+import type { Progress, SyncReport } from './types';
 
 export const sync = $state<{
   path: string;

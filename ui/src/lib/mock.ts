@@ -1,7 +1,10 @@
 // A fake backend for looking at the screens in a plain browser
-// (`npm run dev:mock`, `?role=staff|auditor`, `?signed-out`, `?locked`). Never in a
-// normal build: api.ts imports it only when VITE_PD_MOCK=1. Made-up data.
+// (`npm run dev:mock`, `?role=staff|auditor`, `?signed-out`, `?locked`,
+// `?busy`: the first seconds answer `busy`). Never in a normal build: api.ts
+// imports it only when VITE_PD_MOCK=1. Made-up data; the roles table and the
+// error bodies are the real ones' (generated from the Rust sources).
 import type { Backend } from './api';
+import { ROLE_CAN, type ErrorBody, type ErrorCode, type ProblemBody } from './generated';
 import type {
   AuditEvent, Conflict, ConflictCheck, ConflictCount, ConflictFilter, ConsentEvent, ConsentView, Disclosure, Home, MemberRecord, PrivacyFacts, Progress, Request, RequestDetail,
   SearchResult, SessionInfo, UserInfo, Verification,
@@ -9,14 +12,16 @@ import type {
 
 const params = new URLSearchParams(location.search);
 const role = (params.get('role') ?? 'dpo') as SessionInfo['role'];
-const CAN: Record<string, string[]> = {
-  dpo: ['sync', 'read_members', 'request_register', 'request_bundle', 'request_settings', 'change_requests', 'record_disclosure',
-    'amend_disclosure', 'read_disclosures', 'hold', 'manage_users', 'read_audit', 'read_status', 'change_own_password'],
-  staff: ['sync', 'read_members', 'request_register', 'request_bundle', 'change_requests', 'record_disclosure', 'read_disclosures',
-    'read_status', 'change_own_password'],
-  auditor: ['request_register', 'read_disclosures', 'read_audit', 'read_status', 'change_own_password'],
-};
-let session: SessionInfo | null = params.has('signed-out') ? null : { user: role === 'dpo' ? 'asha' : role === 'staff' ? 'ben' : 'carol', role, vault: '/home/asha/PrivacyDesk/vault', can: CAN[role] };
+const can = (r: SessionInfo['role']) => [...ROLE_CAN[r]];
+let session: SessionInfo | null = params.has('signed-out') ? null : { user: role === 'dpo' ? 'asha' : role === 'staff' ? 'ben' : 'carol', role, vault: '/home/asha/PrivacyDesk/vault', can: can(role) };
+
+/** Reject as the backend does: with an error body. */
+function fail(code: ErrorCode, message: string, problems: ProblemBody[] = []): never {
+  const body: ErrorBody = { code, message, problems, more_problems: 0 };
+  throw body;
+}
+const busyUntil = params.has('busy') ? Date.now() + 4000 : 0;
+const files = new Set<string>();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const day = (offset: number) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
@@ -136,7 +141,7 @@ async function job(onProgress: (p: Progress) => void, stages: string[], total: n
   cancelled = false;
   for (const stage of stages) {
     for (let done = 0; done <= total; done += total / 10) {
-      if (cancelled) throw { code: 'cancelled', message: 'cancelled' };
+      if (cancelled) fail('cancelled', 'cancelled; nothing was changed');
       onProgress({ stage, total, done, rate: 41250 });
       await sleep(120);
     }
@@ -144,21 +149,22 @@ async function job(onProgress: (p: Progress) => void, stages: string[], total: n
 }
 
 function locked(): never {
-  throw { code: 'locked', message: 'no session' };
+  fail('locked', 'the desk is locked: sign in again');
 }
 
 async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown> {
   await sleep(60);
   const open = ['recent_vaults', 'pick_folder', 'pick_export', 'pick_save', 'vault_create', 'sign_in', 'session_info', 'sign_out'];
   if ((!session || params.has('locked')) && !open.includes(cmd)) locked();
+  if (Date.now() < busyUntil && !open.includes(cmd) && cmd !== 'touch') fail('busy', 'the vault is busy: a sync by ben since 02:00; try again');
   const prog = a.onProgress as ((p: Progress) => void) | undefined;
   switch (cmd) {
     case 'recent_vaults': return [{ path: '/home/asha/PrivacyDesk/vault', name: 'vault', last_opened: '2026-11-22T08:00:00Z' }];
     case 'pick_folder': case 'pick_export': return '/home/asha/exports/netmums-000013';
     case 'pick_save': return `/home/asha/Desktop/${a.defaultName}`;
     case 'sign_in': case 'vault_create':
-      if (a.password === 'wrong') throw { code: 'bad_credentials', message: 'bad credentials' };
-      session = { user: String(a.user ?? a.admin), role: 'dpo', vault: String(a.dir), can: CAN.dpo };
+      if (a.password === 'wrong') fail('bad_credentials', 'wrong user name or password');
+      session = { user: String(a.user ?? a.admin), role: 'dpo', vault: String(a.dir), can: can('dpo') };
       return session;
     case 'sign_out': session = null; return null;
     case 'session_info': return session;
@@ -178,7 +184,11 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
     }
     case 'sync_run':
       await job(prog!, ['reading', 'checking', 'applying'], 120000);
-      if (String(a.path).includes('bad')) throw { code: 'refused', message: 'export refused', problems: ['members.jsonl:14: email: not an email address', 'posts.jsonl:2201: member_id: no such member m-9'] };
+      if (String(a.path).includes('bad'))
+        fail('export_refused', 'the export was refused (2 problem(s)); nothing was changed', [
+          { file: 'members.jsonl', line: 14, field: 'email', message: 'not an email address' },
+          { file: 'posts.jsonl', line: 2201, field: 'member_id', message: 'names no member of the site' },
+        ]);
       return { site: 'netmums', sequence: 13, kind: 'delta', applied: true, rows: [['members', 1201], ['posts', 80412], ['consent_events', 3321]], deleted_rows: 12, held_rows: 1, bytes: 48_000_000, seconds: 3.4 };
     case 'bundle_make':
       await job(prog!, ['collecting', 'writing'], 5000);
@@ -209,7 +219,7 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
     case 'request_list': return requests.filter((r) => (!a.openOnly || !r.outcome) && (!a.overdueOnly || r.overdue));
     case 'request_show': {
       const r = requests.find((x) => x.ref === a.reference);
-      if (!r) throw { code: 'not_found', message: 'no such request' };
+      if (!r) fail('not_found', 'no such request');
       const d: RequestDetail = { ...r, events: [{ seq: 1, at: `${r.received}T09:00:00Z`, user: 'ben', kind: 'opened', detail: { received: r.received, channel: 'email' } }] };
       return d;
     }
@@ -217,8 +227,16 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
     case 'disclosure_list': return disclosures;
     case 'disclosure_show': return disclosures[0];
     case 'disclosure_record': case 'disclosure_amend':
+      if (!(a.input as { authorised_by?: string }).authorised_by?.trim())
+        fail('invalid', 'the disclosure was not recorded (1 problem(s))', [{ file: null, line: null, field: 'authorised_by', message: 'required' }]);
       return { id: 'D-0004', members: ((a.input as { member_ids: string[] }).member_ids).map((m) => ({ site: 'netmums', member_id: m, exists: true, held: false })) };
     case 'disclosure_verify': case 'audit_verify': return verification;
+    case 'audit_export_csv': case 'disclosure_export_csv': case 'disclosure_export_report': case 'request_export_csv': {
+      const path = String(a.path);
+      if (files.has(path) && !a.force) fail('conflict', `${path}: already exists; not replaced`);
+      files.add(path);
+      return null;
+    }
     case 'audit_list': return audit;
     case 'users_list': return users;
     case 'privacy_facts_get': return { ...facts, site: String(a.site) };

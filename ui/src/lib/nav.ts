@@ -1,5 +1,5 @@
 // Which navigation items and actions a role gets, from SessionInfo.can.
-import type { SessionInfo } from './types';
+import type { ActionKey, Role, SessionInfo } from './types';
 
 export interface NavItem {
   id: 'home' | 'sync' | 'search' | 'requests' | 'disclosures' | 'audit' | 'users' | 'privacy';
@@ -8,20 +8,12 @@ export interface NavItem {
   testid: string;
 }
 
-// The contract names some actions differently from core's audit names
-// (`hold` / `legal_hold`, `change_own_password` / `change_password`): accept both.
-const ALIASES: Record<string, string[]> = {
-  hold: ['hold', 'legal_hold'],
-  change_own_password: ['change_own_password', 'change_password'],
-};
-
-export function can(session: Pick<SessionInfo, 'can'> | null | undefined, action: string): boolean {
-  if (!session) return false;
-  const names = ALIASES[action] ?? [action];
-  return names.some((n) => session.can.includes(n));
+/** Whether the session may do `action` (its `can`: core's roles table). */
+export function can(session: Pick<SessionInfo, 'can'> | null | undefined, action: ActionKey): boolean {
+  return !!session && session.can.includes(action);
 }
 
-const ALL: (NavItem & { needs: string | null })[] = [
+const ALL: (NavItem & { needs: ActionKey | null })[] = [
   { id: 'home', label: 'Home', href: '#/', testid: 'nav-home', needs: null },
   { id: 'sync', label: 'Sync', href: '#/sync', testid: 'nav-sync', needs: 'sync' },
   { id: 'search', label: 'Search', href: '#/search', testid: 'nav-search', needs: 'read_members' },
@@ -42,7 +34,7 @@ export function canEditPrivacyFacts(session: Pick<SessionInfo, 'role'> | null | 
   return session?.role === 'dpo';
 }
 
-export const ROLE_LABELS: Record<string, string> = {
+export const ROLE_LABELS: Record<Role, string> = {
   dpo: 'Data protection officer',
   staff: 'Staff',
   auditor: 'Auditor',

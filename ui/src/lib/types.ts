@@ -1,31 +1,33 @@
-// TypeScript mirrors of the core Rust structs as serde serialises them
-// (crates/core/src), plus the desktop-only shapes of docs/desktop-commands.md.
-// Times are RFC 3339 UTC strings; dates are `YYYY-MM-DD`.
+// The types of the backend's answers (docs/desktop-commands.md).
+//
+// GENERATED: the error body, the roles table, the session and progress
+// shapes come from the Rust sources (`ui/src/lib/generated/`, written by
+// `DESK_WRITE_TS=1 cargo test -p privacy-desk-app --lib generated_typescript`
+// and checked by that test). They are re-exported here so screens import
+// every backend type from one place.
+//
+// HAND-WRITTEN (below the line): mirrors of core's domain types as serde
+// serialises them (crates/core/src), until core derives `TS` for them too;
+// then each moves into generated/ and leaves this file. Times are RFC 3339
+// UTC strings; dates are `YYYY-MM-DD`.
+
+import type { Role } from './generated';
+
+export type {
+  ActionKey,
+  ErrorBody,
+  ErrorCode,
+  ProblemBody,
+  Progress,
+  RecentVault,
+  Role,
+  SessionInfo,
+} from './generated';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
 
-/** Every failing command rejects with this. */
-export interface DeskError {
-  code: string;
-  message: string;
-  problems?: string[];
-}
-
-export type Role = 'dpo' | 'staff' | 'auditor';
-
-export interface SessionInfo {
-  user: string;
-  role: Role;
-  vault: string;
-  can: string[];
-}
-
-export interface RecentVault {
-  path: string;
-  name: string;
-  last_opened: string;
-}
+// ======================= HAND-WRITTEN, not yet generated =======================
 
 // ---- session.rs ----
 export interface UserInfo {
@@ -134,15 +136,6 @@ export interface Home {
   /** An export was synced after that check. */
   conflicts_stale: boolean;
   held_members: number;
-}
-
-// ---- long jobs ----
-export interface Progress {
-  stage: string;
-  total: number | null;
-  done: number;
-  /** Units per second. */
-  rate: number | null;
 }
 
 // ---- sync.rs ----
@@ -377,6 +370,8 @@ export interface AuditEvent {
   hash: string;
 }
 
+/** The arguments of `audit_list`. `from`/`to`: an RFC 3339 time or a date
+ *  (`YYYY-MM-DD`); a `to` date includes that whole day (core's rule). */
 export interface AuditFilter {
   user: string | null;
   action: string | null;

@@ -90,7 +90,9 @@ describe('Disclosure form', () => {
     api.home.mockResolvedValue({ sites: [{ site: 'netmums' }] });
     api.disclosureRecord.mockRejectedValue({
       code: 'invalid',
-      message: 'the disclosure was not recorded: member_ids[0]: not a member of this site in the latest export',
+      message: 'the disclosure was not recorded (1 problem(s))',
+      problems: [{ file: null, line: null, field: 'member_ids[0]', message: 'not a member of this site in the latest export' }],
+      more_problems: 0,
     });
     cmp = mount(DisclosureForm, { target, props: { site: 'netmums', memberId: 'm-9' } });
     await tick();

@@ -143,23 +143,25 @@ pub struct Recorded {
     pub members: Vec<MemberStatus>,
 }
 
-/// Collected field problems, reported together as one [`Error::Invalid`].
+/// Collected field problems, reported together as one [`Error::InvalidInput`].
 #[derive(Default)]
-struct Problems(Vec<String>);
+struct Problems(crate::problem::Problems);
 
 impl Problems {
     fn add(&mut self, field: impl AsRef<str>, what: impl AsRef<str>) {
-        self.0
-            .push(format!("{}: {}", field.as_ref(), what.as_ref()));
+        self.0.push(crate::problem::Problem::input(
+            field.as_ref(),
+            what.as_ref(),
+        ));
     }
     fn into_result(self) -> Result<()> {
         if self.0.is_empty() {
             Ok(())
         } else {
-            Err(Error::Invalid(format!(
-                "the disclosure was not recorded: {}",
-                self.0.join("; ")
-            )))
+            Err(Error::InvalidInput {
+                what: "the disclosure was not recorded".into(),
+                problems: self.0,
+            })
         }
     }
 }
@@ -381,7 +383,7 @@ fn validate(conn: &Connection, input: &Value, now: DateTime<Utc>) -> Result<Map<
         required_text(obj, "lawful_basis_detail", "lawful_basis_detail", &mut p);
         if p.0
             .last()
-            .is_some_and(|l| l == "lawful_basis_detail: required")
+            .is_some_and(|l| l.to_string() == "lawful_basis_detail: required")
         {
             p.0.pop();
             p.add("lawful_basis_detail", "required when lawful_basis is other");

@@ -195,8 +195,7 @@ fn rekey_forward(path: &Path, db: Db, old: Option<&Key>, new: &Key, busy: Durati
     }
     let old = old.ok_or_else(|| {
         Error::Busy(
-            "an interrupted key change needs a dpo or staff member to sign in and finish it; try again later"
-                .into(),
+            "an interrupted key change needs a dpo or staff member to sign in and finish it".into(),
         )
     })?;
     let conn = open::open(path, old, db, busy)?;
@@ -366,7 +365,7 @@ pub(crate) fn execute(
             .unwrap_or(false);
         if committed {
             return Err(Error::Busy(format!(
-                "the key change is recorded but could not be finished ({e}); it will be finished \
+                "a key change is recorded but could not be finished ({e}); it will be finished \
                  at the next sign-in"
             )));
         }

@@ -120,8 +120,8 @@ pub const KEY_GATE_FILE: &str = "keys.gate";
 /// The busy answer, naming what the vault is busy with when it can.
 pub fn busy(paths: &VaultPaths) -> Error {
     match describe(paths) {
-        Some(what) => Error::Busy(format!("the vault is busy: {what}; try again")),
-        None => Error::Busy("the vault is busy with another process's work; try again".into()),
+        Some(what) => Error::Busy(what),
+        None => Error::Busy("another process is using it".into()),
     }
 }
 
