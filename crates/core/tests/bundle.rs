@@ -486,6 +486,7 @@ fn an_encrypted_bundle_opens_only_with_its_passphrase() {
     let opts = BundleOptions {
         reference: None,
         encrypt: true,
+    ..Default::default()
     };
     let made = make(&mut s, root.path(), "secret.zip", &opts);
     let pass = made.passphrase.clone().unwrap();
@@ -577,6 +578,7 @@ fn roles_and_request_links() {
         &BundleOptions {
             reference: Some(other),
             encrypt: false,
+        ..Default::default()
         },
         t(3),
         &NoProgress,
@@ -589,6 +591,7 @@ fn roles_and_request_links() {
         &BundleOptions {
             reference: Some("NOPE".into()),
             encrypt: false,
+        ..Default::default()
         },
         t(3),
         &NoProgress,
@@ -602,6 +605,7 @@ fn roles_and_request_links() {
             &BundleOptions {
                 reference: Some(reference.clone()),
                 encrypt: false,
+            ..Default::default()
             },
             t(3),
             &NoProgress,
@@ -636,6 +640,7 @@ fn roles_and_request_links() {
         &BundleOptions {
             reference: Some(unverified.clone()),
             encrypt: false,
+        ..Default::default()
         },
         t(3),
         &NoProgress,
@@ -654,6 +659,7 @@ fn roles_and_request_links() {
             &BundleOptions {
                 reference: Some(unverified),
                 encrypt: false,
+            ..Default::default()
             },
             t(3),
             &NoProgress,
@@ -670,6 +676,7 @@ fn roles_and_request_links() {
         &BundleOptions {
             reference: Some(reference),
             encrypt: false,
+        ..Default::default()
         },
         t(4),
         &NoProgress,
