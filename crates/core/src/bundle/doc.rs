@@ -146,7 +146,7 @@ h2,h3{break-after:avoid;page-break-after:avoid}
 ol.items>li,tr,dd,p{break-inside:auto;page-break-inside:auto}
 ol.items summary{list-style:none}
 ol.items summary::-webkit-details-marker{display:none}
-.toc-count{display:none}
+.small{display:none}
 }
 ";
 
