@@ -214,9 +214,18 @@ fn the_default_encryption_is_a_pdf_and_the_letter_is_printed() {
             "--letter",
         ],
     );
-    assert!(r.stdout.contains("Subject: Your personal data from netmums"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("Subject: Your personal data from netmums"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("your-data.pdf"), "{}", r.stdout);
-    assert!(r.stdout.contains("the passphrase, by a separate channel"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("the passphrase, by a separate channel"),
+        "{}",
+        r.stdout
+    );
     let out2 = d.path("pdf2.zip");
     let r = d.ok(
         "dpo",
@@ -233,9 +242,15 @@ fn the_default_encryption_is_a_pdf_and_the_letter_is_printed() {
     );
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["form"], "pdf-aes256");
-    assert!(v["letter"].as_str().unwrap().contains("Questions, and complaints"));
+    assert!(v["letter"]
+        .as_str()
+        .unwrap()
+        .contains("Questions, and complaints"));
     let pass = v["passphrase"].as_str().unwrap();
-    assert_eq!(v["passphrase_grouped"].as_str().unwrap().replace(' ', ""), pass);
+    assert_eq!(
+        v["passphrase_grouped"].as_str().unwrap().replace(' ', ""),
+        pass
+    );
     // The zip is plain; the PDF in it opens with the passphrase as typed.
     let dir = d.path("x");
     std::fs::create_dir(&dir).unwrap();
@@ -245,13 +260,29 @@ fn the_default_encryption_is_a_pdf_and_the_letter_is_printed() {
         .expect("bsdtar (libarchive-tools): run scripts/install-deps");
     assert!(x.success());
     let text = std::process::Command::new("pdftotext")
-        .args(["-upw", pass, dir.join("your-data.pdf").to_str().unwrap(), "-"])
+        .args([
+            "-upw",
+            pass,
+            dir.join("your-data.pdf").to_str().unwrap(),
+            "-",
+        ])
         .output()
         .expect("pdftotext (poppler-utils): run scripts/install-deps");
     assert!(text.status.success());
     assert!(String::from_utf8_lossy(&text.stdout).contains("Your personal data held by netmums"));
     // A bad form is a usage error.
-    let r = d.as_user("dpo", &["bundle", "netmums", "m-1", "--out", d.path("bad.zip").to_str().unwrap(), "--encrypt-as", "rar"]);
+    let r = d.as_user(
+        "dpo",
+        &[
+            "bundle",
+            "netmums",
+            "m-1",
+            "--out",
+            d.path("bad.zip").to_str().unwrap(),
+            "--encrypt-as",
+            "rar",
+        ],
+    );
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
 

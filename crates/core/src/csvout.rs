@@ -93,10 +93,19 @@ mod tests {
 
     #[test]
     fn times_become_utc() {
-        assert_eq!(utc_time("2026-07-04T16:20:00+01:00"), "2026-07-04T15:20:00Z");
+        assert_eq!(
+            utc_time("2026-07-04T16:20:00+01:00"),
+            "2026-07-04T15:20:00Z"
+        );
         assert_eq!(utc_time("2026-07-04T15:20:00Z"), "2026-07-04T15:20:00Z");
-        assert_eq!(utc_time("2026-07-04T15:20:00.250Z"), "2026-07-04T15:20:00.250Z");
+        assert_eq!(
+            utc_time("2026-07-04T15:20:00.250Z"),
+            "2026-07-04T15:20:00.250Z"
+        );
         assert_eq!(utc_time("2026-07-04"), "2026-07-04");
-        assert_eq!(utc_time("not a time at all, really"), "not a time at all, really");
+        assert_eq!(
+            utc_time("not a time at all, really"),
+            "not a time at all, really"
+        );
     }
 }

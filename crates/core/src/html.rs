@@ -87,7 +87,10 @@ mod tests {
             escape("<script>alert(1)</script>"),
             "&lt;script&gt;alert&#40;1)&lt;/script&gt;"
         );
-        assert_eq!(escape("Tom & \"Jerry\" 'x' `y`"), "Tom &amp; &quot;Jerry&quot; &#39;x&#39; &#96;y&#96;");
+        assert_eq!(
+            escape("Tom & \"Jerry\" 'x' `y`"),
+            "Tom &amp; &quot;Jerry&quot; &#39;x&#39; &#96;y&#96;"
+        );
         assert_eq!(escape("Zoë £500 — fine"), "Zoë £500 — fine");
         assert_eq!(escape(""), "");
     }

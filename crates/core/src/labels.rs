@@ -70,11 +70,7 @@ pub fn entity(e: Entity) -> &'static EntityWords {
 /// `n` rows of `e` in words: "1 post", "2,345 posts".
 pub fn count(e: Entity, n: u64) -> String {
     let w = entity(e);
-    format!(
-        "{} {}",
-        thousands(n),
-        if n == 1 { &w.one } else { &w.many }
-    )
+    format!("{} {}", thousands(n), if n == 1 { &w.one } else { &w.many })
 }
 
 /// A consent purpose in plain words, or its key humanised.
@@ -107,7 +103,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -155,7 +151,13 @@ mod tests {
             assert!(l.sources.contains_key(s), "source {s}");
         }
         // The generator's extra member column and its evidence keys.
-        for k in ["marketing_segment", "wording", "form", "page", "checkbox_default"] {
+        for k in [
+            "marketing_segment",
+            "wording",
+            "form",
+            "page",
+            "checkbox_default",
+        ] {
             assert!(has_field(k), "{k}");
         }
     }
@@ -164,7 +166,10 @@ mod tests {
     fn words_and_numbers() {
         assert_eq!(field("posted_at"), "Posted");
         assert_eq!(field("shoe_size"), "Shoe size");
-        assert_eq!(purpose("partner_emails"), "Emails about our partners' offers");
+        assert_eq!(
+            purpose("partner_emails"),
+            "Emails about our partners' offers"
+        );
         assert_eq!(purpose("new.thing"), "New thing");
         assert_eq!(count(Entity::Posts, 1), "1 post");
         assert_eq!(count(Entity::Posts, 100_000), "100,000 posts");

@@ -578,7 +578,7 @@ fn roles_and_request_links() {
         &BundleOptions {
             reference: Some(other),
             encrypt: false,
-        ..Default::default()
+            ..Default::default()
         },
         t(3),
         &NoProgress,
@@ -591,7 +591,7 @@ fn roles_and_request_links() {
         &BundleOptions {
             reference: Some("NOPE".into()),
             encrypt: false,
-        ..Default::default()
+            ..Default::default()
         },
         t(3),
         &NoProgress,
@@ -605,7 +605,7 @@ fn roles_and_request_links() {
             &BundleOptions {
                 reference: Some(reference.clone()),
                 encrypt: false,
-            ..Default::default()
+                ..Default::default()
             },
             t(3),
             &NoProgress,
@@ -640,7 +640,7 @@ fn roles_and_request_links() {
         &BundleOptions {
             reference: Some(unverified.clone()),
             encrypt: false,
-        ..Default::default()
+            ..Default::default()
         },
         t(3),
         &NoProgress,
@@ -659,7 +659,7 @@ fn roles_and_request_links() {
             &BundleOptions {
                 reference: Some(unverified),
                 encrypt: false,
-            ..Default::default()
+                ..Default::default()
             },
             t(3),
             &NoProgress,
@@ -676,7 +676,7 @@ fn roles_and_request_links() {
         &BundleOptions {
             reference: Some(reference),
             encrypt: false,
-        ..Default::default()
+            ..Default::default()
         },
         t(4),
         &NoProgress,

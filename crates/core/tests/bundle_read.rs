@@ -21,13 +21,14 @@ use std::process::{Command, Output};
 
 const ME: &str = "alice-1042";
 
-const HEADER: &str = "member_id,username,email,signup_at,status,updated_at,first_name,marketing_segment";
+const HEADER: &str =
+    "member_id,username,email,signup_at,status,updated_at,first_name,marketing_segment";
 
 fn build(root: &Path) -> PathBuf {
     let vault = new_vault(root);
     let mut s = dpo(&vault);
     let mut p1 = post("p-1", ME);
-    p1["body"] = json!("<i>so</i> tired today. Anyone else up with a teething baby at 3am? I have tried everything: cold flannels, teething rings, a frozen banana, and singing every nursery rhyme I know twice.");
+    p1["body"] = json!("<i>so</i> tired today. Anyone else up with a teething baby at 3am? I have tried everything: cold flannels, teething rings, a frozen banana, and singing every nursery rhyme I know twice.\n\nEdit: thanks all, she slept!");
     p1["thread_title"] = json!("Teething at night");
     p1["posted_at"] = json!("2026-07-01T23:30:00+01:00");
     let mut p2 = post("p-2", ME);
@@ -131,7 +132,11 @@ fn python() -> &'static str {
 fn extract_plain(zip: &Path, dest: &Path) {
     need("bsdtar", "libarchive-tools");
     std::fs::create_dir_all(dest).unwrap();
-    run(Command::new("bsdtar").arg("-xf").arg(zip).arg("-C").arg(dest));
+    run(Command::new("bsdtar")
+        .arg("-xf")
+        .arg(zip)
+        .arg("-C")
+        .arg(dest));
 }
 
 #[test]
@@ -152,19 +157,30 @@ fn the_aes_zip_opens_in_7z_and_bsdtar_with_the_passphrase_as_typed() {
     // What the member is told to type: lower case, no spaces.
     assert_eq!(pass, pass.to_lowercase());
     assert!(!pass.contains([' ', '-']));
-    assert_eq!(made.passphrase_grouped.as_deref().unwrap().replace(' ', ""), pass);
+    assert_eq!(
+        made.passphrase_grouped.as_deref().unwrap().replace(' ', ""),
+        pass
+    );
     assert!(made.passphrase_bits.unwrap() >= 96);
     let zip = made.path.to_str().unwrap();
 
     // 7-Zip.
     let seven = root.path().join("7z");
-    run(Command::new("7z").args(["x", &format!("-p{pass}"), &format!("-o{}", seven.display()), zip]));
+    run(Command::new("7z").args([
+        "x",
+        &format!("-p{pass}"),
+        &format!("-o{}", seven.display()),
+        zip,
+    ]));
     // bsdtar (libarchive: also what Windows 11's newer archive support uses).
     let tar = root.path().join("tar");
     std::fs::create_dir(&tar).unwrap();
-    run(Command::new("bsdtar").args(["-xf", zip, "--passphrase", &pass, "-C"]).arg(&tar));
+    run(Command::new("bsdtar")
+        .args(["-xf", zip, "--passphrase", &pass, "-C"])
+        .arg(&tar));
     for dir in [&seven, &tar] {
-        let m: Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+        let m: Value =
+            serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
         assert_eq!(m["member_id"], ME);
         assert_eq!(m["form"], "zip-aes256");
         for f in m["files"].as_array().unwrap() {
@@ -174,7 +190,10 @@ fn the_aes_zip_opens_in_7z_and_bsdtar_with_the_passphrase_as_typed() {
         }
     }
     // A wrong passphrase opens nothing.
-    let bad = Command::new("7z").args(["t", "-pwrongwrongwrong", zip]).output().unwrap();
+    let bad = Command::new("7z")
+        .args(["t", "-pwrongwrongwrong", zip])
+        .output()
+        .unwrap();
     assert!(!bad.status.success());
     // The cover letter is not encrypted: it opens anywhere, even in
     // Python's zipfile (which cannot read AES), and holds no member data.
@@ -184,9 +203,15 @@ fn the_aes_zip_opens_in_7z_and_bsdtar_with_the_passphrase_as_typed() {
         zip,
     ]));
     let cover = String::from_utf8(o.stdout).unwrap();
-    assert!(cover.contains("7-Zip") && cover.contains("Keka") && cover.contains("ZArchiver"), "{cover}");
+    assert!(
+        cover.contains("7-Zip") && cover.contains("Keka") && cover.contains("ZArchiver"),
+        "{cover}"
+    );
     for secret in ["alice", ME, "zed", "HYPERLINK"] {
-        assert!(!cover.to_lowercase().contains(&secret.to_lowercase()), "cover names {secret}");
+        assert!(
+            !cover.to_lowercase().contains(&secret.to_lowercase()),
+            "cover names {secret}"
+        );
     }
 }
 
@@ -204,9 +229,17 @@ fn the_pdf_form_opens_with_no_archiver_and_the_passphrase_as_typed() {
     let made = make(&mut s, root.path(), "pdf.zip", &opts);
     assert_eq!(made.form, "pdf-aes256");
     let pass = made.passphrase.clone().unwrap();
-    assert!(made.passphrase_message.as_deref().unwrap().contains(made.passphrase_grouped.as_deref().unwrap()));
+    assert!(made
+        .passphrase_message
+        .as_deref()
+        .unwrap()
+        .contains(made.passphrase_grouped.as_deref().unwrap()));
     assert!(made.letter.contains("your-data.pdf"), "{}", made.letter);
-    assert!(made.letter.contains("https://ico.org.uk/make-a-complaint/"), "{}", made.letter);
+    assert!(
+        made.letter.contains("https://ico.org.uk/make-a-complaint/"),
+        "{}",
+        made.letter
+    );
 
     // The zip is a plain one: Python's zipfile (like Windows' own zip
     // support) opens it.
@@ -217,38 +250,80 @@ fn the_pdf_form_opens_with_no_archiver_and_the_passphrase_as_typed() {
         made.path.to_str().unwrap(),
         dir.to_str().unwrap(),
     ]));
-    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "['cover.html', 'your-data.pdf']");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "['cover.html', 'your-data.pdf']"
+    );
     let pdf = dir.join("your-data.pdf");
     // Nothing of the member's in the PDF's bytes.
     let raw = String::from_utf8_lossy(&std::fs::read(&pdf).unwrap()).into_owned();
-    for secret in ["alicesmith", "alice@example.org", "Teething", "manifest.json"] {
+    for secret in [
+        "alicesmith",
+        "alice@example.org",
+        "Teething",
+        "manifest.json",
+    ] {
         assert!(!raw.contains(secret), "the PDF shows {secret}");
     }
 
     // poppler (what many Linux and Android readers use) with the passphrase as typed.
-    let text = run(Command::new("pdftotext").args(["-upw", &pass]).arg(&pdf).arg("-"));
+    let text = run(Command::new("pdftotext")
+        .args(["-upw", &pass])
+        .arg(&pdf)
+        .arg("-"));
     let text = String::from_utf8_lossy(&text.stdout);
-    for want in ["Your personal data held by netmums", "Teething at night", "Emails about our partners' offers", "Highly engaged", "ico.org.uk/make-a-complaint"] {
+    for want in [
+        "Your personal data held by netmums",
+        "Teething at night",
+        "Emails about our partners' offers",
+        "Highly engaged",
+        "ico.org.uk/make-a-complaint",
+    ] {
         assert!(text.contains(want), "the PDF's text lacks {want}:\n{text}");
     }
-    let wrong = Command::new("pdftotext").args(["-upw", "not-it"]).arg(&pdf).arg("-").output().unwrap();
+    // Line breaks are line breaks, not "?".
+    assert!(
+        text.contains("Edit: thanks all") && !text.contains("?Edit"),
+        "{text}"
+    );
+    let wrong = Command::new("pdftotext")
+        .args(["-upw", "not-it"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
     assert!(!wrong.status.success());
     // In capitals too (the owner password), for those who type it so.
-    run(Command::new("pdftotext").args(["-opw", &pass.to_uppercase()]).arg(&pdf).arg("-"));
+    run(Command::new("pdftotext")
+        .args(["-opw", &pass.to_uppercase()])
+        .arg(&pdf)
+        .arg("-"));
 
     // qpdf decrypts it, checks its structure, and lists the attachments,
     // which are the bundle's files with the manifest's checksums.
     let plain = root.path().join("plain.pdf");
-    run(Command::new("qpdf").arg(format!("--password={pass}")).arg("--decrypt").arg(&pdf).arg(&plain));
+    run(Command::new("qpdf")
+        .arg(format!("--password={pass}"))
+        .arg("--decrypt")
+        .arg(&pdf)
+        .arg(&plain));
     run(Command::new("qpdf").arg("--check").arg(&plain));
     let att = root.path().join("att");
     std::fs::create_dir(&att).unwrap();
     let list = run(Command::new("qpdf").arg("--list-attachments").arg(&plain));
     let list = String::from_utf8_lossy(&list.stdout).into_owned();
-    let names: Vec<&str> = list.lines().filter_map(|l| l.split(" -> ").next()).collect();
-    assert!(names.contains(&"manifest.json") && names.contains(&"report.html"), "{list}");
+    let names: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.split(" -> ").next())
+        .collect();
+    assert!(
+        names.contains(&"manifest.json") && names.contains(&"report.html"),
+        "{list}"
+    );
     let get = |name: &str| -> Vec<u8> {
-        let o = run(Command::new("qpdf").arg(format!("--show-attachment={name}")).arg(&plain));
+        let o = run(Command::new("qpdf")
+            .arg(format!("--show-attachment={name}"))
+            .arg(&plain));
         o.stdout
     };
     let m: Value = serde_json::from_slice(&get("manifest.json")).unwrap();
@@ -269,8 +344,12 @@ fn the_pdf_form_opens_with_no_archiver_and_the_passphrase_as_typed() {
 /// px: (the page's scroll width, the viewport's width, axe's violations).
 fn browser_check(page: &Path, width: u32, work: &Path) -> (u64, u64, Vec<Value>) {
     need("chromium", "chromium");
-    let axe = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/node_modules/axe-core/axe.min.js");
-    assert!(axe.is_file(), "axe-core is missing: run scripts/install-deps (npm ci in ui/)");
+    let axe =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/node_modules/axe-core/axe.min.js");
+    assert!(
+        axe.is_file(),
+        "axe-core is missing: run scripts/install-deps (npm ci in ui/)"
+    );
     // A copy of the page with axe and a probe appended (the bundle's own
     // page has no script); the probe writes its findings into the DOM,
     // which --dump-dom prints.
@@ -304,36 +383,50 @@ fn browser_check(page: &Path, width: u32, work: &Path) -> (u64, u64, Vec<Value>)
         ),
     )
     .unwrap();
-    let o = run(Command::new("chromium").args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--hide-scrollbars",
-        "--window-size=1400,1000",
-        "--virtual-time-budget=30000",
-        "--dump-dom",
-    ]).arg(format!("file://{}", frame.display())));
+    let o = run(Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1400,1000",
+            "--virtual-time-budget=30000",
+            "--dump-dom",
+        ])
+        .arg(format!("file://{}", frame.display())));
     let dom = String::from_utf8_lossy(&o.stdout).into_owned();
-    let start = dom.find("<pre id=\"probe-result\">").expect("the probe did not run") + "<pre id=\"probe-result\">".len();
+    let start = dom
+        .find("<pre id=\"probe-result\">")
+        .expect("the probe did not run")
+        + "<pre id=\"probe-result\">".len();
     let end = start + dom[start..].find("</pre>").unwrap();
-    let json = dom[start..end].replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    let json = dom[start..end]
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
     let v: Value = serde_json::from_str(&json).unwrap();
     (
-        v["scroll"].as_u64().unwrap().max(v["body"].as_u64().unwrap()),
+        v["scroll"]
+            .as_u64()
+            .unwrap()
+            .max(v["body"].as_u64().unwrap()),
         v["viewport"].as_u64().unwrap(),
         v["violations"].as_array().unwrap().clone(),
     )
 }
 
 fn shot(page: &Path, width: u32, out: &Path) {
-    run(Command::new("chromium").args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--hide-scrollbars",
-        &format!("--window-size={width},2600"),
-        &format!("--screenshot={}", out.display()),
-    ]).arg(format!("file://{}", page.display())));
+    run(Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            &format!("--window-size={width},2600"),
+            &format!("--screenshot={}", out.display()),
+        ])
+        .arg(format!("file://{}", page.display())));
 }
 
 #[test]
@@ -349,12 +442,27 @@ fn the_report_and_the_letter_reflow_to_320_px_and_pass_axe() {
         let path = dir.join(page);
         for width in [320u32, 1280] {
             let (scroll, viewport, violations) = browser_check(&path, width, root.path());
-            assert_eq!(viewport, u64::from(width), "{page}: the window is not {width} px wide");
-            assert!(scroll <= viewport, "{page} at {width} px: {scroll} px wide, overflows");
-            assert!(violations.is_empty(), "{page} at {width} px: axe: {}", serde_json::to_string_pretty(&violations).unwrap());
+            assert_eq!(
+                viewport,
+                u64::from(width),
+                "{page}: the window is not {width} px wide"
+            );
+            assert!(
+                scroll <= viewport,
+                "{page} at {width} px: {scroll} px wide, overflows"
+            );
+            assert!(
+                violations.is_empty(),
+                "{page} at {width} px: axe: {}",
+                serde_json::to_string_pretty(&violations).unwrap()
+            );
             if let Some(d) = &shots {
                 std::fs::create_dir_all(d).unwrap();
-                shot(&path, width, &d.join(format!("{}-{width}.png", page.trim_end_matches(".html"))));
+                shot(
+                    &path,
+                    width,
+                    &d.join(format!("{}-{width}.png", page.trim_end_matches(".html"))),
+                );
             }
         }
     }
@@ -369,13 +477,34 @@ fn the_report_reads_as_words_not_as_an_export() {
     let dir = root.path().join("x");
     extract_plain(&made.path, &dir);
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
-    assert!(html.contains("<meta name=\"viewport\" content=\"width&#61;device-width") || html.contains("<meta name=\"viewport\" content=\"width=device-width"), "no viewport");
+    assert!(
+        html.contains("<meta name=\"viewport\" content=\"width&#61;device-width")
+            || html.contains("<meta name=\"viewport\" content=\"width=device-width"),
+        "no viewport"
+    );
     // A table of contents with counts.
-    assert!(html.contains("<nav") && html.contains("href=\"#s-posts\"") && html.contains("(2 posts)"), "no contents");
+    assert!(
+        html.contains("<nav") && html.contains("href=\"#s-posts\"") && html.contains("(2 posts)"),
+        "no contents"
+    );
     // One line per row, the rest a click away.
-    assert_eq!(html.matches("<details>").count(), 2 + 1 + 1 + 2 + 2, "one <details> per post, message, survey, login and entry");
+    assert_eq!(
+        html.matches("<details>").count(),
+        2 + 1 + 1 + 2 + 2,
+        "one <details> per post, message, survey, login and entry"
+    );
     // Plain words: no raw keys, no JSON, no brackets around purposes.
-    for raw in ["partner_emails", "checkbox_default", "recommend_score", "high_value", "{&quot;", "{\"", "occurred_at", "Made by", "dpo"] {
+    for raw in [
+        "partner_emails",
+        "checkbox_default",
+        "recommend_score",
+        "high_value",
+        "{&quot;",
+        "{\"",
+        "occurred_at",
+        "Made by",
+        "dpo",
+    ] {
         assert!(!html.contains(raw), "the report shows {raw}");
     }
     for words in [
@@ -395,7 +524,11 @@ fn the_report_reads_as_words_not_as_an_export() {
         assert!(html.contains(words), "the report lacks {words}");
     }
     // The ICO's address once, as a link.
-    assert_eq!(html.matches("ico.org.uk").count(), 2, "href and text of one link");
+    assert_eq!(
+        html.matches("ico.org.uk").count(),
+        2,
+        "href and text of one link"
+    );
     assert_eq!(html.matches("<a href=\"https://ico.org.uk").count(), 1);
     // Print: table headers repeat, long items may break.
     assert!(html.contains("thead{display:table-header-group}"));
@@ -410,14 +543,23 @@ fn the_csv_files_open_in_spreadsheets_as_they_should() {
     let made = make(&mut s, root.path(), "plain.zip", &BundleOptions::default());
     let dir = root.path().join("x");
     extract_plain(&made.path, &dir);
-    let m: Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-    assert!(m["csv"].as_str().unwrap().contains("byte-order mark"), "{m}");
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    assert!(
+        m["csv"].as_str().unwrap().contains("byte-order mark"),
+        "{m}"
+    );
     for f in ["profile", "login_events", "competition_entries"] {
         let b = std::fs::read(dir.join(format!("data/{f}.csv"))).unwrap();
-        assert!(b.starts_with(b"\xEF\xBB\xBF"), "{f}.csv has no byte-order mark");
+        assert!(
+            b.starts_with(b"\xEF\xBB\xBF"),
+            "{f}.csv has no byte-order mark"
+        );
     }
     // The JSON stays exact.
-    let entries: Value = serde_json::from_slice(&std::fs::read(dir.join("data/competition_entries.json")).unwrap()).unwrap();
+    let entries: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("data/competition_entries.json")).unwrap())
+            .unwrap();
     assert_eq!(entries[0]["phone"], "+44 7700 900933");
     assert_eq!(entries[1]["entered_at"], "2026-04-01T10:00:00+01:00");
     let script = r#"
@@ -441,7 +583,10 @@ print(json.dumps({
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let rows = v["rows"].as_array().unwrap();
     // Every formula-like cell starts with ' and keeps its text.
-    assert_eq!(rows[0]["full_name"], "'=HYPERLINK(\"http://x.example\",\"Alice\")");
+    assert_eq!(
+        rows[0]["full_name"],
+        "'=HYPERLINK(\"http://x.example\",\"Alice\")"
+    );
     assert_eq!(rows[0]["postal_address"], "'@SUM(1+1)");
     assert_eq!(rows[0]["phone"], "'+44 7700 900933");
     assert_eq!(rows[1]["full_name"], "'-2+3");

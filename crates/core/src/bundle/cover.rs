@@ -102,12 +102,27 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
                 &[Span::Text("The files are encrypted with AES-256. The zip support built into Windows and the Mac's Archive Utility cannot open this kind of encryption: use one of these free or widely used programs, which ask for the passphrase.")],
             )?;
             d.bullets(&[
-                vec![Span::Bold("Windows: "), Span::Text("7-Zip (7-zip.org), WinZip or WinRAR.")],
-                vec![Span::Bold("Mac: "), Span::Text("Keka or The Unarchiver (both in the App Store).")],
-                vec![Span::Bold("iPhone or iPad: "), Span::Text("iZip (App Store).")],
-                vec![Span::Bold("Android: "), Span::Text("ZArchiver or RAR (Google Play).")],
+                vec![
+                    Span::Bold("Windows: "),
+                    Span::Text("7-Zip (7-zip.org), WinZip or WinRAR."),
+                ],
+                vec![
+                    Span::Bold("Mac: "),
+                    Span::Text("Keka or The Unarchiver (both in the App Store)."),
+                ],
+                vec![
+                    Span::Bold("iPhone or iPad: "),
+                    Span::Text("iZip (App Store)."),
+                ],
+                vec![
+                    Span::Bold("Android: "),
+                    Span::Text("ZArchiver or RAR (Google Play)."),
+                ],
             ])?;
-            d.para(Style::Normal, &[Span::Text("Then open report.html in your web browser.")])?;
+            d.para(
+                Style::Normal,
+                &[Span::Text("Then open report.html in your web browser.")],
+            )?;
         }
         Form::Plain => {
             d.para(
@@ -118,10 +133,17 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
     }
 
     d.heading(2, None, "What we left out, and why")?;
-    let has = |field: &str, reason: &str| c.redactions.iter().any(|(_, f, r)| *f == field && *r == reason);
+    let has = |field: &str, reason: &str| {
+        c.redactions
+            .iter()
+            .any(|(_, f, r)| *f == field && *r == reason)
+    };
     let mut out: Vec<Vec<Span>> = Vec::new();
     let third = c.redactions.iter().any(|(_, _, r)| *r == "third party");
-    let in_text = c.redactions.iter().any(|(_, _, r)| *r == "third-party identifier in text");
+    let in_text = c
+        .redactions
+        .iter()
+        .any(|(_, _, r)| *r == "third-party identifier in text");
     if third {
         out.push(vec![Span::Bold("Other people in your private messages. "), Span::Text("Each of them is shown as \u{201c}Member A\u{201d}, \u{201c}Member B\u{201d} and so on, the same name for the same person throughout. Their names, member numbers and email addresses are left out to protect their privacy: the right of access does not extend to other people's data (UK GDPR Article 15(4), Data Protection Act 2018 Schedule 2 paragraph 16).")]);
     }
@@ -131,7 +153,12 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
     if has("password_hash", "never disclosed") {
         out.push(vec![Span::Bold("Your password's stored form. "), Span::Text("We keep only a scrambled (hashed) form of your password, which cannot be turned back into it. It is a security measure, not information about you, and is never sent out.")]);
     }
-    let known = |r: &str| matches!(r, "third party" | "third-party identifier in text" | "never disclosed");
+    let known = |r: &str| {
+        matches!(
+            r,
+            "third party" | "third-party identifier in text" | "never disclosed"
+        )
+    };
     let others: Vec<String> = c
         .redactions
         .iter()
@@ -147,8 +174,17 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
         d.para(Style::Normal, &[Span::Text("We left nothing out.")])?;
     } else {
         d.bullets(&out)?;
-        let list = if c.form == Form::Pdf { "The attached file manifest.json" } else { "The file manifest.json" };
-        d.para(Style::Normal, &[Span::Text(&format!("{list} lists every change and the record it was made in."))])?;
+        let list = if c.form == Form::Pdf {
+            "The attached file manifest.json"
+        } else {
+            "The file manifest.json"
+        };
+        d.para(
+            Style::Normal,
+            &[Span::Text(&format!(
+                "{list} lists every change and the record it was made in."
+            ))],
+        )?;
     }
 
     d.heading(2, None, "Questions, and complaints")?;
@@ -170,7 +206,11 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
 
 /// The short message that carries the passphrase (a text message or a
 /// call), separately from the bundle.
-pub(crate) fn passphrase_message(site: &str, request_ref: Option<&str>, p: &passphrase::Passphrase) -> String {
+pub(crate) fn passphrase_message(
+    site: &str,
+    request_ref: Option<&str>,
+    p: &passphrase::Passphrase,
+) -> String {
     let reference = request_ref.map(|r| format!(" ({r})")).unwrap_or_default();
     format!(
         "The passphrase for your {site} data bundle{reference} is: {}\n{}",

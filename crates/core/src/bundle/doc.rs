@@ -40,8 +40,9 @@ pub(crate) enum Style {
     Normal,
     /// Set apart: something the reader should not miss.
     Note,
-    /// Smaller: a detail.
-    Small,
+    /// An instruction for the screen (what to select): smaller, and left
+    /// out of print and of the PDF.
+    Hint,
 }
 
 /// One line of a table of contents.
@@ -146,7 +147,7 @@ h2,h3{break-after:avoid;page-break-after:avoid}
 ol.items>li,tr,dd,p{break-inside:auto;page-break-inside:auto}
 ol.items summary{list-style:none}
 ol.items summary::-webkit-details-marker{display:none}
-.small{display:none}
+.hint{display:none}
 }
 ";
 
@@ -219,9 +220,17 @@ impl Doc for HtmlDoc<'_> {
     }
 
     fn toc(&mut self, entries: &[TocEntry]) -> Result<()> {
-        writeln!(self.w, "<nav aria-labelledby=\"toc\">\n<h2 id=\"toc\">Contents</h2>\n<ol>")?;
+        writeln!(
+            self.w,
+            "<nav aria-labelledby=\"toc\">\n<h2 id=\"toc\">Contents</h2>\n<ol>"
+        )?;
         for e in entries {
-            write!(self.w, "<li><a href=\"#{}\">{}</a>", esc(&e.anchor), esc(&e.text))?;
+            write!(
+                self.w,
+                "<li><a href=\"#{}\">{}</a>",
+                esc(&e.anchor),
+                esc(&e.text)
+            )?;
             if let Some(c) = &e.count {
                 write!(self.w, " <span class=\"count\">({})</span>", esc(c))?;
             }
@@ -240,7 +249,12 @@ impl Doc for HtmlDoc<'_> {
             self.section = true;
         }
         match anchor {
-            Some(a) => writeln!(self.w, "<h{level} id=\"{}\">{}</h{level}>", esc(a), esc(text)),
+            Some(a) => writeln!(
+                self.w,
+                "<h{level} id=\"{}\">{}</h{level}>",
+                esc(a),
+                esc(text)
+            ),
             None => writeln!(self.w, "<h{level}>{}</h{level}>", esc(text)),
         }
     }
@@ -249,7 +263,7 @@ impl Doc for HtmlDoc<'_> {
         match style {
             Style::Normal => write!(self.w, "<p>")?,
             Style::Note => write!(self.w, "<p class=\"note\">")?,
-            Style::Small => write!(self.w, "<p class=\"small\">")?,
+            Style::Hint => write!(self.w, "<p class=\"small hint\">")?,
         }
         self.spans(spans)?;
         writeln!(self.w, "</p>")
@@ -276,7 +290,11 @@ impl Doc for HtmlDoc<'_> {
     }
 
     fn table(&mut self, caption: &str, cols: &[Col], rows: &[Vec<Val>]) -> Result<()> {
-        let stack = if cols.len() > 2 { " class=\"stack\"" } else { "" };
+        let stack = if cols.len() > 2 {
+            " class=\"stack\""
+        } else {
+            ""
+        };
         write!(self.w, "<table{stack}>")?;
         if !caption.is_empty() {
             write!(self.w, "<caption>{}</caption>", esc(caption))?;
@@ -410,7 +428,8 @@ impl Doc for TextDoc {
         }
         self.out.push_str(text);
         self.out.push('\n');
-        self.out.push_str(&"-".repeat(text.chars().count().min(WIDTH)));
+        self.out
+            .push_str(&"-".repeat(text.chars().count().min(WIDTH)));
         self.out.push_str("\n\n");
         Ok(())
     }
@@ -492,13 +511,25 @@ mod tests {
             Style::Normal,
             &[
                 Span::Text("Complain to the ICO: "),
-                Span::Link("ico.org.uk/make-a-complaint", "https://ico.org.uk/make-a-complaint/"),
+                Span::Link(
+                    "ico.org.uk/make-a-complaint",
+                    "https://ico.org.uk/make-a-complaint/",
+                ),
             ],
         )
         .unwrap();
-        d.para(Style::Normal, &[Span::Text(&"word ".repeat(40))]).unwrap();
+        d.para(Style::Normal, &[Span::Text(&"word ".repeat(40))])
+            .unwrap();
         d.end().unwrap();
-        assert!(d.out.contains("https://ico.org.uk/make-a-complaint/"), "{}", d.out);
-        assert!(d.out.lines().all(|l| l.chars().count() <= WIDTH), "{}", d.out);
+        assert!(
+            d.out.contains("https://ico.org.uk/make-a-complaint/"),
+            "{}",
+            d.out
+        );
+        assert!(
+            d.out.lines().all(|l| l.chars().count() <= WIDTH),
+            "{}",
+            d.out
+        );
     }
 }

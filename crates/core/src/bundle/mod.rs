@@ -36,9 +36,8 @@ mod pdf_metrics;
 pub mod report;
 
 use crate::audit::Outcome;
-use crate::csvout;
-use passphrase::Passphrase;
 use crate::consent::{member_exists, History};
+use crate::csvout;
 use crate::entity::{Entity, FieldType, Format, DROPPED_FIELD};
 use crate::error::{Error, Result};
 use crate::progress::{Progress, ProgressEvent};
@@ -46,6 +45,7 @@ use crate::requests::RequestDetail;
 use crate::roles::Action;
 use crate::session::Session;
 use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
+use passphrase::Passphrase;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -242,6 +242,12 @@ fn zip_err(path: &Path, e: zip::result::ZipError) -> Error {
     }
 }
 
+/// What writes one file's bytes; returns its row count.
+type FileBody<'a> = Box<dyn FnOnce(&mut dyn Write) -> Result<u64> + 'a>;
+
+/// A summarised kind: rows per year, and where its file is (in words).
+type Summary = (Vec<(String, u64)>, String);
+
 /// Where the bundle's files go: zip entries (encrypted or not), or
 /// attachments of the encrypted PDF (itself an entry of a plain zip).
 enum Sink {
@@ -284,7 +290,7 @@ impl Bundle<'_> {
     /// Write one file; `f` returns its row count.
     fn entry(&mut self, name: &str, f: impl FnOnce(&mut dyn Write) -> Result<u64>) -> Result<u64> {
         let path = self.path;
-        let run = |inner: &mut dyn Write, f: Box<dyn FnOnce(&mut dyn Write) -> Result<u64> + '_>| -> Result<(u64, String)> {
+        let run = |inner: &mut dyn Write, f: FileBody<'_>| -> Result<(u64, String)> {
             let mut tee = Tee {
                 inner,
                 hasher: Sha256::new(),
@@ -301,7 +307,9 @@ impl Bundle<'_> {
         let (rows, sha) = match &mut self.sink {
             Sink::Zip { zip, password } => {
                 let started = match password {
-                    Some(p) if name != COVER => zip.start_file(name, base.with_aes_encryption(AesMode::Aes256, p)),
+                    Some(p) if name != COVER => {
+                        zip.start_file(name, base.with_aes_encryption(AesMode::Aes256, p))
+                    }
                     _ => zip.start_file(name, base),
                 };
                 started.map_err(|e| zip_err(path, e))?;
@@ -690,7 +698,7 @@ struct ReportInput<'a> {
     request: Option<&'a RequestDetail>,
     now: DateTime<Utc>,
     /// Per summarised kind: rows per year, and where its file is.
-    summaries: &'a HashMap<Entity, (Vec<(String, u64)>, String)>,
+    summaries: &'a HashMap<Entity, Summary>,
 }
 
 /// The report, written to any document (HTML, PDF pages).
@@ -708,7 +716,15 @@ fn write_report(
         .iter()
         .find(|c| c.0 == Entity::ConsentEvents)
         .map_or(0, |c| c.1);
-    report::head(d, &r.head, r.profile, r.facts, consent_n, r.request.is_some()).map_err(io)?;
+    report::head(
+        d,
+        &r.head,
+        r.profile,
+        r.facts,
+        consent_n,
+        r.request.is_some(),
+    )
+    .map_err(io)?;
     report::consent(d, r.history, r.now).map_err(io)?;
     let mut done = 0u64;
     for &(e, n) in r.head.counts {
@@ -746,9 +762,17 @@ fn write_report(
 }
 
 /// The CSV of `e`'s rows for spreadsheets.
-fn write_csv(m: &mut Member, e: Entity, cols: &[String], w: &mut dyn Write, path: &Path, progress: &dyn Progress) -> Result<u64> {
+fn write_csv(
+    m: &mut Member,
+    e: Entity,
+    cols: &[String],
+    w: &mut dyn Write,
+    path: &Path,
+    progress: &dyn Progress,
+) -> Result<u64> {
     let mut c = csvout::writer(w).map_err(|err| Error::io(path, err))?;
-    c.write_record(cols).map_err(|err| Error::io(path, err.into()))?;
+    c.write_record(cols)
+        .map_err(|err| Error::io(path, err.into()))?;
     let mut done = 0u64;
     m.each(e, |m, id, data| {
         let row = m.prepare(e, id, data, false)?;
@@ -1000,8 +1024,11 @@ fn write_bundle(
     cancelled()?;
 
     // The cover letter: after the data pass (it says what was left out).
-    let redactions: BTreeSet<(&'static str, &'static str, &'static str)> =
-        m.redactions.iter().map(|r| (r.entity, r.field, r.reason)).collect();
+    let redactions: BTreeSet<(&'static str, &'static str, &'static str)> = m
+        .redactions
+        .iter()
+        .map(|r| (r.entity, r.field, r.reason))
+        .collect();
     let cover_in = cover::Cover {
         site,
         request_ref: request.map(|r| r.request.reference.as_str()),
@@ -1095,8 +1122,9 @@ fn write_bundle(
         form: form_name,
         letter_subject: cover::title(site),
         letter: letter.out,
-        passphrase_message: passphrase
-            .map(|p| cover::passphrase_message(site, request.map(|r| r.request.reference.as_str()), p)),
+        passphrase_message: passphrase.map(|p| {
+            cover::passphrase_message(site, request.map(|r| r.request.reference.as_str()), p)
+        }),
     })
 }
 

@@ -95,7 +95,10 @@ mod tests {
         }
         assert_eq!(p.grouped.len(), LENGTH + LENGTH / 4 - 1);
         assert_eq!(normalise(&p.grouped), p.text);
-        assert_eq!(normalise(&p.grouped.to_uppercase().replace(' ', "-")), p.text);
+        assert_eq!(
+            normalise(&p.grouped.to_uppercase().replace(' ', "-")),
+            p.text
+        );
         assert_eq!(p.bits, 99);
         assert_ne!(p.text, Passphrase::generate().text);
         assert_eq!(group("abcd2345efgh"), "abcd 2345 efgh");

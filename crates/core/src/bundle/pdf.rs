@@ -102,7 +102,10 @@ impl Crypt {
     /// are. Each is at most 127 bytes.
     pub fn new(user: &str, owner: &str) -> Crypt {
         let key: [u8; 32] = random();
-        let (u_pw, o_pw) = (&user.as_bytes()[..user.len().min(127)], &owner.as_bytes()[..owner.len().min(127)]);
+        let (u_pw, o_pw) = (
+            &user.as_bytes()[..user.len().min(127)],
+            &owner.as_bytes()[..owner.len().min(127)],
+        );
         let zero = [0u8; 16];
         // U and UE.
         let (uvs, uks): ([u8; 8], [u8; 8]) = (random(), random());
@@ -110,21 +113,30 @@ impl Crypt {
         u.extend_from_slice(&uvs);
         u.extend_from_slice(&uks);
         let mut ue = key;
-        cbc_encrypt_no_pad(&Aes256::new(GenericArray::from_slice(&hash_r6(u_pw, &uks, &[]))), &zero, &mut ue);
+        cbc_encrypt_no_pad(
+            &Aes256::new(GenericArray::from_slice(&hash_r6(u_pw, &uks, &[]))),
+            &zero,
+            &mut ue,
+        );
         // O and OE (hashed with U).
         let (ovs, oks): ([u8; 8], [u8; 8]) = (random(), random());
         let mut o = hash_r6(o_pw, &ovs, &u).to_vec();
         o.extend_from_slice(&ovs);
         o.extend_from_slice(&oks);
         let mut oe = key;
-        cbc_encrypt_no_pad(&Aes256::new(GenericArray::from_slice(&hash_r6(o_pw, &oks, &u))), &zero, &mut oe);
+        cbc_encrypt_no_pad(
+            &Aes256::new(GenericArray::from_slice(&hash_r6(o_pw, &oks, &u))),
+            &zero,
+            &mut oe,
+        );
         // Perms.
         let mut perms = [0u8; 16];
         perms[..4].copy_from_slice(&PERMISSIONS.to_le_bytes());
         perms[4..8].copy_from_slice(&[0xFF; 4]);
         perms[8..12].copy_from_slice(b"Tadb");
         perms[12..].copy_from_slice(&random::<4>());
-        Aes256::new(GenericArray::from_slice(&key)).encrypt_block(GenericArray::from_mut_slice(&mut perms));
+        Aes256::new(GenericArray::from_slice(&key))
+            .encrypt_block(GenericArray::from_mut_slice(&mut perms));
         let dict = format!(
             "<< /Filter /Standard /V 5 /R 6 /Length 256 /CF << /StdCF << /Type /CryptFilter /CFM /AESV3 /AuthEvent /DocOpen /Length 32 >> >> /StmF /StdCF /StrF /StdCF /O <{}> /U <{}> /OE <{}> /UE <{}> /Perms <{}> /P {PERMISSIONS} /EncryptMetadata true >>",
             hex(&o),
@@ -170,12 +182,17 @@ impl<W: Write> AesCbcWriter<W> {
             self.inner.write_all(&self.prev)?;
             self.started = true;
         }
-        let n = if all { self.buf.len() } else { self.buf.len() / 16 * 16 };
+        let n = if all {
+            self.buf.len()
+        } else {
+            self.buf.len() / 16 * 16
+        };
         for chunk in self.buf[..n].chunks_exact_mut(16) {
             for (b, p) in chunk.iter_mut().zip(self.prev.iter()) {
                 *b ^= p;
             }
-            self.cipher.encrypt_block(GenericArray::from_mut_slice(chunk));
+            self.cipher
+                .encrypt_block(GenericArray::from_mut_slice(chunk));
             self.prev.copy_from_slice(chunk);
         }
         self.inner.write_all(&self.buf[..n])?;
@@ -262,7 +279,10 @@ impl<W: Write> PdfFile<W> {
         f.pages_id = f.alloc();
         f.fonts = (f.alloc(), f.alloc());
         let (r, b) = f.fonts;
-        f.object(r, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")?;
+        f.object(
+            r,
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        )?;
         f.object(b, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")?;
         Ok(f)
     }
@@ -279,10 +299,18 @@ impl<W: Write> PdfFile<W> {
 
     /// A stream object written through deflate and AES as `f` writes it;
     /// its length is an indirect object written after it.
-    fn stream_with<T>(&mut self, id: u32, dict: &str, f: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+    fn stream_with<T>(
+        &mut self,
+        id: u32,
+        dict: &str,
+        f: impl FnOnce(&mut dyn Write) -> Result<T>,
+    ) -> Result<T> {
         let len_id = self.alloc();
         self.offsets[id as usize] = self.w.n;
-        write!(self.w, "{id} 0 obj\n<< {dict} /Filter /FlateDecode /Length {len_id} 0 R >>\nstream\n")?;
+        write!(
+            self.w,
+            "{id} 0 obj\n<< {dict} /Filter /FlateDecode /Length {len_id} 0 R >>\nstream\n"
+        )?;
         let start = self.w.n;
         let enc = AesCbcWriter::new(&self.crypt.key, &mut self.w);
         let mut z = ZlibEncoder::new(enc, Compression::new(6));
@@ -296,9 +324,18 @@ impl<W: Write> PdfFile<W> {
 
     /// A file attached to the document (an embedded file stream and its
     /// file specification).
-    pub fn attach<T>(&mut self, name: &str, mime: &str, f: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+    pub fn attach<T>(
+        &mut self,
+        name: &str,
+        mime: &str,
+        f: impl FnOnce(&mut dyn Write) -> Result<T>,
+    ) -> Result<T> {
         let stream = self.alloc();
-        let out = self.stream_with(stream, &format!("/Type /EmbeddedFile /Subtype /{}", mime.replace('/', "#2F")), f)?;
+        let out = self.stream_with(
+            stream,
+            &format!("/Type /EmbeddedFile /Subtype /{}", mime.replace('/', "#2F")),
+            f,
+        )?;
         let spec = self.alloc();
         let n = text_string(&self.crypt, name);
         self.object(
@@ -327,7 +364,11 @@ impl<W: Write> PdfFile<W> {
     /// table and trailer. Returns the writer.
     pub fn finish(mut self, title: &str) -> Result<W> {
         let kids: Vec<String> = self.pages.iter().map(|p| format!("{p} 0 R")).collect();
-        let pages = format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), self.pages.len());
+        let pages = format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids.join(" "),
+            self.pages.len()
+        );
         let pages_id = self.pages_id;
         self.object(pages_id, &pages)?;
         // Bookmarks: one per section.
@@ -338,7 +379,10 @@ impl<W: Write> PdfFile<W> {
             let ids: Vec<u32> = (0..self.outline.len()).map(|_| self.alloc()).collect();
             let items = std::mem::take(&mut self.outline);
             for (i, (t, page, y)) in items.iter().enumerate() {
-                let mut body = format!("<< /Title {} /Parent {root} 0 R /Dest [{page} 0 R /XYZ 0 {y:.0} null]", text_string(&self.crypt, t));
+                let mut body = format!(
+                    "<< /Title {} /Parent {root} 0 R /Dest [{page} 0 R /XYZ 0 {y:.0} null]",
+                    text_string(&self.crypt, t)
+                );
                 if i > 0 {
                     body.push_str(&format!(" /Prev {} 0 R", ids[i - 1]));
                 }
@@ -350,7 +394,12 @@ impl<W: Write> PdfFile<W> {
             }
             self.object(
                 root,
-                &format!("<< /Type /Outlines /First {} 0 R /Last {} 0 R /Count {} >>", ids[0], ids[ids.len() - 1], ids.len()),
+                &format!(
+                    "<< /Type /Outlines /First {} 0 R /Last {} 0 R /Count {} >>",
+                    ids[0],
+                    ids[ids.len() - 1],
+                    ids.len()
+                ),
             )?;
             Some(root)
         };
@@ -374,15 +423,23 @@ impl<W: Write> PdfFile<W> {
         body.push_str(" >>");
         self.object(catalog, &body)?;
         let info = self.alloc();
-        let info_body = format!("<< /Title {} /Producer {} >>", text_string(&self.crypt, title), text_string(&self.crypt, "Privacy Desk"));
+        let info_body = format!(
+            "<< /Title {} /Producer {} >>",
+            text_string(&self.crypt, title),
+            text_string(&self.crypt, "Privacy Desk")
+        );
         self.object(info, &info_body)?;
         let enc = self.alloc();
         let dict = self.crypt.dict.clone();
         self.object(enc, &dict)?;
         let xref = self.w.n;
-        write!(self.w, "xref\n0 {}\n0000000000 65535 f \n", self.offsets.len())?;
+        write!(
+            self.w,
+            "xref\n0 {}\n0000000000 65535 f \n",
+            self.offsets.len()
+        )?;
         for o in &self.offsets[1..] {
-            write!(self.w, "{o:010} 00000 n \n")?;
+            writeln!(self.w, "{o:010} 00000 n ")?;
         }
         let id = hex(&random::<16>());
         write!(
@@ -413,17 +470,41 @@ enum Font {
 /// A character in WinAnsi (Windows-1252); `?` when it has none.
 fn win_ansi(c: char) -> u8 {
     const HIGH: [(char, u8); 27] = [
-        ('€', 0x80), ('‚', 0x82), ('ƒ', 0x83), ('„', 0x84), ('…', 0x85), ('†', 0x86), ('‡', 0x87),
-        ('ˆ', 0x88), ('‰', 0x89), ('Š', 0x8A), ('‹', 0x8B), ('Œ', 0x8C), ('Ž', 0x8E), ('\u{2018}', 0x91),
-        ('\u{2019}', 0x92), ('\u{201c}', 0x93), ('\u{201d}', 0x94), ('•', 0x95), ('–', 0x96), ('—', 0x97),
-        ('˜', 0x98), ('™', 0x99), ('š', 0x9A), ('›', 0x9B), ('œ', 0x9C), ('ž', 0x9E), ('Ÿ', 0x9F),
+        ('€', 0x80),
+        ('‚', 0x82),
+        ('ƒ', 0x83),
+        ('„', 0x84),
+        ('…', 0x85),
+        ('†', 0x86),
+        ('‡', 0x87),
+        ('ˆ', 0x88),
+        ('‰', 0x89),
+        ('Š', 0x8A),
+        ('‹', 0x8B),
+        ('Œ', 0x8C),
+        ('Ž', 0x8E),
+        ('\u{2018}', 0x91),
+        ('\u{2019}', 0x92),
+        ('\u{201c}', 0x93),
+        ('\u{201d}', 0x94),
+        ('•', 0x95),
+        ('–', 0x96),
+        ('—', 0x97),
+        ('˜', 0x98),
+        ('™', 0x99),
+        ('š', 0x9A),
+        ('›', 0x9B),
+        ('œ', 0x9C),
+        ('ž', 0x9E),
+        ('Ÿ', 0x9F),
     ];
     let u = c as u32;
     if (0x20..0x7F).contains(&u) || (0xA0..=0xFF).contains(&u) {
         return u as u8;
     }
     match c {
-        '\t' => b' ',
+        '\n' => b'\n',
+        '\t' | '\r' => b' ',
         '\u{2212}' | '\u{2010}' | '\u{2011}' => b'-',
         _ => HIGH.iter().find(|(h, _)| *h == c).map_or(b'?', |(_, b)| *b),
     }
@@ -467,7 +548,11 @@ impl<'f, W: Write> PdfDoc<'f, W> {
         }
         let footer = format!("Page {}", self.page_no);
         let w: f32 = footer.bytes().map(|b| width(Font::Regular, b, 8.0)).sum();
-        write!(self.content, "0.33 g BT /F1 8 Tf {:.2} 30 Td (", (PAGE_W - w) / 2.0)?;
+        write!(
+            self.content,
+            "0.33 g BT /F1 8 Tf {:.2} 30 Td (",
+            (PAGE_W - w) / 2.0
+        )?;
         self.content.extend_from_slice(footer.as_bytes());
         self.content.extend_from_slice(b") Tj ET 0 g\n");
         let content = std::mem::take(&mut self.content);
@@ -550,7 +635,9 @@ impl<'f, W: Write> PdfDoc<'f, W> {
                     }
                 }
                 let rest = word.split_off(cut);
-                lines.last_mut().map(|l| l.push((font, word)));
+                if let Some(l) = lines.last_mut() {
+                    l.push((font, word));
+                }
                 lines.push(Vec::new());
                 lw = 0.0;
                 word = rest;
@@ -560,20 +647,32 @@ impl<'f, W: Write> PdfDoc<'f, W> {
                 w.push(b' ');
             }
             lw += ww + sw;
-            lines.last_mut().map(|l| l.push((font, w)));
+            if let Some(l) = lines.last_mut() {
+                l.push((font, w));
+            }
         }
         for line in lines {
             self.room(leading)?;
             self.y -= leading;
             let y = self.y + leading * 0.25;
             if bar {
-                write!(self.content, "0.5 g {:.2} {:.2} 2.5 {:.2} re f 0 g\n", x0 - 9.0, self.y, leading)?;
+                writeln!(
+                    self.content,
+                    "0.5 g {:.2} {:.2} 2.5 {:.2} re f 0 g",
+                    x0 - 9.0,
+                    self.y,
+                    leading
+                )?;
             }
             write!(self.content, "BT {x0:.2} {y:.2} Td")?;
             let mut cur: Option<Font> = None;
             for (font, bytes) in line {
                 if cur != Some(font) {
-                    write!(self.content, " /{} {size} Tf", if font == Font::Bold { "F2" } else { "F1" })?;
+                    write!(
+                        self.content,
+                        " /{} {size} Tf",
+                        if font == Font::Bold { "F2" } else { "F1" }
+                    )?;
                     cur = Some(font);
                 }
                 self.content.extend_from_slice(b" (");
@@ -599,11 +698,32 @@ impl<'f, W: Write> PdfDoc<'f, W> {
                 }
                 Ok(())
             }
-            Val::Text(t) => self.text(&[(Font::Bold, enc(&format!("{label}: "))), (Font::Regular, enc(t))], size, x, false),
+            Val::Text(t) => self.text(
+                &[
+                    (Font::Bold, enc(&format!("{label}: "))),
+                    (Font::Regular, enc(t)),
+                ],
+                size,
+                x,
+                false,
+            ),
             Val::Own(t) => {
-                self.text(&[(Font::Bold, enc(&format!("{label}: "))), (Font::Regular, enc(t))], size, x, false)?;
+                self.text(
+                    &[
+                        (Font::Bold, enc(&format!("{label}: "))),
+                        (Font::Regular, enc(t)),
+                    ],
+                    size,
+                    x,
+                    false,
+                )?;
                 if looks_like_markup(t) {
-                    self.text(&[(Font::Regular, enc(OWN_MARKUP))], size * 0.9, x + 12.0, false)?;
+                    self.text(
+                        &[(Font::Regular, enc(OWN_MARKUP))],
+                        size * 0.9,
+                        x + 12.0,
+                        false,
+                    )?;
                 }
                 Ok(())
             }
@@ -624,7 +744,7 @@ fn runs(spans: &[Span]) -> Vec<Run> {
             Span::Link(t, href) => {
                 let bare = href.trim_start_matches("https://").trim_end_matches('/');
                 if t.trim_end_matches('/') == bare {
-                    (Font::Regular, enc(&format!("{t}")))
+                    (Font::Regular, enc(t))
                 } else {
                     (Font::Regular, enc(&format!("{t} ({href})")))
                 }
@@ -636,7 +756,11 @@ fn runs(spans: &[Span]) -> Vec<Run> {
 fn flat(v: &Val) -> String {
     match v {
         Val::Text(t) | Val::Own(t) => t.clone(),
-        Val::Pairs(p) => p.iter().map(|(k, v)| format!("{k}: {}", flat(v))).collect::<Vec<_>>().join("; "),
+        Val::Pairs(p) => p
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", flat(v)))
+            .collect::<Vec<_>>()
+            .join("; "),
     }
 }
 
@@ -689,7 +813,8 @@ impl<W: Write> Doc for PdfDoc<'_, W> {
         match style {
             Style::Normal => self.text(&runs(spans), 10.0, LEFT, false)?,
             Style::Note => self.text(&runs(spans), 10.0, LEFT + 10.0, true)?,
-            Style::Small => self.text(&runs(spans), 8.5, LEFT, false)?,
+            // Instructions for the screen (what to click) mean nothing on paper.
+            Style::Hint => return Ok(()),
         }
         self.gap(5.0);
         Ok(())
@@ -722,7 +847,15 @@ impl<W: Write> Doc for PdfDoc<'_, W> {
             if cols.len() == 2 && !matches!(r.get(1), Some(Val::Pairs(_))) {
                 let a = r.first().map(flat).unwrap_or_default();
                 let b = r.get(1).map(flat).unwrap_or_default();
-                self.text(&[(Font::Regular, enc(&a)), (Font::Bold, enc(&format!(": {b}")))], 10.0, LEFT + 8.0, false)?;
+                self.text(
+                    &[
+                        (Font::Regular, enc(&a)),
+                        (Font::Bold, enc(&format!(": {b}"))),
+                    ],
+                    10.0,
+                    LEFT + 8.0,
+                    false,
+                )?;
                 continue;
             }
             self.gap(3.0);
@@ -768,7 +901,10 @@ mod tests {
 
     #[test]
     fn win_ansi_maps_what_it_can() {
-        assert_eq!(enc("£5 – “ok” é"), vec![0xA3, b'5', b' ', 0x96, b' ', 0x93, b'o', b'k', 0x94, b' ', 0xE9]);
+        assert_eq!(
+            enc("£5 – “ok” é"),
+            vec![0xA3, b'5', b' ', 0x96, b' ', 0x93, b'o', b'k', 0x94, b' ', 0xE9]
+        );
         assert_eq!(enc("😀"), b"?".to_vec());
     }
 
@@ -785,7 +921,11 @@ mod tests {
         let mut padded = data.clone();
         let pad = 16 - padded.len() % 16;
         padded.extend(std::iter::repeat_n(pad as u8, pad));
-        cbc_encrypt_no_pad(&Aes256::new(GenericArray::from_slice(&key)), &iv, &mut padded);
+        cbc_encrypt_no_pad(
+            &Aes256::new(GenericArray::from_slice(&key)),
+            &iv,
+            &mut padded,
+        );
         assert_eq!(&out[16..], &padded[..]);
     }
 }

@@ -173,8 +173,16 @@ pub(crate) fn head(
         ))],
     )?;
     let mut toc = vec![
-        TocEntry { anchor: "s-summary".into(), text: "Summary".into(), count: None },
-        TocEntry { anchor: anchor(Entity::Members).into(), text: labels::entity(Entity::Members).heading.clone(), count: None },
+        TocEntry {
+            anchor: "s-summary".into(),
+            text: "Summary".into(),
+            count: None,
+        },
+        TocEntry {
+            anchor: anchor(Entity::Members),
+            text: labels::entity(Entity::Members).heading.clone(),
+            count: None,
+        },
         TocEntry {
             anchor: anchor(Entity::ConsentEvents),
             text: labels::entity(Entity::ConsentEvents).heading.clone(),
@@ -187,18 +195,33 @@ pub(crate) fn head(
             if n > LIST_LIMIT {
                 count.push_str(", summarised");
             }
-            toc.push(TocEntry { anchor: anchor(e), text: labels::entity(e).heading.clone(), count: Some(count) });
+            toc.push(TocEntry {
+                anchor: anchor(e),
+                text: labels::entity(e).heading.clone(),
+                count: Some(count),
+            });
         }
     }
     if has_request {
-        toc.push(TocEntry { anchor: "s-request".into(), text: "Your request".into(), count: None });
+        toc.push(TocEntry {
+            anchor: "s-request".into(),
+            text: "Your request".into(),
+            count: None,
+        });
     }
-    toc.push(TocEntry { anchor: "s-information".into(), text: "How we use your data, and your rights".into(), count: None });
+    toc.push(TocEntry {
+        anchor: "s-information".into(),
+        text: "How we use your data, and your rights".into(),
+        count: None,
+    });
     d.toc(&toc)?;
 
     d.heading(2, Some("s-summary"), "Summary")?;
     let state = match &h.vault_state {
-        Some((_, at)) => format!("the copy of the records of {site} taken on {}", human_ts(at)),
+        Some((_, at)) => format!(
+            "the copy of the records of {site} taken on {}",
+            human_ts(at)
+        ),
         None => format!("the records of {site}"),
     };
     d.para(
@@ -208,18 +231,31 @@ pub(crate) fn head(
             if h.email { " (including tickets sent from your email address without signing in)" } else { "" }
         ))],
     )?;
-    let mut rows: Vec<Vec<Val>> = vec![vec![Val::text(labels::entity(Entity::Members).heading.clone()), Val::text("1")]];
+    let mut rows: Vec<Vec<Val>> = vec![vec![
+        Val::text(labels::entity(Entity::Members).heading.clone()),
+        Val::text("1"),
+    ]];
     let mut none: Vec<String> = Vec::new();
     for &(e, n) in h.counts {
         if n == 0 {
             none.push(labels::entity(e).many.clone());
         } else {
-            rows.push(vec![Val::text(labels::entity(e).heading.clone()), Val::Text(thousands(n))]);
+            rows.push(vec![
+                Val::text(labels::entity(e).heading.clone()),
+                Val::Text(thousands(n)),
+            ]);
         }
     }
-    d.table("What we hold about you", &[col("What"), num("How many")], &rows)?;
+    d.table(
+        "What we hold about you",
+        &[col("What"), num("How many")],
+        &rows,
+    )?;
     if !none.is_empty() {
-        d.para(Style::Normal, &[Span::Text(&format!("We hold no {}.", join_words(&none)))])?;
+        d.para(
+            Style::Normal,
+            &[Span::Text(&format!("We hold no {}.", join_words(&none)))],
+        )?;
     }
     let big: Vec<String> = h
         .counts
@@ -254,7 +290,11 @@ pub(crate) fn head(
     d.para(Style::Normal, &[Span::Text(&format!("Prepared by {by}. The last section explains why we use your data, who we share it with, how long we keep it, and your rights."))])?;
 
     // The profile.
-    d.heading(2, Some(&anchor(Entity::Members)), &labels::entity(Entity::Members).heading)?;
+    d.heading(
+        2,
+        Some(&anchor(Entity::Members)),
+        &labels::entity(Entity::Members).heading,
+    )?;
     let mut pairs = Vec::new();
     let mut derived = Vec::new();
     for (k, v) in profile {
@@ -263,15 +303,34 @@ pub(crate) fn head(
                 .values
                 .iter()
                 .find(|x| x.value == *s)
-                .map(|x| x.meaning.split(':').next().unwrap_or(&x.meaning).trim().to_string())
-                .unwrap_or_else(|| if s.is_empty() { "(none)".into() } else { labels::humanise(s) });
-            pairs.push((dv.name.clone(), Val::Text(format!("{shown} (worked out by us: see below)"))));
+                .map(|x| {
+                    x.meaning
+                        .split(':')
+                        .next()
+                        .unwrap_or(&x.meaning)
+                        .trim()
+                        .to_string()
+                })
+                .unwrap_or_else(|| {
+                    if s.is_empty() {
+                        "(none)".into()
+                    } else {
+                        labels::humanise(s)
+                    }
+                });
+            pairs.push((
+                dv.name.clone(),
+                Val::Text(format!("{shown} (worked out by us: see below)")),
+            ));
             if !s.is_empty() {
                 derived.push((dv, s.clone()));
             }
             continue;
         }
-        pairs.push((labels::field(k).into_owned(), val(Some(Entity::Members), k, v)));
+        pairs.push((
+            labels::field(k).into_owned(),
+            val(Some(Entity::Members), k, v),
+        ));
     }
     d.pairs(&pairs)?;
     if !derived.is_empty() {
@@ -283,7 +342,13 @@ pub(crate) fn head(
                 .find(|x| x.value == s)
                 .map(|x| x.meaning.clone())
                 .unwrap_or_else(|| labels::humanise(&s));
-            d.para(Style::Normal, &[Span::Bold(&format!("{}: ", dv.name)), Span::Text(&format!("{meaning} {}", dv.description))])?;
+            d.para(
+                Style::Normal,
+                &[
+                    Span::Bold(&format!("{}: ", dv.name)),
+                    Span::Text(&format!("{meaning} {}", dv.description)),
+                ],
+            )?;
         }
         d.para(
             Style::Note,
@@ -310,7 +375,10 @@ pub(crate) fn consent(d: &mut dyn Doc, h: &History, now: DateTime<Utc>) -> Resul
     d.heading(2, Some(&anchor(e)), &labels::entity(e).heading)?;
     let purposes = h.purposes();
     if purposes.is_empty() {
-        return d.para(Style::Normal, &[Span::Text("We hold no consent choices for you.")]);
+        return d.para(
+            Style::Normal,
+            &[Span::Text("We hold no consent choices for you.")],
+        );
     }
     d.para(
         Style::Normal,
@@ -331,7 +399,10 @@ pub(crate) fn consent(d: &mut dyn Doc, h: &History, now: DateTime<Utc>) -> Resul
         for ev in h.events.iter().filter(|x| x.purpose == p) {
             let mut details = Vec::new();
             for (k, v) in &ev.data {
-                if matches!(k.as_str(), "event_id" | "member_id" | "purpose" | "action" | "occurred_at" | "source") {
+                if matches!(
+                    k.as_str(),
+                    "event_id" | "member_id" | "purpose" | "action" | "occurred_at" | "source"
+                ) {
                     continue;
                 }
                 // The evidence's own keys, one level up: no "Evidence:" heading over them.
@@ -344,10 +415,23 @@ pub(crate) fn consent(d: &mut dyn Doc, h: &History, now: DateTime<Utc>) -> Resul
                 Val::Text(human_ts(&ev.occurred_at)),
                 Val::text(labels::value("action", &ev.action).unwrap_or(&ev.action)),
                 Val::Text(labels::source(&ev.source).into_owned()),
-                if details.is_empty() { Val::text("(none recorded)") } else { Val::Pairs(details) },
+                if details.is_empty() {
+                    Val::text("(none recorded)")
+                } else {
+                    Val::Pairs(details)
+                },
             ]);
         }
-        d.table("", &[col("When"), col("Your choice"), col("Where you made it"), col("Evidence we keep")], &rows)?;
+        d.table(
+            "",
+            &[
+                col("When"),
+                col("Your choice"),
+                col("Where you made it"),
+                col("Evidence we keep"),
+            ],
+            &rows,
+        )?;
     }
     Ok(())
 }
@@ -357,10 +441,13 @@ pub(crate) fn section_start(d: &mut dyn Doc, e: Entity, n: u64) -> Result<()> {
     d.heading(2, Some(&anchor(e)), &labels::entity(e).heading)?;
     d.para(
         Style::Normal,
-        &[Span::Text(&format!("{} in all, oldest first.", labels::count(e, n)))],
+        &[Span::Text(&format!(
+            "{} in all, oldest first.",
+            labels::count(e, n)
+        ))],
     )?;
     d.para(
-        Style::Small,
+        Style::Hint,
         &[Span::Text("Each line opens to show everything we hold about it (select it, or tap it on a phone).")],
     )?;
     d.items_start(&labels::entity(e).heading)
@@ -390,7 +477,11 @@ pub(crate) fn summarised(
         .iter()
         .map(|(y, c)| vec![Val::text(y.clone()), Val::Text(thousands(*c))])
         .collect();
-    d.table(&format!("{} per year", labels::entity(e).short), &[col("Year"), num("How many")], &rows)
+    d.table(
+        &format!("{} per year", labels::entity(e).short),
+        &[col("Year"), num("How many")],
+        &rows,
+    )
 }
 
 fn s<'a>(row: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
@@ -418,14 +509,20 @@ fn who(v: Option<&Value>, me: &str) -> String {
 
 /// One row: a line, and every detail.
 pub(crate) fn row(d: &mut dyn Doc, e: Entity, row: &Map<String, Value>, me: &str) -> Result<()> {
-    let when = s(row, super::time_field(e)).map(short_ts).unwrap_or_else(|| "(no date)".into());
+    let when = s(row, super::time_field(e))
+        .map(short_ts)
+        .unwrap_or_else(|| "(no date)".into());
     let yes = |k: &str| row.get(k) == Some(&Value::Bool(true));
     let mut words: Vec<String> = Vec::new();
     let mut own: Option<String> = None;
     match e {
         Entity::LoginEvents => {
             if let Some(m) = s(row, "method") {
-                words.push(labels::value("method", m).map(String::from).unwrap_or_else(|| m.to_string()));
+                words.push(
+                    labels::value("method", m)
+                        .map(String::from)
+                        .unwrap_or_else(|| m.to_string()),
+                );
             }
             if let Some(ip) = s(row, "ip") {
                 words.push(format!("from IP address {ip}"));
@@ -445,31 +542,56 @@ pub(crate) fn row(d: &mut dyn Doc, e: Entity, row: &Map<String, Value>, me: &str
                 .and_then(Value::as_array)
                 .map(|a| a.iter().map(|v| who(Some(v), me)).collect())
                 .unwrap_or_default();
-            words.push(format!("from {} to {}", who(row.get("sender_id"), me), to.join(", ")));
+            words.push(format!(
+                "from {} to {}",
+                who(row.get("sender_id"), me),
+                to.join(", ")
+            ));
             if let Some(t) = s(row, "subject").or_else(|| s(row, "body")) {
                 own = Some(snippet(t, 80));
             }
         }
         Entity::CompetitionEntries => {
-            words.push(s(row, "competition_title").unwrap_or("A competition").to_string());
+            words.push(
+                s(row, "competition_title")
+                    .unwrap_or("A competition")
+                    .to_string(),
+            );
             if yes("won") {
                 words.push("you won".into());
             }
         }
-        Entity::SurveyResponses => words.push(s(row, "survey_title").unwrap_or("A survey").to_string()),
+        Entity::SurveyResponses => {
+            words.push(s(row, "survey_title").unwrap_or("A survey").to_string())
+        }
         Entity::HelpdeskTickets => {
             if let Some(t) = s(row, "subject") {
                 own = Some(snippet(t, 80));
             }
-            let n = row.get("messages").and_then(Value::as_array).map_or(0, Vec::len) as u64;
-            words.push(format!("{} message{}", thousands(n), if n == 1 { "" } else { "s" }));
+            let n = row
+                .get("messages")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len) as u64;
+            words.push(format!(
+                "{} message{}",
+                thousands(n),
+                if n == 1 { "" } else { "s" }
+            ));
         }
         Entity::NewsletterEngagement => {
-            words.push(s(row, "newsletter").map(|n| labels::purpose(n).into_owned()).unwrap_or_else(|| "A newsletter".into()));
+            words.push(
+                s(row, "newsletter")
+                    .map(|n| labels::purpose(n).into_owned())
+                    .unwrap_or_else(|| "A newsletter".into()),
+            );
         }
-        Entity::LocalListings => words.push(s(row, "business_name").unwrap_or("A listing").to_string()),
+        Entity::LocalListings => {
+            words.push(s(row, "business_name").unwrap_or("A listing").to_string())
+        }
         Entity::Reviews => {
-            let what = s(row, "target_type").and_then(|t| labels::value("target_type", t)).unwrap_or("Review");
+            let what = s(row, "target_type")
+                .and_then(|t| labels::value("target_type", t))
+                .unwrap_or("Review");
             words.push(what.to_string());
             if let Some(r) = row.get("rating").and_then(Value::as_i64) {
                 words.push(format!("rated {r}"));
@@ -484,7 +606,11 @@ pub(crate) fn row(d: &mut dyn Doc, e: Entity, row: &Map<String, Value>, me: &str
             }
         }
         Entity::SocialAccounts => {
-            words.push(s(row, "provider").map(labels::humanise).unwrap_or_else(|| "An account".into()));
+            words.push(
+                s(row, "provider")
+                    .map(labels::humanise)
+                    .unwrap_or_else(|| "An account".into()),
+            );
             if s(row, "unlinked_at").is_some() {
                 words.push("since unlinked".into());
             }
@@ -503,11 +629,17 @@ pub(crate) fn row(d: &mut dyn Doc, e: Entity, row: &Map<String, Value>, me: &str
             .and_then(Value::as_array)
             .map(|a| a.iter().map(|v| who(Some(v), me)).collect())
             .unwrap_or_default();
-        details.push(("From".into(), Val::Text(capital(&who(row.get("sender_id"), me)))));
+        details.push((
+            "From".into(),
+            Val::Text(capital(&who(row.get("sender_id"), me))),
+        ));
         details.push(("To".into(), Val::Text(capital(&to.join(", ")))));
     }
     for (k, v) in row {
-        if k == "member_id" || v.is_null() || (e == Entity::PrivateMessages && (k == "sender_id" || k == "recipient_ids")) {
+        if k == "member_id"
+            || v.is_null()
+            || (e == Entity::PrivateMessages && (k == "sender_id" || k == "recipient_ids"))
+        {
             continue;
         }
         details.push((labels::field(k).into_owned(), val(Some(e), k, v)));
@@ -529,8 +661,14 @@ pub(crate) fn request(d: &mut dyn Doc, r: &RequestDetail) -> Result<()> {
     d.heading(2, Some("s-request"), "Your request")?;
     let mut pairs = vec![
         ("Our reference".to_string(), Val::text(q.reference.clone())),
-        ("Received".into(), Val::Text(human_date(&q.received.to_string()))),
-        ("How you asked".into(), Val::text(labels::humanise(&q.channel))),
+        (
+            "Received".into(),
+            Val::Text(human_date(&q.received.to_string())),
+        ),
+        (
+            "How you asked".into(),
+            Val::text(labels::humanise(&q.channel)),
+        ),
     ];
     if let Some(due) = q.state.due {
         pairs.push(("Due".into(), Val::Text(human_date(&due.to_string()))));
@@ -539,7 +677,12 @@ pub(crate) fn request(d: &mut dyn Doc, r: &RequestDetail) -> Result<()> {
     let rows: Vec<Vec<Val>> = r
         .events
         .iter()
-        .map(|e| vec![Val::Text(human_ts(&e.at)), Val::Text(labels::humanise(&e.kind))])
+        .map(|e| {
+            vec![
+                Val::Text(human_ts(&e.at)),
+                Val::Text(labels::humanise(&e.kind)),
+            ]
+        })
         .collect();
     d.table("What happened", &[col("When"), col("What happened")], &rows)
 }
@@ -558,54 +701,123 @@ pub(crate) fn complaint(d: &mut dyn Doc, text: &str) -> Result<()> {
     match text.find(ICO_TEXT) {
         Some(i) => {
             let (before, after) = (&text[..i], &text[i + ICO_TEXT.len()..]);
-            d.para(Style::Normal, &[Span::Text(before), Span::Link(ICO_TEXT, ICO_URL), Span::Text(after)])
+            d.para(
+                Style::Normal,
+                &[
+                    Span::Text(before),
+                    Span::Link(ICO_TEXT, ICO_URL),
+                    Span::Text(after),
+                ],
+            )
         }
         None => d.para(
             Style::Normal,
-            &[Span::Text(text), Span::Text(" The ICO: "), Span::Link(ICO_TEXT, ICO_URL), Span::Text(", telephone 0303 123 1113.")],
+            &[
+                Span::Text(text),
+                Span::Text(" The ICO: "),
+                Span::Link(ICO_TEXT, ICO_URL),
+                Span::Text(", telephone 0303 123 1113."),
+            ],
         ),
     }
 }
 
 /// The supplementary information (Art 15(1)(a)–(h), 15(2)).
 pub(crate) fn information(d: &mut dyn Doc, f: &PrivacyFacts) -> Result<()> {
-    d.heading(2, Some("s-information"), "How we use your data, and your rights")?;
+    d.heading(
+        2,
+        Some("s-information"),
+        "How we use your data, and your rights",
+    )?;
     d.pairs(&[
         ("Who we are".into(), Val::text(f.controller.clone())),
-        ("Our Data Protection Officer".into(), Val::text(f.dpo_contact.clone())),
+        (
+            "Our Data Protection Officer".into(),
+            Val::text(f.dpo_contact.clone()),
+        ),
     ])?;
     d.heading(3, None, "Why we use your data, and our lawful basis")?;
     let rows: Vec<Vec<Val>> = f
         .purposes
         .iter()
-        .map(|p| vec![Val::text(p.purpose.clone()), Val::text(p.description.clone()), Val::text(p.lawful_basis.clone())])
+        .map(|p| {
+            vec![
+                Val::text(p.purpose.clone()),
+                Val::text(p.description.clone()),
+                Val::text(p.lawful_basis.clone()),
+            ]
+        })
         .collect();
-    d.table("", &[col("Purpose"), col("What we do"), col("Lawful basis")], &rows)?;
+    d.table(
+        "",
+        &[col("Purpose"), col("What we do"), col("Lawful basis")],
+        &rows,
+    )?;
     d.heading(3, None, "The kinds of data we hold")?;
-    let rows: Vec<Vec<Val>> = f.categories.iter().map(|c| vec![Val::text(c.category.clone()), Val::text(c.description.clone())]).collect();
+    let rows: Vec<Vec<Val>> = f
+        .categories
+        .iter()
+        .map(|c| {
+            vec![
+                Val::text(c.category.clone()),
+                Val::text(c.description.clone()),
+            ]
+        })
+        .collect();
     d.table("", &[col("Kind"), col("What it covers")], &rows)?;
     d.heading(3, None, "Who we share it with")?;
     let rows: Vec<Vec<Val>> = f
         .recipients
         .iter()
-        .map(|r| vec![Val::text(r.name.clone()), Val::text(kind_words(&r.kind)), Val::text(r.purpose.clone())])
+        .map(|r| {
+            vec![
+                Val::text(r.name.clone()),
+                Val::text(kind_words(&r.kind)),
+                Val::text(r.purpose.clone()),
+            ]
+        })
         .collect();
     d.table("", &[col("Who"), col("Kind"), col("Why")], &rows)?;
     d.heading(3, None, "How long we keep it")?;
-    let rows: Vec<Vec<Val>> = f.retention.iter().map(|r| vec![Val::text(r.data.clone()), Val::text(r.period.clone())]).collect();
+    let rows: Vec<Vec<Val>> = f
+        .retention
+        .iter()
+        .map(|r| vec![Val::text(r.data.clone()), Val::text(r.period.clone())])
+        .collect();
     d.table("", &[col("Data"), col("How long")], &rows)?;
     d.heading(3, None, "Data we did not get from you")?;
     if f.sources.is_empty() {
-        d.para(Style::Normal, &[Span::Text("All the data we hold about you came from you.")])?;
+        d.para(
+            Style::Normal,
+            &[Span::Text("All the data we hold about you came from you.")],
+        )?;
     } else {
-        let rows: Vec<Vec<Val>> = f.sources.iter().map(|s| vec![Val::text(s.source.clone()), Val::text(s.data.clone())]).collect();
+        let rows: Vec<Vec<Val>> = f
+            .sources
+            .iter()
+            .map(|s| vec![Val::text(s.source.clone()), Val::text(s.data.clone())])
+            .collect();
         d.table("", &[col("Where from"), col("What")], &rows)?;
     }
     d.heading(3, None, "Transfers outside the UK")?;
     if f.transfers.is_empty() {
-        d.para(Style::Normal, &[Span::Text("We do not send your data outside the UK and the EEA.")])?;
+        d.para(
+            Style::Normal,
+            &[Span::Text(
+                "We do not send your data outside the UK and the EEA.",
+            )],
+        )?;
     } else {
-        let rows: Vec<Vec<Val>> = f.transfers.iter().map(|t| vec![Val::text(t.destination.clone()), Val::text(t.safeguard.clone())]).collect();
+        let rows: Vec<Vec<Val>> = f
+            .transfers
+            .iter()
+            .map(|t| {
+                vec![
+                    Val::text(t.destination.clone()),
+                    Val::text(t.safeguard.clone()),
+                ]
+            })
+            .collect();
         d.table("", &[col("Where to"), col("Safeguard")], &rows)?;
     }
     d.heading(3, None, "Automated decisions and profiling")?;
@@ -678,11 +890,21 @@ mod tests {
 
     #[test]
     fn values_in_plain_words() {
-        assert_eq!(val(Some(Entity::LoginEvents), "method", &json!("app")), Val::text("The app"));
+        assert_eq!(
+            val(Some(Entity::LoginEvents), "method", &json!("app")),
+            Val::text("The app")
+        );
         assert_eq!(val(None, "x", &json!(12345)), Val::text("12,345"));
         assert_eq!(
-            val(None, "evidence", &json!({"form": "signup", "checkbox_default": false})),
-            Val::Pairs(vec![("Form".into(), Val::Own("signup".into())), ("Box ticked in advance".into(), Val::text("No"))])
+            val(
+                None,
+                "evidence",
+                &json!({"form": "signup", "checkbox_default": false})
+            ),
+            Val::Pairs(vec![
+                ("Form".into(), Val::Own("signup".into())),
+                ("Box ticked in advance".into(), Val::text("No"))
+            ])
         );
         assert_eq!(snippet("a  b\nc", 90), "a b c");
         assert_eq!(snippet(&"word ".repeat(30), 12), "word word\u{2026}");

@@ -4,9 +4,9 @@
 
 use super::{Disclosure, LogEntry};
 use crate::audit;
-use crate::{csvout, html};
 use crate::chain::{self, Verification};
 use crate::error::{Error, Result};
+use crate::{csvout, html};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::BTreeMap;
