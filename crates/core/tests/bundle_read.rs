@@ -172,7 +172,7 @@ fn the_aes_zip_opens_in_7z_and_bsdtar_with_the_passphrase_as_typed() {
         &format!("-o{}", seven.display()),
         zip,
     ]));
-    // bsdtar (libarchive: also what Windows 11's newer archive support uses).
+    // bsdtar (libarchive).
     let tar = root.path().join("tar");
     std::fs::create_dir(&tar).unwrap();
     run(Command::new("bsdtar")

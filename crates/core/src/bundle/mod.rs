@@ -852,7 +852,7 @@ fn write_bundle(
                 .compression_method(CompressionMethod::Stored)
                 .last_modified_time(time)
                 .unix_permissions(0o600)
-                .large_file(true);
+                .large_file(false);
             zip.start_file(cover::PDF_NAME, opts)
                 .map_err(|e| zip_err(path, e))?;
             let crypt = pdf::Crypt::new(&p.text, &p.text.to_uppercase());

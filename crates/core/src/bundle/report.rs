@@ -85,9 +85,11 @@ pub(crate) fn val(e: Option<Entity>, key: &str, v: &Value) -> Val {
     match v {
         Value::Null => Val::text("(none)"),
         Value::Bool(b) => Val::text(if *b { "Yes" } else { "No" }),
+        // Thousands separators from 10,000 up: a year (1985) or a small
+        // code stays as written.
         Value::Number(n) => match n.as_u64() {
-            Some(u) => Val::Text(thousands(u)),
-            None => Val::Text(n.to_string()),
+            Some(u) if u >= 10_000 => Val::Text(thousands(u)),
+            _ => Val::Text(n.to_string()),
         },
         Value::String(s) => {
             if ty == Some(FieldType::Ts) || (ty.is_none() && is_ts(s)) {
@@ -895,6 +897,7 @@ mod tests {
             Val::text("The app")
         );
         assert_eq!(val(None, "x", &json!(12345)), Val::text("12,345"));
+        assert_eq!(val(None, "year", &json!(1985)), Val::text("1985"));
         assert_eq!(
             val(
                 None,
