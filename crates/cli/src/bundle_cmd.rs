@@ -337,6 +337,24 @@ fn print_facts(out: &Out, f: &PrivacyFacts) {
         println!("  - {}: {}", t.destination, t.safeguard);
     }
     println!("Automated decisions: {}", f.automated_decisions);
+    println!(
+        "Worked out about members (profiling, explained in each bundle with the right to object):"
+    );
+    for d in &f.derived {
+        println!("  - {} ({}): {}", d.name, d.field, d.description);
+        for v in &d.values {
+            println!("      {}: {}", v.value, v.meaning);
+        }
+    }
+    println!(
+        "Bundles say: Prepared by {}{}",
+        f.preparer(&f.site),
+        if f.sign_with_staff_name {
+            " (and the staff member's name)"
+        } else {
+            ""
+        }
+    );
     println!("Rights: {}", f.rights);
     println!("Complaint: {}", f.complaint);
 }

@@ -600,3 +600,49 @@ print(json.dumps({
     // The pound sign survives (the byte-order mark makes Excel read UTF-8).
     assert_eq!(v["title"], "Win £500 of M&S vouchers");
 }
+
+#[test]
+fn the_signature_and_the_profiling_words_follow_the_privacy_facts() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = build(root.path());
+    let mut s = dpo(&vault);
+    let read = |s: &mut Session, name: &str| -> String {
+        let made = make(s, root.path(), name, &BundleOptions::default());
+        let dir = root.path().join(name.trim_end_matches(".zip"));
+        extract_plain(&made.path, &dir);
+        std::fs::read_to_string(dir.join("report.html")).unwrap()
+    };
+    // The default: the team, no login name.
+    let html = read(&mut s, "a.zip");
+    assert!(
+        html.contains("Prepared by the data protection team of netmums."),
+        "default signature"
+    );
+    // A DPO names the team and asks for the staff member's name.
+    let mut f = s.privacy_facts("netmums", t(3)).unwrap();
+    f.prepared_by = "Netmums' Data Protection Team".into();
+    f.sign_with_staff_name = true;
+    f.derived[0].values.retain(|v| v.value != "high_value");
+    s.privacy_facts_set("netmums", &f, t(3)).unwrap();
+    let html = read(&mut s, "b.zip");
+    let at = html.find("Prepared by").unwrap();
+    assert!(
+        html.contains("Prepared by Netmums&#39; Data Protection Team &#40;dpo)."),
+        "signature from the facts: {}",
+        &html[at..at + 80]
+    );
+    // A value the facts do not explain is shown in words, still as profiling.
+    assert!(
+        html.contains("High value &#40;worked out by us: see below)"),
+        "unexplained value"
+    );
+    assert!(html.contains("Article 21"));
+    // Facts without profiling entries explain nothing of the kind.
+    f.derived.clear();
+    s.privacy_facts_set("netmums", &f, t(3)).unwrap();
+    let html = read(&mut s, "c.zip");
+    assert!(
+        !html.contains("Article 21") && html.contains("Marketing segment"),
+        "no profiling words without facts"
+    );
+}
