@@ -5,7 +5,8 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 export default defineConfig({
   plugins: [svelte()],
   clearScreen: false,
-  server: { port: 1420, strictPort: true },
+  // fs.allow: display.ts imports the label table shared with the core (crates/core/src/labels.json).
+  server: { port: 1420, strictPort: true, fs: { allow: ['.', '../crates/core/src/labels.json'] } },
   build: { outDir: 'dist', target: 'es2021', sourcemap: false },
   resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
   test: {

@@ -4,7 +4,7 @@ use crate::error::DeskResult;
 use crate::jobs::{run_job, ProgressMsg};
 use crate::now;
 use crate::state::Desk;
-use desk_core::bundle::{BundleMade, BundleOptions};
+use desk_core::bundle::{BundleMade, BundleOptions, Encryption};
 use desk_core::privacy::PrivacyFacts;
 use std::path::PathBuf;
 use tauri::ipc::Channel;
@@ -19,10 +19,15 @@ pub async fn bundle_make<R: Runtime>(
     out: String,
     reference: Option<String>,
     encrypt: bool,
+    encryption: Option<Encryption>,
     on_progress: Channel<ProgressMsg>,
 ) -> DeskResult<BundleMade> {
     let out = PathBuf::from(out);
-    let opts = BundleOptions { reference, encrypt };
+    let opts = BundleOptions {
+        reference,
+        encrypt,
+        encryption: encryption.unwrap_or_default(),
+    };
     run_job(app, on_progress, move |s, p| {
         s.bundle(&site, &member_id, &out, &opts, now(), p)
     })

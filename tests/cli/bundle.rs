@@ -156,16 +156,36 @@ fn encrypted_bundle_prints_its_passphrase_once() {
             "m-1",
             "--out",
             out.to_str().unwrap(),
-            "--encrypt",
+            "--encrypt-as",
+            "zip",
         ],
     );
-    let line = r
+    let grouped = r
         .stdout
         .lines()
         .find(|l| l.starts_with("Passphrase"))
+        .unwrap_or_else(|| panic!("{}", r.stdout))
+        .split(": ")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let typed_line = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("typed exactly as"))
         .unwrap_or_else(|| panic!("{}", r.stdout));
-    let pass = line.rsplit(' ').next().unwrap();
+    let pass = typed_line
+        .split("typed exactly as ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    assert_eq!(grouped.replace(' ', ""), pass);
+    assert_eq!(pass, pass.to_lowercase());
+    assert!(typed_line.contains("99 bits"), "{typed_line}");
     assert!(r.stdout.contains("separate channel"), "{}", r.stdout);
+    assert!(r.stdout.contains("AES-256 zip"), "{}", r.stdout);
     let t = |p: &str| {
         std::process::Command::new("7z")
             .args(["t", &format!("-p{p}"), out.to_str().unwrap()])
@@ -176,6 +196,94 @@ fn encrypted_bundle_prints_its_passphrase_once() {
     };
     assert!(t(pass));
     assert!(!t("not-the-passphrase"));
+}
+
+#[test]
+fn the_default_encryption_is_a_pdf_and_the_letter_is_printed() {
+    let d = ready();
+    let out = d.path("pdf.zip");
+    let r = d.ok(
+        "dpo",
+        &[
+            "bundle",
+            "netmums",
+            "m-1",
+            "--out",
+            out.to_str().unwrap(),
+            "--encrypt",
+            "--letter",
+        ],
+    );
+    assert!(
+        r.stdout
+            .contains("Subject: Your personal data from netmums"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("your-data.pdf"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("the passphrase, by a separate channel"),
+        "{}",
+        r.stdout
+    );
+    let out2 = d.path("pdf2.zip");
+    let r = d.ok(
+        "dpo",
+        &[
+            "--json",
+            "bundle",
+            "netmums",
+            "m-1",
+            "--out",
+            out2.to_str().unwrap(),
+            "--encrypt-as",
+            "pdf",
+        ],
+    );
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["form"], "pdf-aes256");
+    assert!(v["letter"]
+        .as_str()
+        .unwrap()
+        .contains("Questions, and complaints"));
+    let pass = v["passphrase"].as_str().unwrap();
+    assert_eq!(
+        v["passphrase_grouped"].as_str().unwrap().replace(' ', ""),
+        pass
+    );
+    // The zip is plain; the PDF in it opens with the passphrase as typed.
+    let dir = d.path("x");
+    std::fs::create_dir(&dir).unwrap();
+    let x = std::process::Command::new("bsdtar")
+        .args(["-xf", out2.to_str().unwrap(), "-C", dir.to_str().unwrap()])
+        .status()
+        .expect("bsdtar (libarchive-tools): run scripts/install-deps");
+    assert!(x.success());
+    let text = std::process::Command::new("pdftotext")
+        .args([
+            "-upw",
+            pass,
+            dir.join("your-data.pdf").to_str().unwrap(),
+            "-",
+        ])
+        .output()
+        .expect("pdftotext (poppler-utils): run scripts/install-deps");
+    assert!(text.status.success());
+    assert!(String::from_utf8_lossy(&text.stdout).contains("Your personal data held by netmums"));
+    // A bad form is a usage error.
+    let r = d.as_user(
+        "dpo",
+        &[
+            "bundle",
+            "netmums",
+            "m-1",
+            "--out",
+            d.path("bad.zip").to_str().unwrap(),
+            "--encrypt-as",
+            "rar",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
 }
 
 #[test]

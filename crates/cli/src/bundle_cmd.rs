@@ -4,7 +4,7 @@
 use crate::output::{thousands, Out};
 use crate::{now, progress, sign_in, CliError, CliResult};
 use clap::{Args, Subcommand};
-use desk_core::bundle::{BundleMade, BundleOptions};
+use desk_core::bundle::{BundleMade, BundleOptions, Encryption};
 use desk_core::privacy::PrivacyFacts;
 use desk_core::{Error, Session};
 use serde_json::{json, Value};
@@ -23,6 +23,22 @@ pub struct BundleArgs {
     /// Encrypt with AES-256 under a generated passphrase, shown once.
     #[arg(long)]
     pub encrypt: bool,
+    /// How to encrypt (implies --encrypt): pdf, one encrypted PDF that
+    /// opens with no extra software (the default); zip, an AES-256 zip for
+    /// 7-Zip and other archivers.
+    #[arg(long, value_name = "pdf|zip", value_parser = parse_encryption)]
+    pub encrypt_as: Option<Encryption>,
+    /// Also print the cover letter's text, for the email that carries the bundle.
+    #[arg(long)]
+    pub letter: bool,
+}
+
+fn parse_encryption(s: &str) -> Result<Encryption, String> {
+    match s {
+        "pdf" => Ok(Encryption::Pdf),
+        "zip" => Ok(Encryption::Zip),
+        _ => Err("pdf or zip".into()),
+    }
 }
 
 #[derive(Args, Debug)]
@@ -44,6 +60,9 @@ pub struct BatchArgs {
     /// Encrypt each bundle under its own generated passphrase.
     #[arg(long)]
     pub encrypt: bool,
+    /// How to encrypt (implies --encrypt): pdf (the default) or zip.
+    #[arg(long, value_name = "pdf|zip", value_parser = parse_encryption)]
+    pub encrypt_as: Option<Encryption>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -61,7 +80,25 @@ pub enum PrivacyCmd {
 const SEPARATE_CHANNEL: &str =
     "Send the passphrase to the member by a separate channel (a phone call or text), never with the bundle.";
 
-fn print_made(out: &Out, made: &BundleMade) {
+fn form_words(form: &str) -> &'static str {
+    match form {
+        "pdf-aes256" => "an encrypted PDF (AES-256) in a zip: opens with no extra software",
+        "zip-aes256" => "an AES-256 zip: the member needs 7-Zip or another archiver that reads it",
+        _ => "a zip, not encrypted",
+    }
+}
+
+fn print_passphrase(made: &BundleMade, indent: &str) {
+    if let (Some(p), Some(g)) = (&made.passphrase, &made.passphrase_grouped) {
+        println!("{indent}Passphrase (shown once, stored nowhere): {g}");
+        println!(
+            "{indent}  typed exactly as {p} (lower case, no spaces); {} bits",
+            made.passphrase_bits.unwrap_or(0)
+        );
+    }
+}
+
+fn print_made(out: &Out, made: &BundleMade, letter: bool) {
     if out.json {
         out.json_only(json!(made));
         return;
@@ -74,12 +111,19 @@ fn print_made(out: &Out, made: &BundleMade) {
         made.files,
         thousands(made.bytes)
     );
+    println!("  form    {}", form_words(&made.form));
     if let Some(r) = &made.request_ref {
         println!("  request {r} (recorded on the request)");
     }
-    if let Some(p) = &made.passphrase {
-        println!("Passphrase (shown once, stored nowhere): {p}");
+    if made.passphrase.is_some() {
+        print_passphrase(made, "");
         println!("{SEPARATE_CHANNEL}");
+    }
+    if letter {
+        println!("\nSubject: {}\n\n{}", made.letter_subject, made.letter);
+        if let Some(m) = &made.passphrase_message {
+            println!("\n--- the passphrase, by a separate channel ---\n{m}");
+        }
     }
 }
 
@@ -87,12 +131,13 @@ pub fn bundle(vault: &Path, a: BundleArgs, out: &Out) -> CliResult {
     let s = sign_in(vault)?;
     let opts = BundleOptions {
         reference: a.reference,
-        encrypt: a.encrypt,
+        encrypt: a.encrypt || a.encrypt_as.is_some(),
+        encryption: a.encrypt_as.unwrap_or_default(),
     };
     let bar = progress::for_terminal(out);
     let made = s.bundle(&a.site, &a.member_id, &a.out, &opts, now(), bar.as_ref());
     drop(bar);
-    print_made(out, &made?);
+    print_made(out, &made?, a.letter);
     Ok(())
 }
 
@@ -197,7 +242,8 @@ pub fn batch(vault: &Path, a: BatchArgs, out: &Out) -> CliResult<bool> {
         let path = a.out_dir.join(file_name(&it.site, &it.member_id));
         let opts = BundleOptions {
             reference: it.reference.clone(),
-            encrypt: a.encrypt,
+            encrypt: a.encrypt || a.encrypt_as.is_some(),
+            encryption: a.encrypt_as.unwrap_or_default(),
         };
         let bar = progress::for_terminal(out);
         let r = s.bundle(&it.site, &it.member_id, &path, &opts, now(), bar.as_ref());
@@ -213,8 +259,8 @@ pub fn batch(vault: &Path, a: BatchArgs, out: &Out) -> CliResult<bool> {
                         thousands(made.rows),
                         made.sha256
                     );
-                    if let Some(p) = &made.passphrase {
-                        println!("        passphrase (shown once): {p}");
+                    if let (Some(p), Some(g)) = (&made.passphrase, &made.passphrase_grouped) {
+                        println!("        passphrase (shown once): {g}  (typed as {p})");
                     }
                 }
                 let mut v = json!(made);
@@ -244,7 +290,7 @@ pub fn batch(vault: &Path, a: BatchArgs, out: &Out) -> CliResult<bool> {
         out.json_only(json!({"made": made, "failed": failed, "results": results}));
     } else {
         println!("{made} bundle(s) made, {failed} failed.");
-        if a.encrypt && made > 0 {
+        if (a.encrypt || a.encrypt_as.is_some()) && made > 0 {
             println!("{SEPARATE_CHANNEL}");
         }
     }
@@ -291,6 +337,24 @@ fn print_facts(out: &Out, f: &PrivacyFacts) {
         println!("  - {}: {}", t.destination, t.safeguard);
     }
     println!("Automated decisions: {}", f.automated_decisions);
+    println!(
+        "Worked out about members (profiling, explained in each bundle with the right to object):"
+    );
+    for d in &f.derived {
+        println!("  - {} ({}): {}", d.name, d.field, d.description);
+        for v in &d.values {
+            println!("      {}: {}", v.value, v.meaning);
+        }
+    }
+    println!(
+        "Bundles say: Prepared by {}{}",
+        f.preparer(&f.site),
+        if f.sign_with_staff_name {
+            " (and the staff member's name)"
+        } else {
+            ""
+        }
+    );
     println!("Rights: {}", f.rights);
     println!("Complaint: {}", f.complaint);
 }

@@ -91,8 +91,8 @@ impl From<&Problem> for ProblemBody {
 impl fmt::Display for ProblemBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.file, self.line) {
-            (Some(file), Some(line)) => write!(f, "{file}:{line}: "),
-            (Some(file), None) => write!(f, "{file}:0: "),
+            (Some(file), Some(line)) if line > 0 => write!(f, "{file}:{line}: "),
+            (Some(file), _) => write!(f, "{file}: "),
             _ => Ok(()),
         }?;
         write!(f, "{}: {}", self.field, self.message)

@@ -14,9 +14,13 @@ const ORDER: &[&str] = &[
     "progress",
     "fsutil",
     "time",
+    "html",
+    "csvout",
+    "contract",
     "text",
     "entity",
     "roles",
+    "labels",
     "chain",
     "trail",
     "vault",
@@ -36,6 +40,8 @@ const ORDER: &[&str] = &[
     "disclosure",
     "bundle",
     "home",
+    // tools: the TypeScript bindings of the boundary types
+    "ts",
 ];
 
 /// Names the crate root re-exports, and the module they come from.

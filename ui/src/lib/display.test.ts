@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { activityEntities, channelLabel, columnsOf, outcomeLabel, showValue } from './display';
+import { activityEntities, channelLabel, columnsOf, ENTITY_LABELS, fieldLabel, outcomeLabel, purposeLabel, showValue, sourceLabel } from './display';
+import labels from '../../../crates/core/src/labels.json';
 
 describe('display helpers', () => {
   it('lists activity entities in reading order, unknown ones after, never consent', () => {
@@ -24,5 +25,15 @@ describe('display helpers', () => {
     expect(channelLabel('web')).toBe('Web form');
     expect(channelLabel('other')).toBe('In person or other');
     expect(outcomeLabel('refused_excessive')).toBe('Refused — excessive');
+  });
+  it('takes its words from the label table shared with the core', () => {
+    expect(Object.keys(ENTITY_LABELS).sort()).toEqual(Object.keys(labels.entities).sort());
+    expect(ENTITY_LABELS.login_events).toBe('Logins');
+    expect(fieldLabel('posted_at')).toBe('Posted');
+    expect(fieldLabel('marketing_segment')).toBe('Marketing segment');
+    expect(fieldLabel('shoe_size')).toBe('Shoe size');
+    expect(purposeLabel('partner_emails')).toBe("Emails about our partners' offers");
+    expect(sourceLabel('cmp')).toBe('Cookie banner (CMP)');
+    expect(sourceLabel('carrier_pigeon')).toBe('carrier_pigeon');
   });
 });

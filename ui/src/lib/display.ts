@@ -1,6 +1,8 @@
 // Showing stored JSON values to people.
 import type { Json } from './types';
 import { formatDateTime, formatDate } from './format';
+// The one label table, shared with the subject-access report (crates/core/src/labels.rs).
+import labels from '../../../crates/core/src/labels.json';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -33,20 +35,25 @@ export const ACTIVITY_ORDER = [
   'social_accounts',
 ];
 
-export const ENTITY_LABELS: Record<string, string> = {
-  posts: 'Posts',
-  private_messages: 'Private messages',
-  login_events: 'Logins',
-  competition_entries: 'Competition entries',
-  survey_responses: 'Survey responses',
-  helpdesk_tickets: 'Helpdesk tickets',
-  local_listings: 'Local listings',
-  reviews: 'Reviews',
-  newsletter_engagement: 'Newsletters',
-  children: 'Children',
-  social_accounts: 'Social accounts',
-  consent_events: 'Consent events',
-};
+/** Short names of the entities (staff-facing), from the shared label table. */
+export const ENTITY_LABELS: Record<string, string> = Object.fromEntries(
+  Object.entries(labels.entities).map(([k, v]) => [k, v.short]),
+);
+
+function humanise(key: string): string {
+  const s = key.replace(/[_.]/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** A field's label in plain words (the shared table), or its key humanised. */
+export function fieldLabel(key: string): string {
+  return (labels.fields as Record<string, string>)[key] ?? humanise(key);
+}
+
+/** A consent purpose in plain words (the shared table), or its key humanised. */
+export function purposeLabel(p: string): string {
+  return (labels.purposes as Record<string, string>)[p] ?? humanise(p);
+}
 
 /** The activity entities of a member record: known order, then any others (not consent). */
 export function activityEntities(totals: Record<string, unknown>): string[] {
@@ -84,19 +91,7 @@ export function statusLabel(s: string): string {
   )[s] ?? s;
 }
 
-/** Consent event sources (production-export-v1.md), in plain words; unknown ones as given. */
+/** Consent event sources in plain words (the shared table); unknown ones as given. */
 export function sourceLabel(s: string): string {
-  return (
-    {
-      registration: 'Registration',
-      profile_settings: 'Profile settings',
-      unsubscribe_link: 'Unsubscribe link',
-      cmp: 'Cookie banner (CMP)',
-      helpdesk: 'Helpdesk',
-      competition_entry: 'Competition entry',
-      survey: 'Survey',
-      inactivity_expiry: 'Expired after inactivity',
-      legacy_import: 'Legacy import',
-    } as Record<string, string>
-  )[s] ?? s;
+  return (labels.sources as Record<string, string>)[s] ?? s;
 }

@@ -192,7 +192,13 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
       return { site: 'netmums', sequence: 13, kind: 'delta', applied: true, rows: [['members', 1201], ['posts', 80412], ['consent_events', 3321]], deleted_rows: 12, held_rows: 1, bytes: 48_000_000, seconds: 3.4 };
     case 'bundle_make':
       await job(prog!, ['collecting', 'writing'], 5000);
-      return { path: String(a.out), sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', bytes: 1_200_000, files: 14, rows: 5120, passphrase: a.encrypt ? 'tulip-harbour-seven-kettle-moss' : null, request_ref: (a.reference as string) ?? null };
+      return {
+        path: String(a.out), sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', bytes: 1_200_000, files: 14, rows: 5120,
+        passphrase: a.encrypt ? 'k7mqxe3r9ptahwc2fd8n' : null, passphrase_grouped: a.encrypt ? 'k7mq xe3r 9pta hwc2 fd8n' : null, passphrase_bits: a.encrypt ? 99 : null,
+        passphrase_message: a.encrypt ? 'The passphrase for your netmums data bundle is: k7mq xe3r 9pta hwc2 fd8n\nType the 20 characters in lower case, without the spaces.' : null,
+        request_ref: (a.reference as string) ?? null, form: a.encrypt ? (a.encryption === 'zip' ? 'zip-aes256' : 'pdf-aes256') : 'zip',
+        letter_subject: 'Your personal data from netmums', letter: 'This bundle answers your request for a copy of the personal data that netmums holds about you.',
+      };
     case 'cancel_job': cancelled = true; return null;
     case 'reveal_file': return null;
     case 'search': {

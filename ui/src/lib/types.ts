@@ -153,14 +153,28 @@ export interface SyncReport {
   seconds: number;
 }
 
+/** How an encrypted bundle is encrypted: one PDF (opens anywhere) or an AES-256 zip. */
+export type BundleEncryption = 'pdf' | 'zip';
+
 export interface BundleMade {
   path: string;
   sha256: string;
   bytes: number;
   files: number;
   rows: number;
+  /** Exactly what the member types: lower case, no spaces. */
   passphrase: string | null;
+  /** The same in groups of four, for reading aloud. */
+  passphrase_grouped: string | null;
+  passphrase_bits: number | null;
+  /** A short message carrying the passphrase, to send separately. */
+  passphrase_message: string | null;
   request_ref: string | null;
+  /** zip, zip-aes256 or pdf-aes256. */
+  form: string;
+  /** The cover letter as text, for the email that carries the bundle. */
+  letter_subject: string;
+  letter: string;
 }
 
 // ---- search.rs ----

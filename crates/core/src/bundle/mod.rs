@@ -28,9 +28,15 @@
 //!   ([`Error::Conflict`]): a bundle is evidence of what was sent, and is
 //!   never silently replaced.
 
+mod cover;
+mod doc;
+pub mod passphrase;
+mod pdf;
+mod pdf_metrics;
 pub mod report;
 
 use crate::consent::{member_exists, History};
+use crate::csvout;
 use crate::entity::{Entity, FieldType, Format, DROPPED_FIELD};
 use crate::error::{Error, Result};
 use crate::progress::{Progress, ProgressEvent};
@@ -39,15 +45,42 @@ use crate::roles::Action;
 use crate::session::door::{failure_detail, outcome_of};
 use crate::session::{Op, Session, Tx};
 use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
+use passphrase::Passphrase;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
 use zip::{AesMode, CompressionMethod, ZipWriter};
+
+/// How an encrypted bundle is encrypted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encryption {
+    /// A zip holding the cover letter and one PDF encrypted with AES-256
+    /// (PDF 2.0, revision 6) whose pages are the report and whose
+    /// attachments are the bundle's files: opens with a password prompt in
+    /// Edge, Chrome, Firefox, macOS Preview, iOS and Android, with no extra
+    /// software.
+    #[default]
+    Pdf,
+    /// A zip whose files (all but the cover letter) are AES-256 encrypted
+    /// (WinZip AE-2): opens in 7-Zip, WinZip, Keka, The Unarchiver, bsdtar;
+    /// not in Windows' or macOS's built-in zip support.
+    Zip,
+}
+
+impl Encryption {
+    pub fn name(self) -> &'static str {
+        match self {
+            Encryption::Pdf => "pdf",
+            Encryption::Zip => "zip",
+        }
+    }
+}
 
 /// How to make a bundle.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -55,8 +88,10 @@ pub struct BundleOptions {
     /// The subject-access request it answers (must exist, be about this
     /// member and not be closed); the bundle is recorded on it.
     pub reference: Option<String>,
-    /// AES-256 zip encryption with a generated passphrase.
+    /// Encrypt under a generated passphrase.
     pub encrypt: bool,
+    /// How, when `encrypt`.
+    pub encryption: Encryption,
 }
 
 /// A bundle written.
@@ -66,14 +101,28 @@ pub struct BundleMade {
     /// SHA-256 of the zip file's bytes.
     pub sha256: String,
     pub bytes: u64,
-    /// Files in the zip, the manifest included.
+    /// Files in the bundle, the manifest included (in the PDF form, the
+    /// PDF's attachments and the cover letter).
     pub files: usize,
     /// Data rows in the bundle (`data/*.json`, the profile counting one).
     pub rows: u64,
-    /// The generated passphrase of an encrypted bundle, shown once and
-    /// stored nowhere.
+    /// The generated passphrase of an encrypted bundle, exactly as it is
+    /// typed (lower case, no spaces), shown once and stored nowhere.
     pub passphrase: Option<String>,
+    /// The same in groups of four, for reading aloud.
+    pub passphrase_grouped: Option<String>,
+    /// Its strength in bits.
+    pub passphrase_bits: Option<u32>,
+    /// A short message that carries the passphrase (by text or phone),
+    /// separately from the bundle.
+    pub passphrase_message: Option<String>,
     pub request_ref: Option<String>,
+    /// `zip` (not encrypted), `zip-aes256` or `pdf-aes256`.
+    pub form: String,
+    /// The cover letter as plain text, for the email that carries the
+    /// bundle (the passphrase goes separately), and its subject line.
+    pub letter_subject: String,
+    pub letter: String,
 }
 
 /// The field that orders an entity's rows, oldest first.
@@ -170,12 +219,12 @@ struct FileEntry {
 }
 
 /// Hashes and counts what is written through it.
-struct Tee<'a, W: Write> {
-    inner: &'a mut W,
+struct Tee<'a> {
+    inner: &'a mut dyn Write,
     hasher: Sha256,
 }
 
-impl<W: Write> Write for Tee<'_, W> {
+impl Write for Tee<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.hasher.update(&buf[..n]);
@@ -193,41 +242,94 @@ fn zip_err(path: &Path, e: zip::result::ZipError) -> Error {
     }
 }
 
-/// The zip being written, and what has gone into it.
+/// What writes one file's bytes; returns its row count.
+type FileBody<'a> = Box<dyn FnOnce(&mut dyn Write) -> Result<u64> + 'a>;
+
+/// A summarised kind: rows per year, and where its file is (in words).
+type Summary = (Vec<(String, u64)>, String);
+
+/// Where the bundle's files go: zip entries (encrypted or not), or
+/// attachments of the encrypted PDF (itself an entry of a plain zip).
+enum Sink {
+    Zip {
+        zip: ZipWriter<BufWriter<std::fs::File>>,
+        password: Option<String>,
+    },
+    Pdf(pdf::PdfFile<ZipWriter<BufWriter<std::fs::File>>>),
+}
+
+/// The bundle being written, and what has gone into it.
 struct Bundle<'p> {
-    zip: ZipWriter<BufWriter<std::fs::File>>,
+    sink: Sink,
     time: zip::DateTime,
-    password: Option<String>,
     files: Vec<FileEntry>,
     path: &'p Path,
 }
 
+/// The cover letter's name: never encrypted, so it opens anywhere.
+const COVER: &str = "cover.html";
+
+fn mime(name: &str) -> &'static str {
+    match name.rsplit('.').next() {
+        Some("json") => "application/json",
+        Some("csv") => "text/csv",
+        Some("html") => "text/html",
+        _ => "application/octet-stream",
+    }
+}
+
 impl Bundle<'_> {
-    /// Write one entry; `f` returns its row count.
-    fn entry(&mut self, name: &str, f: impl FnOnce(&mut dyn Write) -> Result<u64>) -> Result<u64> {
-        let base = SimpleFileOptions::default()
+    fn options(&self) -> SimpleFileOptions {
+        SimpleFileOptions::default()
             .compression_method(CompressionMethod::Deflated)
             .compression_level(Some(3))
             .last_modified_time(self.time)
-            .unix_permissions(0o600);
-        let started = match &self.password {
-            Some(p) => self
-                .zip
-                .start_file(name, base.with_aes_encryption(AesMode::Aes256, p)),
-            None => self.zip.start_file(name, base),
+            .unix_permissions(0o600)
+    }
+
+    /// Write one file; `f` returns its row count.
+    fn entry(&mut self, name: &str, f: impl FnOnce(&mut dyn Write) -> Result<u64>) -> Result<u64> {
+        let path = self.path;
+        let run = |inner: &mut dyn Write, f: FileBody<'_>| -> Result<(u64, String)> {
+            let mut tee = Tee {
+                inner,
+                hasher: Sha256::new(),
+            };
+            let rows = {
+                let mut w = BufWriter::with_capacity(64 * 1024, &mut tee);
+                let rows = f(&mut w)?;
+                w.flush().map_err(|e| Error::io(path, e))?;
+                rows
+            };
+            Ok((rows, hex::encode(tee.hasher.finalize())))
         };
-        started.map_err(|e| zip_err(self.path, e))?;
-        let mut tee = Tee {
-            inner: &mut self.zip,
-            hasher: Sha256::new(),
+        let base = self.options();
+        let (rows, sha) = match &mut self.sink {
+            Sink::Zip { zip, password } => {
+                let started = match password {
+                    Some(p) if name != COVER => {
+                        zip.start_file(name, base.with_aes_encryption(AesMode::Aes256, p))
+                    }
+                    _ => zip.start_file(name, base),
+                };
+                started.map_err(|e| zip_err(path, e))?;
+                run(zip, Box::new(f))?
+            }
+            Sink::Pdf(pdf) => {
+                let mut failed: Option<Error> = None;
+                let r = pdf.attach(name, mime(name), |w| match run(w, Box::new(f)) {
+                    Ok(v) => Ok(v),
+                    Err(e) => {
+                        failed = Some(e);
+                        Err(std::io::Error::other("stopped"))
+                    }
+                });
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                r.map_err(|e| Error::io(path, e))?
+            }
         };
-        let rows = {
-            let mut w = BufWriter::with_capacity(64 * 1024, &mut tee);
-            let rows = f(&mut w)?;
-            w.flush().map_err(|e| Error::io(self.path, e))?;
-            rows
-        };
-        let sha = hex::encode(tee.hasher.finalize());
         if name != "manifest.json" {
             self.files.push(FileEntry {
                 path: name.into(),
@@ -428,6 +530,25 @@ impl Member<'_> {
         Ok(n as u64)
     }
 
+    /// How many rows of `e` there are per year (UTC), oldest first.
+    fn years(&self, e: Entity) -> Result<Vec<(String, u64)>> {
+        let sql = format!(
+            "SELECT coalesce(strftime('%Y', json_extract(data, '$.{}')), 'No date'), count(*) FROM ({}) GROUP BY 1 ORDER BY 1",
+            time_field(e),
+            base_sql(e)
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let map = |r: &rusqlite::Row| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64));
+        let rows = if e == Entity::HelpdeskTickets {
+            stmt.query_map(params![self.site, self.id, self.email], map)?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+        } else {
+            stmt.query_map(params![self.site, self.id], map)?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        Ok(rows)
+    }
+
     /// Run `f` on every row of `e` (id, stored data), oldest first.
     fn each(
         &mut self,
@@ -478,15 +599,17 @@ impl Member<'_> {
     }
 }
 
-/// A value as a CSV field: text as is, JSON for arrays and objects.
+/// A value as a CSV field for spreadsheets ([`crate::csvout`]): times in
+/// UTC with `Z`, formula-like text neutralised, JSON for arrays and objects.
 fn csv_field(v: Option<&Value>) -> String {
-    match v {
-        None | Some(Value::Null) => String::new(),
+    let raw = match v {
+        None | Some(Value::Null) => return String::new(),
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Bool(b)) => b.to_string(),
-        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => return b.to_string(),
+        Some(Value::Number(n)) => return n.to_string(),
         Some(other) => other.to_string(),
-    }
+    };
+    csvout::neutralise(&csvout::utc_time(&raw)).into_owned()
 }
 
 fn zip_time(t: DateTime<Utc>) -> zip::DateTime {
@@ -499,22 +622,6 @@ fn zip_time(t: DateTime<Utc>) -> zip::DateTime {
         t.second() as u8,
     )
     .unwrap_or_default()
-}
-
-/// 24 base32 characters (120 bits) from the OS, in groups of four.
-fn new_passphrase() -> String {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut bytes = [0u8; 24];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
-    let chars: Vec<char> = bytes
-        .iter()
-        .map(|b| ALPHABET[(*b & 31) as usize] as char)
-        .collect();
-    chars
-        .chunks(4)
-        .map(|c| c.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 fn sha256_file(path: &Path) -> Result<(String, u64)> {
@@ -565,11 +672,15 @@ fn sweep_stale_parts(dir: &Path) {
     }
 }
 
-/// What a finished zip holds, before it is moved into place.
+/// What a finished bundle holds, before it is moved into place.
 #[derive(Clone, Debug)]
 struct Written {
     files: usize,
     rows: u64,
+    form: &'static str,
+    letter_subject: String,
+    letter: String,
+    passphrase_message: Option<String>,
 }
 
 /// `password_hash` as a JSON key, to skip rows that cannot hold it.
@@ -577,6 +688,105 @@ const DROPPED_KEY: &str = "\"password_hash\"";
 
 /// How often (rows) progress is reported and cancellation checked.
 const TICK: u64 = 256;
+
+/// Everything the report's passes need.
+struct ReportInput<'a> {
+    head: report::Head<'a>,
+    profile: &'a Map<String, Value>,
+    facts: &'a crate::privacy::PrivacyFacts,
+    history: &'a History,
+    request: Option<&'a RequestDetail>,
+    now: DateTime<Utc>,
+    /// Per summarised kind: rows per year, and where its file is.
+    summaries: &'a HashMap<Entity, Summary>,
+}
+
+/// The report, written to any document (HTML, PDF pages).
+fn write_report(
+    d: &mut dyn doc::Doc,
+    m: &mut Member,
+    r: &ReportInput,
+    progress: &dyn Progress,
+    path: &Path,
+) -> Result<u64> {
+    let io = |e: std::io::Error| Error::io(path, e);
+    let consent_n = r
+        .head
+        .counts
+        .iter()
+        .find(|c| c.0 == Entity::ConsentEvents)
+        .map_or(0, |c| c.1);
+    report::head(
+        d,
+        &r.head,
+        r.profile,
+        r.facts,
+        consent_n,
+        r.request.is_some(),
+    )
+    .map_err(io)?;
+    report::consent(d, r.history, r.now).map_err(io)?;
+    let mut done = 0u64;
+    for &(e, n) in r.head.counts {
+        if e == Entity::ConsentEvents || n == 0 {
+            continue;
+        }
+        if let Some((years, file)) = r.summaries.get(&e) {
+            report::summarised(d, e, n, years, file).map_err(io)?;
+            done += n;
+            progress.event(ProgressEvent::Advance { done });
+            continue;
+        }
+        report::section_start(d, e, n).map_err(io)?;
+        let me = m.id;
+        m.each(e, |m, id, data| {
+            let row = m.prepare(e, id, data, false)?;
+            report::row(d, e, &row, me).map_err(io)?;
+            done += 1;
+            if done.is_multiple_of(TICK) {
+                progress.event(ProgressEvent::Advance { done });
+                if progress.cancelled() {
+                    return Err(Error::Cancelled);
+                }
+            }
+            Ok(())
+        })?;
+        report::section_end(d).map_err(io)?;
+    }
+    if let Some(q) = r.request {
+        report::request(d, q).map_err(io)?;
+    }
+    report::information(d, r.facts).map_err(io)?;
+    d.end().map_err(io)?;
+    Ok(r.head.counts.iter().map(|c| c.1).sum::<u64>() + 1)
+}
+
+/// The CSV of `e`'s rows for spreadsheets.
+fn write_csv(
+    m: &mut Member,
+    e: Entity,
+    cols: &[String],
+    w: &mut dyn Write,
+    path: &Path,
+    progress: &dyn Progress,
+) -> Result<u64> {
+    let mut c = csvout::writer(w).map_err(|err| Error::io(path, err))?;
+    c.write_record(cols)
+        .map_err(|err| Error::io(path, err.into()))?;
+    let mut done = 0u64;
+    m.each(e, |m, id, data| {
+        let row = m.prepare(e, id, data, false)?;
+        c.write_record(cols.iter().map(|k| csv_field(row.get(k))))
+            .map_err(|err| Error::io(path, err.into()))?;
+        done += 1;
+        if done.is_multiple_of(TICK) && progress.cancelled() {
+            return Err(Error::Cancelled);
+        }
+        Ok(())
+    })?;
+    c.flush().map_err(|err| Error::io(path, err))?;
+    Ok(done)
+}
 
 #[allow(clippy::too_many_arguments)]
 fn write_bundle(
@@ -588,7 +798,8 @@ fn write_bundle(
     member_id: &str,
     generated_by: &str,
     request: Option<&RequestDetail>,
-    password: Option<String>,
+    passphrase: Option<&Passphrase>,
+    encryption: Encryption,
     now: DateTime<Utc>,
     progress: &dyn Progress,
 ) -> Result<Written> {
@@ -601,6 +812,11 @@ fn write_bundle(
     };
     let io = |e: std::io::Error| Error::io(path, e);
     let json_err = |e: serde_json::Error| Error::io(path, std::io::Error::other(e));
+    let form = match (passphrase, encryption) {
+        (None, _) => cover::Form::Plain,
+        (Some(_), Encryption::Zip) => cover::Form::Zip,
+        (Some(_), Encryption::Pdf) => cover::Form::Pdf,
+    };
     let profile_data: String = conn.query_row(
         "SELECT data FROM members WHERE site = ?1 AND id = ?2",
         params![site, member_id],
@@ -628,14 +844,38 @@ fn write_bundle(
         .and_then(Value::as_str)
         .map(String::from);
     let generated_at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let time = zip_time(now);
+    let zip = ZipWriter::new(BufWriter::with_capacity(256 * 1024, file));
+    let sink = match (form, passphrase) {
+        (cover::Form::Pdf, Some(p)) => {
+            let mut zip = zip;
+            let opts = SimpleFileOptions::default()
+                .compression_method(CompressionMethod::Stored)
+                .last_modified_time(time)
+                .unix_permissions(0o600)
+                .large_file(false);
+            zip.start_file(cover::PDF_NAME, opts)
+                .map_err(|e| zip_err(path, e))?;
+            let crypt = pdf::Crypt::new(&p.text, &p.text.to_uppercase());
+            Sink::Pdf(pdf::PdfFile::new(zip, crypt).map_err(io)?)
+        }
+        _ => Sink::Zip {
+            zip,
+            password: passphrase.map(|p| p.text.clone()),
+        },
+    };
     let mut b = Bundle {
-        zip: ZipWriter::new(BufWriter::with_capacity(256 * 1024, file)),
-        time: zip_time(now),
-        password,
+        sink,
+        time,
         files: Vec::new(),
         path,
     };
     let mut total_rows = 0u64;
+    let inside = if form == cover::Form::Pdf {
+        "attached to this PDF"
+    } else {
+        "in this bundle"
+    };
 
     // data/profile.json and data/profile.csv
     b.entry("data/profile.json", |w| {
@@ -653,7 +893,7 @@ fn write_bundle(
         let mut extra: Vec<&String> = profile.keys().filter(|k| !cols.contains(k)).collect();
         extra.sort();
         cols.extend(extra.into_iter().cloned());
-        let mut c = csv::Writer::from_writer(w);
+        let mut c = csvout::writer(w).map_err(io)?;
         c.write_record(&cols)
             .map_err(|e| Error::io(path, e.into()))?;
         c.write_record(cols.iter().map(|k| csv_field(profile.get(k))))
@@ -708,22 +948,7 @@ fn write_bundle(
         if e.format() == Format::Csv {
             let cols = m.csv_header(e)?;
             b.entry(&format!("data/{}.csv", e.name()), |w| {
-                let mut c = csv::Writer::from_writer(w);
-                c.write_record(&cols)
-                    .map_err(|e| Error::io(path, e.into()))?;
-                let mut done = 0u64;
-                m.each(e, |m, id, data| {
-                    let row = m.prepare(e, id, data, false)?;
-                    c.write_record(cols.iter().map(|k| csv_field(row.get(k))))
-                        .map_err(|e| Error::io(path, e.into()))?;
-                    done += 1;
-                    if done.is_multiple_of(TICK) {
-                        cancelled()?;
-                    }
-                    Ok(())
-                })?;
-                c.flush().map_err(io)?;
-                Ok(done)
+                write_csv(&mut m, e, &cols, w, path, progress)
             })?;
         }
     }
@@ -746,53 +971,100 @@ fn write_bundle(
         Ok(1)
     })?;
 
+    // Kinds too big to list are summarised in the report.
+    let mut summaries = HashMap::new();
+    for &(e, n) in &counts {
+        if n > report::LIST_LIMIT && e != Entity::ConsentEvents {
+            let csv = if e.format() == Format::Csv {
+                format!(" (and data/{}.csv, for spreadsheets)", e.name())
+            } else {
+                String::new()
+            };
+            let file = format!("the file data/{}.json{csv} {inside}", e.name());
+            summaries.insert(e, (m.years(e)?, file));
+        }
+    }
+
     // Second pass: the report.
     cancelled()?;
+    let report_total = counts.iter().map(|c| c.1).sum();
     progress.event(ProgressEvent::Stage {
         name: "writing the report".into(),
-        total: Some(counts.iter().map(|c| c.1).sum()),
+        total: Some(report_total),
     });
     let history = History::load(conn, site, member_id)?;
-    let head = report::Head {
-        site,
-        member_id,
-        generated_at: now,
-        generated_by,
-        vault_state: vault_state.clone(),
-        request_ref: request.map(|r| r.request.reference.as_str()),
-        counts: &counts,
-        third_parties: m.parties.len(),
-        email: m.email.is_some(),
+    let files_where = if form == cover::Form::Pdf {
+        "attached to this PDF (Adobe Acrobat Reader and Firefox show attachments)"
+    } else {
+        "in the data folder of this bundle"
+    };
+    let input = ReportInput {
+        head: report::Head {
+            site,
+            member_id,
+            generated_at: now,
+            generated_by,
+            vault_state: vault_state.clone(),
+            request_ref: request.map(|r| r.request.reference.as_str()),
+            counts: &counts,
+            third_parties: m.parties.len(),
+            email: m.email.is_some(),
+            files_where,
+        },
+        profile: &profile,
+        facts: &facts,
+        history: &history,
+        request,
+        now,
+        summaries: &summaries,
     };
     b.entry("report.html", |w| {
-        report::head(w, &head, &profile).map_err(io)?;
-        report::consent(w, &history, now).map_err(io)?;
-        let mut done = 0u64;
-        for &(e, n) in &counts {
-            if e == Entity::ConsentEvents {
-                continue;
-            }
-            report::section_start(w, e, n).map_err(io)?;
-            m.each(e, |m, id, data| {
-                let row = m.prepare(e, id, data, false)?;
-                report::row(w, e, &row, member_id).map_err(io)?;
-                done += 1;
-                if done.is_multiple_of(TICK) {
-                    progress.event(ProgressEvent::Advance { done });
-                    cancelled()?;
-                }
-                Ok(())
-            })?;
-            report::section_end(w).map_err(io)?;
-        }
-        if let Some(r) = request {
-            report::request(w, r).map_err(io)?;
-        }
-        report::information(w, &facts).map_err(io)?;
-        report::tail(w).map_err(io)?;
-        Ok(counts.iter().map(|c| c.1).sum::<u64>() + 1)
+        let mut d = doc::HtmlDoc::new(w);
+        write_report(&mut d, &mut m, &input, progress, path)
     })?;
     cancelled()?;
+
+    // The cover letter: after the data pass (it says what was left out).
+    let redactions: BTreeSet<(&'static str, &'static str, &'static str)> = m
+        .redactions
+        .iter()
+        .map(|r| (r.entity, r.field, r.reason))
+        .collect();
+    let cover_in = cover::Cover {
+        site,
+        request_ref: request.map(|r| r.request.reference.as_str()),
+        generated_at: now,
+        generated_by,
+        form,
+        redactions: &redactions,
+        facts: &facts,
+    };
+    let mut cover_html = Vec::new();
+    cover::write(&mut doc::HtmlDoc::new(&mut cover_html), &cover_in).map_err(io)?;
+    let mut letter = doc::TextDoc::new();
+    cover::write(&mut letter, &cover_in).map_err(io)?;
+    let form_name = match form {
+        cover::Form::Plain => "zip",
+        cover::Form::Zip => "zip-aes256",
+        cover::Form::Pdf => "pdf-aes256",
+    };
+    let written_cover = |b: &mut Bundle| -> Result<()> {
+        b.entry(COVER, |w| {
+            w.write_all(&cover_html).map_err(io)?;
+            Ok(0)
+        })?;
+        Ok(())
+    };
+    if form == cover::Form::Pdf {
+        // Listed in the manifest (inside the PDF); written to the zip at the end.
+        b.files.push(FileEntry {
+            path: COVER.into(),
+            rows: 0,
+            sha256: hex::encode(Sha256::digest(&cover_html)),
+        });
+    } else {
+        written_cover(&mut b)?;
+    }
 
     let manifest = json!({
         "format": "subject-access-bundle",
@@ -803,6 +1075,8 @@ fn write_bundle(
         "generated_at": generated_at,
         "generated_by": generated_by,
         "vault_state": vault_state.map(|(s, g)| json!({"sequence": s, "generated_at": g})),
+        "form": form_name,
+        "csv": csvout::DESCRIPTION,
         "files": b.files,
         "redactions": m.redactions,
     });
@@ -812,7 +1086,33 @@ fn write_bundle(
         Ok(0)
     })?;
     let files = b.files.len() + 1;
-    let out = b.zip.finish().map_err(|e| zip_err(path, e))?;
+    let zip = match b.sink {
+        Sink::Zip { zip, .. } => zip,
+        Sink::Pdf(mut pdf) => {
+            progress.event(ProgressEvent::Stage {
+                name: "writing the PDF".into(),
+                total: Some(report_total),
+            });
+            {
+                let mut d = pdf::PdfDoc::new(&mut pdf);
+                write_report(&mut d, &mut m, &input, progress, path)?;
+            }
+            let mut zip = pdf.finish(&report::title(site)).map_err(io)?;
+            zip.start_file(
+                COVER,
+                SimpleFileOptions::default()
+                    .compression_method(CompressionMethod::Deflated)
+                    .compression_level(Some(3))
+                    .last_modified_time(time)
+                    .unix_permissions(0o600),
+            )
+            .map_err(|e| zip_err(path, e))?;
+            zip.write_all(&cover_html).map_err(io)?;
+            zip
+        }
+    };
+    cancelled()?;
+    let out = zip.finish().map_err(|e| zip_err(path, e))?;
     let file = out
         .into_inner()
         .map_err(|e| Error::io(path, e.into_error()))?;
@@ -820,6 +1120,12 @@ fn write_bundle(
     Ok(Written {
         files,
         rows: total_rows,
+        form: form_name,
+        letter_subject: cover::title(site),
+        letter: letter.out,
+        passphrase_message: passphrase.map(|p| {
+            cover::passphrase_message(site, request.map(|r| r.request.reference.as_str()), p)
+        }),
     })
 }
 
@@ -910,7 +1216,7 @@ impl Session {
         let user = self.user().name;
         let note = crate::vault::lock::announce(self.paths(), &user, "a bundle", now)?;
         let started = self.bundle_start(site, member_id, out, opts, &note.id, now)?;
-        let passphrase = opts.encrypt.then(new_passphrase);
+        let passphrase = opts.encrypt.then(Passphrase::generate);
         let written = self
             .door(
                 Op::snapshot(Action::RequestBundle).on(Some(site), Some(member_id)),
@@ -929,7 +1235,8 @@ impl Session {
                         member_id,
                         &tx.user.name,
                         started.request.as_ref(),
-                        passphrase.clone(),
+                        passphrase.as_ref(),
+                        opts.encryption,
                         now,
                         progress,
                     )
@@ -958,7 +1265,8 @@ impl Session {
                 Err(e) => return fail(tx, clone_error(e)),
             };
             let detail = json!({"sha256": sha256, "bytes": bytes, "files": w.files,
-                                "rows": w.rows, "encrypted": opts.encrypt});
+                                "rows": w.rows, "encrypted": opts.encrypt,
+                                "form": w.form});
             if let Some(r) = &reference {
                 crate::requests::note_bundle(tx, r, &detail)?;
             }
@@ -975,8 +1283,14 @@ impl Session {
                 bytes,
                 files: w.files,
                 rows: w.rows,
-                passphrase: passphrase.clone(),
+                passphrase_grouped: passphrase.as_ref().map(|p| p.grouped.clone()),
+                passphrase_bits: passphrase.as_ref().map(|p| p.bits),
+                passphrase: passphrase.as_ref().map(|p| p.text.clone()),
+                passphrase_message: w.passphrase_message,
                 request_ref: reference.clone(),
+                form: w.form.into(),
+                letter_subject: w.letter_subject,
+                letter: w.letter,
             }))
         });
         drop(note);
@@ -1092,12 +1406,5 @@ mod tests {
         assert_eq!(t, "Hi Member A, mail Member A; zed-770 stays");
         let mut u = "nothing".to_string();
         assert!(!replace_word(&mut u, "zed", "X"));
-    }
-
-    #[test]
-    fn passphrases_are_long_and_grouped() {
-        let p = new_passphrase();
-        assert_eq!(p.len(), 29);
-        assert_ne!(p, new_passphrase());
     }
 }

@@ -1,74 +1,56 @@
-//! `report.html` (written piece by piece as the rows stream past) and
-//! `information.json`. The report is one self-contained file: inline CSS
-//! only, no script, no image, no font, no external stylesheet; it prints
-//! cleanly. Everything that comes from data (the member's text, the privacy
-//! facts) is escaped, `=` and `(` included, so no member markup can become
-//! an attribute or a CSS function.
+//! The member's report (`report.html`, and the pages of the PDF form),
+//! written section by section as the rows stream past, and
+//! `information.json`.
+//!
+//! - A table of contents with counts; one line per row (a sign-in, a post,
+//!   a message), opening to everything held about it; every key in plain
+//!   words ([`crate::labels`]); UK dates and times (Europe/London through
+//!   `chrono-tz`); numbers with thousands separators.
+//! - A kind with more than [`LIST_LIMIT`] rows is summarised (per year)
+//!   and the report points to its data file, saying so: a heavy member's
+//!   report stays small, opens quickly and prints in hundreds of pages.
+//! - Fields of the profile that the site works out (a marketing segment)
+//!   are explained from the privacy facts, with the right to object.
+//! - Everything that comes from data is escaped by the document
+//!   ([`super::doc`]); member text that looks like markup says so.
 
+use super::doc::{col, num, Doc, Span, Style, TocEntry, Val};
 use super::field_type;
 use crate::consent::History;
 use crate::entity::{Entity, FieldType};
+use crate::labels::{self, thousands};
 use crate::privacy::PrivacyFacts;
 use crate::requests::RequestDetail;
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, Utc, Weekday};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Europe::London;
 use serde_json::{json, Map, Value};
-use std::io::{Result, Write};
+use std::io::Result;
 
-/// Escape text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '=' => out.push_str("&#61;"),
-            '(' => out.push_str("&#40;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// A kind with more rows than this is summarised, not listed.
+pub const LIST_LIMIT: u64 = 1_000;
 
-fn last_sunday(year: i32, month: u32) -> NaiveDate {
-    let first_next = if month == 12 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)
-    }
-    .unwrap_or_default();
-    let mut d = first_next.pred_opt().unwrap_or_default();
-    while d.weekday() != Weekday::Sun {
-        d = d.pred_opt().unwrap_or_default();
-    }
-    d
-}
+/// The ICO's complaint page.
+pub const ICO_URL: &str = "https://ico.org.uk/make-a-complaint/";
+const ICO_TEXT: &str = "ico.org.uk/make-a-complaint";
 
-/// UK time: BST (UTC+1) from 01:00 UTC on the last Sunday of March to
-/// 01:00 UTC on the last Sunday of October, GMT otherwise.
-pub fn uk_time(t: DateTime<Utc>) -> DateTime<FixedOffset> {
-    let y = t.year();
-    let start = last_sunday(y, 3)
-        .and_hms_opt(1, 0, 0)
-        .unwrap_or_default()
-        .and_utc();
-    let end = last_sunday(y, 10)
-        .and_hms_opt(1, 0, 0)
-        .unwrap_or_default()
-        .and_utc();
-    let offset = if t >= start && t < end { 3600 } else { 0 };
-    let tz = FixedOffset::east_opt(offset).unwrap_or_else(|| Utc.fix());
-    t.with_timezone(&tz)
-}
-
-/// "2026-11-04T16:20:00Z" → "4 November 2026, 16:20" (UK time); unparsable
-/// text is returned as it is.
+/// "2026-11-04T16:20:00Z" → "4 November 2026, 16:20" (UK time: GMT or
+/// BST); unparsable text is returned as it is.
 pub fn human_ts(s: &str) -> String {
     match DateTime::parse_from_rfc3339(s) {
-        Ok(t) => uk_time(t.with_timezone(&Utc))
+        Ok(t) => t
+            .with_timezone(&London)
             .format("%-d %B %Y, %H:%M")
+            .to_string(),
+        Err(_) => s.to_string(),
+    }
+}
+
+/// The short form for a line: "4 Nov 2026, 16:20".
+pub fn short_ts(s: &str) -> String {
+    match DateTime::parse_from_rfc3339(s) {
+        Ok(t) => t
+            .with_timezone(&London)
+            .format("%-d %b %Y, %H:%M")
             .to_string(),
         Err(_) => s.to_string(),
     }
@@ -82,104 +64,76 @@ pub fn human_date(s: &str) -> String {
     }
 }
 
-/// The heading of an entity's section.
-pub fn heading(e: Entity) -> &'static str {
-    match e {
-        Entity::Members => "Your profile",
-        Entity::ConsentEvents => "Your consent choices",
-        Entity::Children => "Children and due dates you told us about",
-        Entity::LoginEvents => "Times you signed in",
-        Entity::SocialAccounts => "Social media accounts linked to your account",
-        Entity::Posts => "Your posts",
-        Entity::PrivateMessages => "Private messages you sent or received",
-        Entity::CompetitionEntries => "Competitions you entered",
-        Entity::SurveyResponses => "Surveys you answered",
-        Entity::HelpdeskTickets => "Your messages to our helpdesk",
-        Entity::NewsletterEngagement => "Newsletters we sent you",
-        Entity::LocalListings => "Your local listings",
-        Entity::Reviews => "Your reviews",
-        Entity::Deletions => "Deletions",
-    }
+/// The report's title.
+pub fn title(site: &str) -> String {
+    format!("Your personal data held by {site}")
 }
 
-/// A consent purpose in plain words (the code in brackets); new purposes
-/// are shown by their code.
-fn purpose_words(p: &str) -> String {
-    let words = match p {
-        "newsletter.parenting_news" => "Parenting news newsletter",
-        "newsletter.pregnancy_weekly" => "Pregnancy Weekly emails",
-        "newsletter.baby_monthly" => "Baby Monthly emails",
-        "newsletter.bloggers_network" => "Bloggers Network newsletter",
-        "partner_emails" => "Emails about our partners' offers",
-        "market_research_contact" => "Being contacted for market research",
-        "competition.share_with_sponsor" => "Sharing competition entries with sponsors",
-        "survey.share_with_partner" => "Sharing survey answers with partners",
-        "research_panel" => "Research panel membership",
-        "special_category_data" => "Using sensitive (special category) information you gave us",
-        "local_listing_offers" => "Offers about local listings",
-        "cookies.essential" => "Essential cookies",
-        "cookies.preferences" => "Preference cookies",
-        "cookies.analytics" => "Analytics cookies",
-        "cookies.advertising" => "Advertising cookies",
-        "cookies.social" => "Social media cookies",
-        "identity_partner_sharing" => "Sharing your identity with partners",
-        _ => return esc(p),
-    };
-    format!("{words} <small>({})</small>", esc(p))
+/// The anchor of an entity's section.
+pub fn anchor(e: Entity) -> String {
+    format!("s-{}", e.name().replace('_', "-"))
 }
 
-/// "posted_at" → "Posted at".
-fn label(field: &str) -> String {
-    let special = match field {
-        "member_id" => Some("Your member number"),
-        "ip" => Some("IP address"),
-        "signup_ip" => Some("IP address at sign-up"),
-        "tcf_string" => Some("Cookie consent string (IAB TCF)"),
-        "url" => Some("Address"),
-        _ => None,
-    };
-    if let Some(s) = special {
-        return s.into();
-    }
-    let mut s = field.replace('_', " ");
-    if let Some(first) = s.get(0..1) {
-        let up = first.to_uppercase();
-        s.replace_range(0..1, &up);
-    }
-    s
+/// Whether a string is an RFC 3339 time (for values of unknown keys).
+fn is_ts(s: &str) -> bool {
+    s.len() >= 20 && s.as_bytes().get(10) == Some(&b'T') && DateTime::parse_from_rfc3339(s).is_ok()
 }
 
-/// A value as readable HTML.
-fn value_html(e: Entity, field: &str, v: &Value) -> String {
-    match (field_type(e, field), v) {
-        (Some(FieldType::Ts), Value::String(s)) => esc(&human_ts(s)),
-        (Some(FieldType::Date), Value::String(s)) => esc(&human_date(s)),
-        (_, Value::Bool(b)) => (if *b { "Yes" } else { "No" }).into(),
-        (_, Value::String(s)) => esc(s),
-        (_, Value::Number(n)) => n.to_string(),
-        (_, Value::Null) => String::new(),
-        (_, other) => format!(
-            "<pre>{}</pre>",
-            esc(&serde_json::to_string_pretty(other).unwrap_or_default())
+/// A value in plain words.
+pub(crate) fn val(e: Option<Entity>, key: &str, v: &Value) -> Val {
+    let ty = e.and_then(|e| field_type(e, key));
+    match v {
+        Value::Null => Val::text("(none)"),
+        Value::Bool(b) => Val::text(if *b { "Yes" } else { "No" }),
+        // Thousands separators from 10,000 up: a year (1985) or a small
+        // code stays as written.
+        Value::Number(n) => match n.as_u64() {
+            Some(u) if u >= 10_000 => Val::Text(thousands(u)),
+            _ => Val::Text(n.to_string()),
+        },
+        Value::String(s) => {
+            if ty == Some(FieldType::Ts) || (ty.is_none() && is_ts(s)) {
+                Val::Text(human_ts(s))
+            } else if ty == Some(FieldType::Date) {
+                Val::Text(human_date(s))
+            } else if let Some(w) = labels::value(key, s) {
+                Val::text(w)
+            } else {
+                Val::Own(s.clone())
+            }
+        }
+        Value::Array(a) => {
+            if a.iter().all(|x| !x.is_object() && !x.is_array()) {
+                let parts: Vec<String> = a
+                    .iter()
+                    .map(|x| match val(None, key, x) {
+                        Val::Text(t) | Val::Own(t) => t,
+                        Val::Pairs(_) => String::new(),
+                    })
+                    .collect();
+                if parts.is_empty() {
+                    Val::text("(none)")
+                } else {
+                    Val::Own(parts.join(", "))
+                }
+            } else {
+                Val::Pairs(
+                    a.iter()
+                        .enumerate()
+                        .map(|(i, x)| (format!("{}", i + 1), val(None, key, x)))
+                        .collect(),
+                )
+            }
+        }
+        Value::Object(o) => Val::Pairs(
+            o.iter()
+                .map(|(k, x)| (labels::field(k).into_owned(), val(None, k, x)))
+                .collect(),
         ),
     }
 }
 
-const CSS: &str = "
-body{font-family:Georgia,'Times New Roman',serif;max-width:52em;margin:2em auto;padding:0 1em;color:#111;line-height:1.45}
-h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #444;padding-bottom:.2em;margin-top:2em}
-h3{font-size:1.05em;margin:.2em 0}
-table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:top}
-th{background:#eee}
-article{border:1px solid #bbb;border-radius:4px;padding:.5em .8em;margin:.6em 0;page-break-inside:avoid;break-inside:avoid}
-dl{display:grid;grid-template-columns:12em 1fr;gap:.15em .8em;margin:.3em 0}dt{font-weight:bold}dd{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}
-pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:0;font-size:.9em}
-.note{background:#f5f5f0;border-left:4px solid #888;padding:.4em .8em}
-.granted{color:#064}.withdrawn{color:#900}
-@media print{body{margin:0;max-width:none}a{color:#000}h2{page-break-after:avoid;break-after:avoid}}
-";
-
-/// What the summary says.
+/// What the report's opening says.
 pub(crate) struct Head<'a> {
     pub site: &'a str,
     pub member_id: &'a str,
@@ -190,351 +144,700 @@ pub(crate) struct Head<'a> {
     pub counts: &'a [(Entity, u64)],
     pub third_parties: usize,
     pub email: bool,
+    /// Where the data files are, in words ("in the data folder of this
+    /// bundle", "attached to this PDF").
+    pub files_where: &'a str,
 }
 
-pub(crate) fn head(w: &mut dyn Write, h: &Head, profile: &Map<String, Value>) -> Result<()> {
-    let site = esc(h.site);
-    writeln!(
-        w,
-        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<title>Your personal data held by {site}</title>\n<style>{CSS}</style>\n</head>\n<body>"
-    )?;
-    writeln!(w, "<h1>Your personal data held by {site}</h1>")?;
+/// The opening: title, what this is, contents, summary, profile.
+pub(crate) fn head(
+    d: &mut dyn Doc,
+    h: &Head,
+    profile: &Map<String, Value>,
+    facts: &PrivacyFacts,
+    consent_events: u64,
+    has_request: bool,
+) -> Result<()> {
+    let site = h.site;
+    let title = title(site);
+    d.begin(&title)?;
+    d.heading(1, None, &title)?;
     let when = human_ts(&crate::trail::ts(h.generated_at));
-    writeln!(
-        w,
-        "<p>This is a copy of the personal data that {site} holds about you (member number {}), made on {} (UK time) in answer to your request{}. It is your right under Article 15 of the UK GDPR. The same information is in the <code>data</code> folder of this bundle, in files that other programs can read (JSON and CSV).</p>",
-        esc(h.member_id),
-        esc(&when),
-        h.request_ref.map(|r| format!(" (our reference {})", esc(r))).unwrap_or_default()
+    let reference = h
+        .request_ref
+        .map(|r| format!(" (our reference {r})"))
+        .unwrap_or_default();
+    d.para(
+        Style::Normal,
+        &[Span::Text(&format!(
+            "This is a copy of the personal data that {site} holds about you (member number {}), made on {when} in answer to your request{reference}. It is your right under Article 15 of the UK GDPR. Times are UK time. The same information, as files that other programs can read (JSON, and CSV for spreadsheets), is {}.",
+            h.member_id, h.files_where
+        ))],
     )?;
-    writeln!(w, "<h2>Summary</h2>")?;
+    let mut toc = vec![
+        TocEntry {
+            anchor: "s-summary".into(),
+            text: "Summary".into(),
+            count: None,
+        },
+        TocEntry {
+            anchor: anchor(Entity::Members),
+            text: labels::entity(Entity::Members).heading.clone(),
+            count: None,
+        },
+        TocEntry {
+            anchor: anchor(Entity::ConsentEvents),
+            text: labels::entity(Entity::ConsentEvents).heading.clone(),
+            count: Some(labels::count(Entity::ConsentEvents, consent_events)),
+        },
+    ];
+    for &(e, n) in h.counts {
+        if n > 0 && e != Entity::ConsentEvents {
+            let mut count = labels::count(e, n);
+            if n > LIST_LIMIT {
+                count.push_str(", summarised");
+            }
+            toc.push(TocEntry {
+                anchor: anchor(e),
+                text: labels::entity(e).heading.clone(),
+                count: Some(count),
+            });
+        }
+    }
+    if has_request {
+        toc.push(TocEntry {
+            anchor: "s-request".into(),
+            text: "Your request".into(),
+            count: None,
+        });
+    }
+    toc.push(TocEntry {
+        anchor: "s-information".into(),
+        text: "How we use your data, and your rights".into(),
+        count: None,
+    });
+    d.toc(&toc)?;
+
+    d.heading(2, Some("s-summary"), "Summary")?;
     let state = match &h.vault_state {
-        Some((seq, at)) => format!(
-            "the copy of {site}'s records taken on {} (export number {seq})",
-            esc(&human_ts(at))
+        Some((_, at)) => format!(
+            "the copy of the records of {site} taken on {}",
+            human_ts(at)
         ),
-        None => format!("{site}'s records"),
+        None => format!("the records of {site}"),
     };
-    writeln!(
-        w,
-        "<p>We searched {state} for everything linked to your account: your profile, consent choices, children, sign-ins, linked social accounts, posts, private messages you sent or received, competition entries, survey answers, helpdesk tickets{}, newsletters, local listings and reviews.</p>",
-        if h.email { " (including tickets sent from your email address without signing in)" } else { "" }
+    d.para(
+        Style::Normal,
+        &[Span::Text(&format!(
+            "We searched {state} for everything linked to your account: your profile, consent choices, children, sign-ins, linked social accounts, posts, private messages you sent or received, competition entries, survey answers, helpdesk tickets{}, newsletters, local listings and reviews. This is what we found.",
+            if h.email { " (including tickets sent from your email address without signing in)" } else { "" }
+        ))],
     )?;
-    writeln!(w, "<table>\n<tr><th>What</th><th>How many</th></tr>")?;
-    writeln!(
-        w,
-        "<tr><td>{}</td><td>1</td></tr>",
-        heading(Entity::Members)
-    )?;
-    for (e, n) in h.counts {
-        writeln!(w, "<tr><td>{}</td><td>{n}</td></tr>", heading(*e))?;
+    let mut rows: Vec<Vec<Val>> = vec![vec![
+        Val::text(labels::entity(Entity::Members).heading.clone()),
+        Val::text("1"),
+    ]];
+    let mut none: Vec<String> = Vec::new();
+    for &(e, n) in h.counts {
+        if n == 0 {
+            none.push(labels::entity(e).many.clone());
+        } else {
+            rows.push(vec![
+                Val::text(labels::entity(e).heading.clone()),
+                Val::Text(thousands(n)),
+            ]);
+        }
     }
-    writeln!(w, "</table>")?;
+    d.table(
+        "What we hold about you",
+        &[col("What"), num("How many")],
+        &rows,
+    )?;
+    if !none.is_empty() {
+        d.para(
+            Style::Normal,
+            &[Span::Text(&format!("We hold no {}.", join_words(&none)))],
+        )?;
+    }
+    let big: Vec<String> = h
+        .counts
+        .iter()
+        .filter(|(_, n)| *n > LIST_LIMIT)
+        .map(|(e, _)| labels::entity(*e).many.clone())
+        .collect();
+    if !big.is_empty() {
+        d.para(
+            Style::Note,
+            &[Span::Text(&format!(
+                "You have a lot of {}: more than {} of a kind would make this report too long to open quickly or print, so for those this report gives a summary, and every one of them, in full, is in its data file {}.",
+                join_words(&big),
+                thousands(LIST_LIMIT),
+                h.files_where
+            ))],
+        )?;
+    }
     if h.third_parties > 0 {
-        writeln!(
-            w,
-            "<p class=\"note\">Private messages involve other people. To protect them, each other person is shown as &ldquo;Member A&rdquo;, &ldquo;Member B&rdquo; and so on ({} in all); the same person has the same name throughout this bundle. Their names, member numbers and email addresses are not included.</p>",
-            h.third_parties
+        d.para(
+            Style::Note,
+            &[Span::Text(&format!(
+                "Private messages involve other people. To protect them, each other person is shown as \u{201c}Member A\u{201d}, \u{201c}Member B\u{201d} and so on ({} in all); the same person has the same name throughout this bundle. Their names, member numbers and email addresses are not included.",
+                thousands(h.third_parties as u64)
+            ))],
         )?;
     }
-    writeln!(
-        w,
-        "<p>Made by {} for {site}. The last section explains why we use your data, who we share it with, how long we keep it, and your rights.</p>",
-        esc(h.generated_by)
+    let mut by = facts.preparer(site);
+    if facts.sign_with_staff_name {
+        by.push_str(&format!(" ({})", h.generated_by));
+    }
+    d.para(Style::Normal, &[Span::Text(&format!("Prepared by {by}. The last section explains why we use your data, who we share it with, how long we keep it, and your rights."))])?;
+
+    // The profile.
+    d.heading(
+        2,
+        Some(&anchor(Entity::Members)),
+        &labels::entity(Entity::Members).heading,
     )?;
-    writeln!(w, "<h2>{}</h2>\n<dl>", heading(Entity::Members))?;
+    let mut pairs = Vec::new();
+    let mut derived = Vec::new();
     for (k, v) in profile {
-        writeln!(
-            w,
-            "<dt>{}</dt><dd>{}</dd>",
-            esc(&label(k)),
-            value_html(Entity::Members, k, v)
+        if let (Some(dv), Value::String(s)) = (facts.derived_field(k), v) {
+            let shown = dv
+                .values
+                .iter()
+                .find(|x| x.value == *s)
+                .map(|x| {
+                    x.meaning
+                        .split(':')
+                        .next()
+                        .unwrap_or(&x.meaning)
+                        .trim()
+                        .to_string()
+                })
+                .unwrap_or_else(|| {
+                    if s.is_empty() {
+                        "(none)".into()
+                    } else {
+                        labels::humanise(s)
+                    }
+                });
+            pairs.push((
+                dv.name.clone(),
+                Val::Text(format!("{shown} (worked out by us: see below)")),
+            ));
+            if !s.is_empty() {
+                derived.push((dv, s.clone()));
+            }
+            continue;
+        }
+        pairs.push((
+            labels::field(k).into_owned(),
+            val(Some(Entity::Members), k, v),
+        ));
+    }
+    d.pairs(&pairs)?;
+    if !derived.is_empty() {
+        d.heading(3, None, "What we work out about you")?;
+        for (dv, s) in derived {
+            let meaning = dv
+                .values
+                .iter()
+                .find(|x| x.value == s)
+                .map(|x| x.meaning.clone())
+                .unwrap_or_else(|| labels::humanise(&s));
+            d.para(
+                Style::Normal,
+                &[
+                    Span::Bold(&format!("{}: ", dv.name)),
+                    Span::Text(&format!("{meaning} {}", dv.description)),
+                ],
+            )?;
+        }
+        d.para(
+            Style::Note,
+            &[Span::Text(&format!(
+                "This is profiling (UK GDPR Article 4(4)); Article 15(1)(h) gives you the right to know about it. You have the right to object to it at any time (Article 21); where it is used for direct marketing we will stop as soon as you object. To object, contact {}.",
+                facts.dpo_contact
+            ))],
         )?;
     }
-    writeln!(w, "</dl>")
+    Ok(())
 }
 
-/// The consent history as a timeline per purpose, with the state today.
-pub(crate) fn consent(w: &mut dyn Write, h: &History, now: DateTime<Utc>) -> Result<()> {
-    writeln!(w, "<h2>{}</h2>", heading(Entity::ConsentEvents))?;
+fn join_words(w: &[String]) -> String {
+    match w {
+        [] => String::new(),
+        [a] => a.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// The consent history: a timeline per purpose, with the state today.
+pub(crate) fn consent(d: &mut dyn Doc, h: &History, now: DateTime<Utc>) -> Result<()> {
+    let e = Entity::ConsentEvents;
+    d.heading(2, Some(&anchor(e)), &labels::entity(e).heading)?;
     let purposes = h.purposes();
     if purposes.is_empty() {
-        return writeln!(w, "<p>We hold no consent choices for you.</p>");
+        return d.para(
+            Style::Normal,
+            &[Span::Text("We hold no consent choices for you.")],
+        );
     }
-    writeln!(
-        w,
-        "<p>For each thing we asked your permission for: what you chose, when, and where it stands today ({}).</p>",
-        esc(&human_ts(&crate::trail::ts(now)))
+    d.para(
+        Style::Normal,
+        &[Span::Text(&format!(
+            "For each thing we asked your permission for: what you chose, when, where, the evidence we keep, and where it stands today ({}).",
+            human_ts(&crate::trail::ts(now))
+        ))],
     )?;
     for p in purposes {
         let today = match h.at(&p, now) {
-            Some(e) if e.action == "granted" => "<span class=\"granted\">you agree</span>",
-            Some(_) => "<span class=\"withdrawn\">you do not agree (withdrawn)</span>",
+            Some(e) if e.action == "granted" => "you agree",
+            Some(_) => "you do not agree (withdrawn)",
             None => "no choice recorded yet",
         };
-        writeln!(
-            w,
-            "<article><h3>{}</h3><p>Today: {today}</p>\n<table><tr><th>When</th><th>Choice</th><th>How</th><th>Details</th></tr>",
-            purpose_words(&p)
-        )?;
-        for e in h.events.iter().filter(|e| e.purpose == p) {
+        d.heading(3, None, &labels::purpose(&p))?;
+        d.para(Style::Normal, &[Span::Text("Today: "), Span::Bold(today)])?;
+        let mut rows = Vec::new();
+        for ev in h.events.iter().filter(|x| x.purpose == p) {
             let mut details = Vec::new();
-            for (k, v) in &e.data {
+            for (k, v) in &ev.data {
                 if matches!(
                     k.as_str(),
                     "event_id" | "member_id" | "purpose" | "action" | "occurred_at" | "source"
                 ) {
                     continue;
                 }
-                details.push(format!(
-                    "<b>{}</b>: {}",
-                    esc(&label(k)),
-                    value_html(Entity::ConsentEvents, k, v)
-                ));
+                // The evidence's own keys, one level up: no "Evidence:" heading over them.
+                match val(Some(e), k, v) {
+                    Val::Pairs(p) if k == "evidence" => details.extend(p),
+                    other => details.push((labels::field(k).into_owned(), other)),
+                }
             }
-            writeln!(
-                w,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&human_ts(&e.occurred_at)),
-                if e.action == "granted" {
-                    "Agreed"
+            rows.push(vec![
+                Val::Text(human_ts(&ev.occurred_at)),
+                Val::text(labels::value("action", &ev.action).unwrap_or(&ev.action)),
+                Val::Text(labels::source(&ev.source).into_owned()),
+                if details.is_empty() {
+                    Val::text("(none recorded)")
                 } else {
-                    "Withdrew"
+                    Val::Pairs(details)
                 },
-                esc(&e.source.replace('_', " ")),
-                details.join("<br>")
-            )?;
+            ]);
         }
-        writeln!(w, "</table></article>")?;
+        d.table(
+            "",
+            &[
+                col("When"),
+                col("Your choice"),
+                col("Where you made it"),
+                col("Evidence we keep"),
+            ],
+            &rows,
+        )?;
     }
     Ok(())
 }
 
-pub(crate) fn section_start(w: &mut dyn Write, e: Entity, n: u64) -> Result<()> {
-    writeln!(w, "<h2>{}</h2>", heading(e))?;
-    if n == 0 {
-        writeln!(w, "<p>None.</p>")?;
+/// The start of a listed kind's section.
+pub(crate) fn section_start(d: &mut dyn Doc, e: Entity, n: u64) -> Result<()> {
+    d.heading(2, Some(&anchor(e)), &labels::entity(e).heading)?;
+    d.para(
+        Style::Normal,
+        &[Span::Text(&format!(
+            "{} in all, oldest first.",
+            labels::count(e, n)
+        ))],
+    )?;
+    d.para(
+        Style::Hint,
+        &[Span::Text("Each line opens to show everything we hold about it (select it, or tap it on a phone).")],
+    )?;
+    d.items_start(&labels::entity(e).heading)
+}
+
+pub(crate) fn section_end(d: &mut dyn Doc) -> Result<()> {
+    d.items_end()
+}
+
+/// A kind summarised: rows per year, and where the rows are.
+pub(crate) fn summarised(
+    d: &mut dyn Doc,
+    e: Entity,
+    n: u64,
+    years: &[(String, u64)],
+    files: &str,
+) -> Result<()> {
+    d.heading(2, Some(&anchor(e)), &labels::entity(e).heading)?;
+    d.para(
+        Style::Note,
+        &[Span::Text(&format!(
+            "You have {}: too many to list one by one in a report that opens quickly and can be printed, so this section summarises them. Every one of them, in full, is in {files}.",
+            labels::count(e, n)
+        ))],
+    )?;
+    let rows: Vec<Vec<Val>> = years
+        .iter()
+        .map(|(y, c)| vec![Val::text(y.clone()), Val::Text(thousands(*c))])
+        .collect();
+    d.table(
+        &format!("{} per year", labels::entity(e).short),
+        &[col("Year"), num("How many")],
+        &rows,
+    )
+}
+
+fn s<'a>(row: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
+    row.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+fn snippet(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
     } else {
-        writeln!(w, "<p>{n} in all, oldest first.</p>")?;
+        let cut: String = flat.chars().take(max).collect();
+        let cut = cut.rsplit_once(' ').map(|(a, _)| a).unwrap_or(&cut);
+        format!("{cut}\u{2026}")
     }
-    Ok(())
-}
-
-pub(crate) fn section_end(_w: &mut dyn Write) -> Result<()> {
-    Ok(())
 }
 
 fn who(v: Option<&Value>, me: &str) -> String {
     match v.and_then(Value::as_str) {
-        Some(s) if s == me => "You".into(),
-        Some(s) => esc(s),
-        None => String::new(),
+        Some(s) if s == me => "you".into(),
+        Some(s) => s.to_string(),
+        None => "(unknown)".into(),
     }
 }
 
-/// One row of an entity, as a small card.
-pub(crate) fn row(w: &mut dyn Write, e: Entity, row: &Map<String, Value>, me: &str) -> Result<()> {
-    let time = super::time_field(e);
-    let title = row
-        .get(time)
-        .and_then(Value::as_str)
-        .map(human_ts)
-        .unwrap_or_default();
-    let extra = match e {
-        Entity::Posts => row.get("thread_title").and_then(Value::as_str),
-        Entity::HelpdeskTickets | Entity::PrivateMessages => {
-            row.get("subject").and_then(Value::as_str)
+/// One row: a line, and every detail.
+pub(crate) fn row(d: &mut dyn Doc, e: Entity, row: &Map<String, Value>, me: &str) -> Result<()> {
+    let when = s(row, super::time_field(e))
+        .map(short_ts)
+        .unwrap_or_else(|| "(no date)".into());
+    let yes = |k: &str| row.get(k) == Some(&Value::Bool(true));
+    let mut words: Vec<String> = Vec::new();
+    let mut own: Option<String> = None;
+    match e {
+        Entity::LoginEvents => {
+            if let Some(m) = s(row, "method") {
+                words.push(
+                    labels::value("method", m)
+                        .map(String::from)
+                        .unwrap_or_else(|| m.to_string()),
+                );
+            }
+            if let Some(ip) = s(row, "ip") {
+                words.push(format!("from IP address {ip}"));
+            }
         }
-        Entity::CompetitionEntries => row.get("competition_title").and_then(Value::as_str),
-        Entity::SurveyResponses => row.get("survey_title").and_then(Value::as_str),
-        _ => None,
-    };
-    write!(w, "<article><h3>{}", esc(&title))?;
-    if let Some(x) = extra {
-        write!(w, " &mdash; {}", esc(x))?;
+        Entity::Posts => {
+            if let Some(t) = s(row, "thread_title") {
+                words.push(format!("in \u{201c}{t}\u{201d}"));
+            }
+            if let Some(b) = s(row, "body") {
+                own = Some(snippet(b, 90));
+            }
+        }
+        Entity::PrivateMessages => {
+            let to: Vec<String> = row
+                .get("recipient_ids")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().map(|v| who(Some(v), me)).collect())
+                .unwrap_or_default();
+            words.push(format!(
+                "from {} to {}",
+                who(row.get("sender_id"), me),
+                to.join(", ")
+            ));
+            if let Some(t) = s(row, "subject").or_else(|| s(row, "body")) {
+                own = Some(snippet(t, 80));
+            }
+        }
+        Entity::CompetitionEntries => {
+            words.push(
+                s(row, "competition_title")
+                    .unwrap_or("A competition")
+                    .to_string(),
+            );
+            if yes("won") {
+                words.push("you won".into());
+            }
+        }
+        Entity::SurveyResponses => {
+            words.push(s(row, "survey_title").unwrap_or("A survey").to_string())
+        }
+        Entity::HelpdeskTickets => {
+            if let Some(t) = s(row, "subject") {
+                own = Some(snippet(t, 80));
+            }
+            let n = row
+                .get("messages")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len) as u64;
+            words.push(format!(
+                "{} message{}",
+                thousands(n),
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+        Entity::NewsletterEngagement => {
+            words.push(
+                s(row, "newsletter")
+                    .map(|n| labels::purpose(n).into_owned())
+                    .unwrap_or_else(|| "A newsletter".into()),
+            );
+        }
+        Entity::LocalListings => {
+            words.push(s(row, "business_name").unwrap_or("A listing").to_string())
+        }
+        Entity::Reviews => {
+            let what = s(row, "target_type")
+                .and_then(|t| labels::value("target_type", t))
+                .unwrap_or("Review");
+            words.push(what.to_string());
+            if let Some(r) = row.get("rating").and_then(Value::as_i64) {
+                words.push(format!("rated {r}"));
+            }
+        }
+        Entity::Children => {
+            if let Some(b) = s(row, "date_of_birth") {
+                words.push(format!("born {}", human_date(b)));
+            }
+            if let Some(b) = s(row, "due_date") {
+                words.push(format!("due {}", human_date(b)));
+            }
+        }
+        Entity::SocialAccounts => {
+            words.push(
+                s(row, "provider")
+                    .map(labels::humanise)
+                    .unwrap_or_else(|| "An account".into()),
+            );
+            if s(row, "unlinked_at").is_some() {
+                words.push("since unlinked".into());
+            }
+        }
+        _ => {}
     }
-    writeln!(w, "</h3><dl>")?;
+    let mut line = format!("{when} \u{2014} {}", words.join(", "));
+    if let Some(o) = &own {
+        line.push_str(if words.is_empty() { "" } else { ": " });
+        line.push_str(o);
+    }
+    let mut details: Vec<(String, Val)> = Vec::new();
     if e == Entity::PrivateMessages {
         let to: Vec<String> = row
             .get("recipient_ids")
             .and_then(Value::as_array)
             .map(|a| a.iter().map(|v| who(Some(v), me)).collect())
             .unwrap_or_default();
-        writeln!(
-            w,
-            "<dt>From</dt><dd>{}</dd><dt>To</dt><dd>{}</dd>",
-            who(row.get("sender_id"), me),
-            to.join(", ")
-        )?;
+        details.push((
+            "From".into(),
+            Val::Text(capital(&who(row.get("sender_id"), me))),
+        ));
+        details.push(("To".into(), Val::Text(capital(&to.join(", ")))));
     }
     for (k, v) in row {
         if k == "member_id"
+            || v.is_null()
             || (e == Entity::PrivateMessages && (k == "sender_id" || k == "recipient_ids"))
         {
             continue;
         }
-        if e == Entity::HelpdeskTickets && k == "messages" {
-            if let Value::Array(msgs) = v {
-                writeln!(w, "<dt>Messages</dt><dd>")?;
-                for m in msgs {
-                    let from = match m.get("from").and_then(Value::as_str) {
-                        Some("member") => "You",
-                        Some("staff") => "Our helpdesk",
-                        _ => "",
-                    };
-                    let at = m
-                        .get("at")
-                        .and_then(Value::as_str)
-                        .map(human_ts)
-                        .unwrap_or_default();
-                    let body = m.get("body").and_then(Value::as_str).unwrap_or("");
-                    writeln!(w, "<p><b>{from}</b>, {}:<br>{}</p>", esc(&at), esc(body))?;
-                }
-                writeln!(w, "</dd>")?;
-                continue;
-            }
-        }
-        writeln!(
-            w,
-            "<dt>{}</dt><dd>{}</dd>",
-            esc(&label(k)),
-            value_html(e, k, v)
-        )?;
+        details.push((labels::field(k).into_owned(), val(Some(e), k, v)));
     }
-    writeln!(w, "</dl></article>")
+    d.item(&[Span::Text(&line)], &details)
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 /// The request this bundle answers.
-pub(crate) fn request(w: &mut dyn Write, r: &RequestDetail) -> Result<()> {
+pub(crate) fn request(d: &mut dyn Doc, r: &RequestDetail) -> Result<()> {
     let q = &r.request;
-    writeln!(w, "<h2>Your request</h2>\n<dl>")?;
-    writeln!(w, "<dt>Our reference</dt><dd>{}</dd>", esc(&q.reference))?;
-    writeln!(
-        w,
-        "<dt>Received</dt><dd>{}</dd>",
-        esc(&human_date(&q.received.to_string()))
-    )?;
-    writeln!(w, "<dt>How</dt><dd>{}</dd>", esc(&q.channel))?;
-    if let Some(d) = q.state.due {
-        writeln!(
-            w,
-            "<dt>Due</dt><dd>{}</dd>",
-            esc(&human_date(&d.to_string()))
-        )?;
+    d.heading(2, Some("s-request"), "Your request")?;
+    let mut pairs = vec![
+        ("Our reference".to_string(), Val::text(q.reference.clone())),
+        (
+            "Received".into(),
+            Val::Text(human_date(&q.received.to_string())),
+        ),
+        (
+            "How you asked".into(),
+            Val::text(labels::humanise(&q.channel)),
+        ),
+    ];
+    if let Some(due) = q.state.due {
+        pairs.push(("Due".into(), Val::Text(human_date(&due.to_string()))));
     }
-    writeln!(
-        w,
-        "</dl>\n<table><tr><th>When</th><th>What happened</th></tr>"
-    )?;
-    for e in &r.events {
-        writeln!(
-            w,
-            "<tr><td>{}</td><td>{}</td></tr>",
-            esc(&human_ts(&e.at)),
-            esc(&e.kind.replace('_', " "))
-        )?;
+    d.pairs(&pairs)?;
+    let rows: Vec<Vec<Val>> = r
+        .events
+        .iter()
+        .map(|e| {
+            vec![
+                Val::Text(human_ts(&e.at)),
+                Val::Text(labels::humanise(&e.kind)),
+            ]
+        })
+        .collect();
+    d.table("What happened", &[col("When"), col("What happened")], &rows)
+}
+
+fn kind_words(kind: &str) -> &str {
+    match kind {
+        "processor" => "Service provider working for us",
+        "partner" => "Partner",
+        "authority" => "Public authority",
+        _ => "Other",
     }
-    writeln!(w, "</table>")
+}
+
+/// The complaint text with the ICO's address as its one link.
+pub(crate) fn complaint(d: &mut dyn Doc, text: &str) -> Result<()> {
+    match text.find(ICO_TEXT) {
+        Some(i) => {
+            let (before, after) = (&text[..i], &text[i + ICO_TEXT.len()..]);
+            d.para(
+                Style::Normal,
+                &[
+                    Span::Text(before),
+                    Span::Link(ICO_TEXT, ICO_URL),
+                    Span::Text(after),
+                ],
+            )
+        }
+        None => d.para(
+            Style::Normal,
+            &[
+                Span::Text(text),
+                Span::Text(" The ICO: "),
+                Span::Link(ICO_TEXT, ICO_URL),
+                Span::Text(", telephone 0303 123 1113."),
+            ],
+        ),
+    }
 }
 
 /// The supplementary information (Art 15(1)(a)–(h), 15(2)).
-pub(crate) fn information(w: &mut dyn Write, f: &PrivacyFacts) -> Result<()> {
-    writeln!(w, "<h2>About how we use your data</h2>")?;
-    writeln!(
-        w,
-        "<p><b>Who we are:</b> {}<br><b>Our Data Protection Officer:</b> {}</p>",
-        esc(&f.controller),
-        esc(&f.dpo_contact)
+pub(crate) fn information(d: &mut dyn Doc, f: &PrivacyFacts) -> Result<()> {
+    d.heading(
+        2,
+        Some("s-information"),
+        "How we use your data, and your rights",
     )?;
-    writeln!(w, "<h3>Why we use your data, and our lawful basis</h3>\n<table><tr><th>Purpose</th><th>What we do</th><th>Lawful basis</th></tr>")?;
-    for p in &f.purposes {
-        writeln!(
-            w,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&p.purpose),
-            esc(&p.description),
-            esc(&p.lawful_basis)
-        )?;
-    }
-    writeln!(w, "</table>\n<h3>The kinds of data we hold</h3>\n<table><tr><th>Kind</th><th>What it covers</th></tr>")?;
-    for c in &f.categories {
-        writeln!(
-            w,
-            "<tr><td>{}</td><td>{}</td></tr>",
-            esc(&c.category),
-            esc(&c.description)
-        )?;
-    }
-    writeln!(w, "</table>\n<h3>Who we share it with</h3>\n<table><tr><th>Who</th><th>Kind</th><th>Why</th></tr>")?;
-    for r in &f.recipients {
-        writeln!(
-            w,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&r.name),
-            esc(&r.kind),
-            esc(&r.purpose)
-        )?;
-    }
-    writeln!(
-        w,
-        "</table>\n<h3>How long we keep it</h3>\n<table><tr><th>Data</th><th>How long</th></tr>"
+    d.pairs(&[
+        ("Who we are".into(), Val::text(f.controller.clone())),
+        (
+            "Our Data Protection Officer".into(),
+            Val::text(f.dpo_contact.clone()),
+        ),
+    ])?;
+    d.heading(3, None, "Why we use your data, and our lawful basis")?;
+    let rows: Vec<Vec<Val>> = f
+        .purposes
+        .iter()
+        .map(|p| {
+            vec![
+                Val::text(p.purpose.clone()),
+                Val::text(p.description.clone()),
+                Val::text(p.lawful_basis.clone()),
+            ]
+        })
+        .collect();
+    d.table(
+        "",
+        &[col("Purpose"), col("What we do"), col("Lawful basis")],
+        &rows,
     )?;
-    for r in &f.retention {
-        writeln!(
-            w,
-            "<tr><td>{}</td><td>{}</td></tr>",
-            esc(&r.data),
-            esc(&r.period)
-        )?;
-    }
-    writeln!(w, "</table>\n<h3>Data we did not get from you</h3>")?;
+    d.heading(3, None, "The kinds of data we hold")?;
+    let rows: Vec<Vec<Val>> = f
+        .categories
+        .iter()
+        .map(|c| {
+            vec![
+                Val::text(c.category.clone()),
+                Val::text(c.description.clone()),
+            ]
+        })
+        .collect();
+    d.table("", &[col("Kind"), col("What it covers")], &rows)?;
+    d.heading(3, None, "Who we share it with")?;
+    let rows: Vec<Vec<Val>> = f
+        .recipients
+        .iter()
+        .map(|r| {
+            vec![
+                Val::text(r.name.clone()),
+                Val::text(kind_words(&r.kind)),
+                Val::text(r.purpose.clone()),
+            ]
+        })
+        .collect();
+    d.table("", &[col("Who"), col("Kind"), col("Why")], &rows)?;
+    d.heading(3, None, "How long we keep it")?;
+    let rows: Vec<Vec<Val>> = f
+        .retention
+        .iter()
+        .map(|r| vec![Val::text(r.data.clone()), Val::text(r.period.clone())])
+        .collect();
+    d.table("", &[col("Data"), col("How long")], &rows)?;
+    d.heading(3, None, "Data we did not get from you")?;
     if f.sources.is_empty() {
-        writeln!(w, "<p>All the data we hold about you came from you.</p>")?;
-    } else {
-        writeln!(w, "<table><tr><th>Where from</th><th>What</th></tr>")?;
-        for s in &f.sources {
-            writeln!(
-                w,
-                "<tr><td>{}</td><td>{}</td></tr>",
-                esc(&s.source),
-                esc(&s.data)
-            )?;
-        }
-        writeln!(w, "</table>")?;
-    }
-    writeln!(w, "<h3>Transfers outside the UK</h3>")?;
-    if f.transfers.is_empty() {
-        writeln!(
-            w,
-            "<p>We do not send your data outside the UK and the EEA.</p>"
+        d.para(
+            Style::Normal,
+            &[Span::Text("All the data we hold about you came from you.")],
         )?;
     } else {
-        writeln!(w, "<table><tr><th>Where to</th><th>Safeguard</th></tr>")?;
-        for t in &f.transfers {
-            writeln!(
-                w,
-                "<tr><td>{}</td><td>{}</td></tr>",
-                esc(&t.destination),
-                esc(&t.safeguard)
-            )?;
-        }
-        writeln!(w, "</table>")?;
+        let rows: Vec<Vec<Val>> = f
+            .sources
+            .iter()
+            .map(|s| vec![Val::text(s.source.clone()), Val::text(s.data.clone())])
+            .collect();
+        d.table("", &[col("Where from"), col("What")], &rows)?;
     }
-    writeln!(
-        w,
-        "<h3>Automated decisions</h3>\n<p>{}</p>",
-        esc(&f.automated_decisions)
-    )?;
-    writeln!(w, "<h3>Your rights</h3>\n<p>{}</p>", esc(&f.rights))?;
-    writeln!(
-        w,
-        "<h3>Complaints</h3>\n<p>{}</p>\n<p>The ICO: <a href=\"https://ico.org.uk/make-a-complaint/\">ico.org.uk/make-a-complaint</a>, telephone 0303 123 1113.</p>",
-        esc(&f.complaint)
-    )
-}
-
-pub(crate) fn tail(w: &mut dyn Write) -> Result<()> {
-    writeln!(w, "</body>\n</html>")
+    d.heading(3, None, "Transfers outside the UK")?;
+    if f.transfers.is_empty() {
+        d.para(
+            Style::Normal,
+            &[Span::Text(
+                "We do not send your data outside the UK and the EEA.",
+            )],
+        )?;
+    } else {
+        let rows: Vec<Vec<Val>> = f
+            .transfers
+            .iter()
+            .map(|t| {
+                vec![
+                    Val::text(t.destination.clone()),
+                    Val::text(t.safeguard.clone()),
+                ]
+            })
+            .collect();
+        d.table("", &[col("Where to"), col("Safeguard")], &rows)?;
+    }
+    d.heading(3, None, "Automated decisions and profiling")?;
+    d.para(Style::Normal, &[Span::Text(&f.automated_decisions)])?;
+    if !f.derived.is_empty() {
+        let names: Vec<String> = f.derived.iter().map(|x| x.name.to_lowercase()).collect();
+        d.para(
+            Style::Normal,
+            &[Span::Text(&format!(
+                "We do work out a {} for members, to choose what to show or send them; where it applies to you, your profile above says what yours is and what it means. You can object to it at any time.",
+                join_words(&names).replace(" or ", " and ")
+            ))],
+        )?;
+    }
+    d.heading(3, None, "Your rights")?;
+    d.para(Style::Normal, &[Span::Text(&f.rights)])?;
+    d.heading(3, None, "Complaints")?;
+    complaint(d, &f.complaint)
 }
 
 /// `information.json`: the privacy facts, under the Art 15 headings.
@@ -551,6 +854,7 @@ pub fn information_json(f: &PrivacyFacts) -> Value {
         "rights": f.rights,
         "complaint": f.complaint,
         "automated_decisions": f.automated_decisions,
+        "profiling": f.derived,
         "transfers": f.transfers,
         "facts_updated_at": f.updated_at,
         "articles": {
@@ -562,6 +866,7 @@ pub fn information_json(f: &PrivacyFacts) -> Value {
             "complaint": "Art 15(1)(f)",
             "sources": "Art 15(1)(g)",
             "automated_decisions": "Art 15(1)(h)",
+            "profiling": "Art 15(1)(h), Art 4(4), Art 21",
             "transfers": "Art 15(2)",
         },
     })
@@ -572,10 +877,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uk_time_and_escaping() {
+    fn uk_time_through_the_time_zone_database() {
         assert_eq!(human_ts("2026-11-04T16:20:00Z"), "4 November 2026, 16:20");
         assert_eq!(human_ts("2026-07-04T16:20:00Z"), "4 July 2026, 17:20");
+        // The changes: 01:00 UTC on the last Sundays of March and October.
+        assert_eq!(human_ts("2026-03-29T00:59:00Z"), "29 March 2026, 00:59");
+        assert_eq!(human_ts("2026-03-29T01:00:00Z"), "29 March 2026, 02:00");
+        assert_eq!(human_ts("2026-10-25T00:59:00Z"), "25 October 2026, 01:59");
+        assert_eq!(human_ts("2026-10-25T01:00:00Z"), "25 October 2026, 01:00");
+        assert_eq!(short_ts("2026-02-01T10:00:00+01:00"), "1 Feb 2026, 09:00");
         assert_eq!(human_date("2026-03-01"), "1 March 2026");
-        assert_eq!(esc("<img src=x>"), "&lt;img src&#61;x&gt;");
+        assert_eq!(human_ts("yesterday"), "yesterday");
+    }
+
+    #[test]
+    fn values_in_plain_words() {
+        assert_eq!(
+            val(Some(Entity::LoginEvents), "method", &json!("app")),
+            Val::text("The app")
+        );
+        assert_eq!(val(None, "x", &json!(12345)), Val::text("12,345"));
+        assert_eq!(val(None, "year", &json!(1985)), Val::text("1985"));
+        assert_eq!(
+            val(
+                None,
+                "evidence",
+                &json!({"form": "signup", "checkbox_default": false})
+            ),
+            Val::Pairs(vec![
+                ("Form".into(), Val::Own("signup".into())),
+                ("Box ticked in advance".into(), Val::text("No"))
+            ])
+        );
+        assert_eq!(snippet("a  b\nc", 90), "a b c");
+        assert_eq!(snippet(&"word ".repeat(30), 12), "word word\u{2026}");
     }
 }

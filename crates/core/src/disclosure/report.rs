@@ -6,6 +6,7 @@ use super::{Disclosure, LogEntry};
 use crate::chain::{self, Verification};
 use crate::error::{Error, Result};
 use crate::trail as audit;
+use crate::{csvout, html};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -69,13 +70,10 @@ fn cell(v: Option<&Value>) -> String {
 }
 
 /// A cell a spreadsheet would run as a formula gets a leading `'`
-/// (the `content` column keeps the exact text the hash covers).
+/// ([`csvout::neutralise`]; the `content` column keeps the exact text the
+/// hash covers).
 fn defuse(s: String) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s
-    }
+    csvout::neutralise(&s).into_owned()
 }
 
 /// The flattened fields of one entry, in [`CSV_COLUMNS`] order (without the
@@ -140,20 +138,9 @@ pub fn log_csv(entries: &[LogEntry]) -> Result<String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Escape text for HTML (element content and quoted attributes).
+/// Escape text for HTML: the desk's one escaper ([`crate::html`]).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    html::escape(s)
 }
 
 /// Counts for the summary.

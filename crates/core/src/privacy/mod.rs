@@ -65,6 +65,29 @@ pub struct TransferFact {
     pub safeguard: String,
 }
 
+/// A value of a derived field and what it means.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DerivedValue {
+    pub value: String,
+    pub meaning: String,
+}
+
+/// A field of the member's profile that the site works out rather than
+/// collects (a marketing segment, say): a profile in the sense of UK GDPR
+/// Art 4(4), explained in the bundle with the right to object (Art 21).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DerivedFact {
+    /// The profile's key, e.g. `marketing_segment`.
+    pub field: String,
+    /// What it is called in words.
+    pub name: String,
+    /// What it is, how it is worked out and what it is used for.
+    pub description: String,
+    pub values: Vec<DerivedValue>,
+}
+
 /// The kinds a recipient may be.
 pub const RECIPIENT_KINDS: [&str; 4] = ["processor", "partner", "authority", "other"];
 
@@ -84,11 +107,18 @@ pub struct PrivacyFacts {
     pub automated_decisions: String,
     pub rights: String,
     pub complaint: String,
+    /// Fields of the profile worked out by the site (profiling, Art 4(4)).
+    pub derived: Vec<DerivedFact>,
+    /// Who the bundle says prepared it; empty: "The data protection team
+    /// of SITE".
+    pub prepared_by: String,
+    /// Whether the bundle also names the member of staff who made it.
+    pub sign_with_staff_name: bool,
     pub updated_at: Option<String>,
     pub updated_by: Option<String>,
 }
 
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 17] = [
     "site",
     "controller",
     "dpo_contact",
@@ -101,6 +131,9 @@ const KEYS: [&str; 14] = [
     "automated_decisions",
     "rights",
     "complaint",
+    "derived",
+    "prepared_by",
+    "sign_with_staff_name",
     "updated_at",
     "updated_by",
 ];
@@ -118,6 +151,30 @@ fn c(category: &str, description: &str) -> CategoryFact {
         category: category.into(),
         description: description.into(),
     }
+}
+
+fn v(value: &str, meaning: &str) -> DerivedValue {
+    DerivedValue {
+        value: value.into(),
+        meaning: meaning.into(),
+    }
+}
+
+/// The derived fields of the default facts: the export's marketing segment.
+pub fn default_derived() -> Vec<DerivedFact> {
+    vec![DerivedFact {
+        field: "marketing_segment".into(),
+        name: "Marketing segment".into(),
+        description: "A group we put you in, worked out automatically from what you told us (such as a due date or your children's ages) and how you use the site and our emails. We use it to choose which newsletters, offers and partner promotions to show or send you. It is not used to make any decision with legal or similarly significant effects about you.".into(),
+        values: vec![
+            v("new_parent", "New parent: you told us about a baby under one year old."),
+            v("expecting", "Expecting: you told us you are pregnant or gave us a due date."),
+            v("school_age", "School age: your children are of school age."),
+            v("lapsed", "Lapsed: you have not signed in or opened our emails for a while."),
+            v("high_value", "Highly engaged: you open our emails, click on them and enter competitions more than most members, so we may show you more partner offers."),
+            v("blogger", "Blogger: you told us you write a blog, so we may invite you to our Bloggers Network."),
+        ],
+    }]
 }
 
 fn r(name: &str, kind: &str, purpose: &str) -> RecipientFact {
@@ -186,6 +243,9 @@ impl PrivacyFacts {
             automated_decisions: "We do not make decisions about you by automated means alone that have legal or similarly significant effects (UK GDPR Art 22).".into(),
             rights: "You have the right to ask for access to your data (this bundle), to have it corrected (rectification), erased, or its use restricted, to object to our use of it (including at any time to direct marketing), and to receive it in a portable form to pass to another organisation (portability). Where we rely on your consent you can withdraw it at any time, without affecting what we did before. To use any of these rights, contact our Data Protection Officer.".into(),
             complaint: "If you are unhappy with how we use your data, please tell us first. You also have the right to complain to the Information Commissioner's Office (ICO), the UK regulator: ico.org.uk/make-a-complaint, telephone 0303 123 1113.".into(),
+            derived: default_derived(),
+            prepared_by: String::new(),
+            sign_with_staff_name: false,
             updated_at: None,
             updated_by: None,
         }
@@ -226,6 +286,20 @@ impl PrivacyFacts {
         })
     }
 
+    /// Who prepared a bundle, as the bundle says it ("Prepared by …").
+    pub fn preparer(&self, site: &str) -> String {
+        if self.prepared_by.trim().is_empty() {
+            format!("the data protection team of {site}")
+        } else {
+            self.prepared_by.trim().to_string()
+        }
+    }
+
+    /// The explanation of a derived profile field, if the facts have one.
+    pub fn derived_field(&self, field: &str) -> Option<&DerivedFact> {
+        self.derived.iter().find(|d| d.field == field)
+    }
+
     /// Every problem with these facts, each naming its field.
     pub fn problems(&self, site: &str) -> Vec<String> {
         let mut out = Vec::new();
@@ -264,6 +338,15 @@ impl PrivacyFacts {
             need(format!("transfers[{i}].destination"), &x.destination);
             need(format!("transfers[{i}].safeguard"), &x.safeguard);
         }
+        for (i, x) in self.derived.iter().enumerate() {
+            need(format!("derived[{i}].field"), &x.field);
+            need(format!("derived[{i}].name"), &x.name);
+            need(format!("derived[{i}].description"), &x.description);
+            for (j, y) in x.values.iter().enumerate() {
+                need(format!("derived[{i}].values[{j}].value"), &y.value);
+                need(format!("derived[{i}].values[{j}].meaning"), &y.meaning);
+            }
+        }
         for (i, x) in self.recipients.iter().enumerate() {
             if !RECIPIENT_KINDS.contains(&x.kind.as_str()) {
                 out.push(format!(
@@ -301,9 +384,15 @@ pub(crate) fn facts_conn(conn: &rusqlite::Connection, site: &str) -> Result<Priv
     match row {
         None => Ok(PrivacyFacts::default_for(site)),
         Some((content, at, by)) => {
-            let mut f: PrivacyFacts = serde_json::from_str(&content).map_err(|_| {
-                Error::Invalid(format!("the stored privacy facts of {site} are damaged"))
-            })?;
+            let damaged =
+                || Error::Invalid(format!("the stored privacy facts of {site} are damaged"));
+            let raw: Value = serde_json::from_str(&content).map_err(|_| damaged())?;
+            let mut f: PrivacyFacts = serde_json::from_value(raw.clone()).map_err(|_| damaged())?;
+            // Facts stored before derived fields were known explain the
+            // default ones until a DPO sets their own.
+            if raw.get("derived").is_none() {
+                f.derived = default_derived();
+            }
             f.site = site.into();
             f.updated_at = Some(at);
             f.updated_by = Some(by);
