@@ -19,7 +19,8 @@
 //! (`impl Session`), in dependency order — an area uses only the foundation
 //! and the areas before it (`tests/layers.rs` fails on anything else):
 //! `audit`, `users`, `holds`, `privacy`, `export`, `search`, `consent`,
-//! `member`, `conflicts`, `sync`, `requests`, `disclosure`, `bundle`, `home`.
+//! `member`, `conflicts`, `sync`, `requests`, `disclosure`, `bundle`, `review`,
+//! `home`.
 
 pub mod chain;
 pub mod entity;
@@ -50,6 +51,7 @@ pub mod labels;
 pub mod member;
 pub mod privacy;
 pub mod requests;
+pub mod review;
 pub mod search;
 pub mod sync;
 pub mod users;

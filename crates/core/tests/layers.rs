@@ -39,6 +39,7 @@ const ORDER: &[&str] = &[
     "requests",
     "disclosure",
     "bundle",
+    "review",
     "home",
     // tools: the TypeScript bindings of the boundary types
     "ts",

@@ -36,7 +36,10 @@ pub(crate) struct Cover<'a> {
     pub generated_by: &'a str,
     pub form: Form,
     /// (entity, field, reason) of every redaction, deduplicated.
-    pub redactions: &'a BTreeSet<(&'static str, &'static str, &'static str)>,
+    pub redactions: &'a BTreeSet<(&'static str, &'a str, &'a str)>,
+    /// Items withheld under an exemption that the bundle may count:
+    /// (the exemption in words, items).
+    pub withheld: &'a [(String, u64)],
     pub facts: &'a PrivacyFacts,
 }
 
@@ -139,7 +142,12 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
             .any(|(_, f, r)| *f == field && *r == reason)
     };
     let mut out: Vec<Vec<Span>> = Vec::new();
-    let third = c.redactions.iter().any(|(_, _, r)| *r == "third party");
+    let third = c.redactions.iter().any(|(e, _, r)| *r == "third party" && *e == "private_messages");
+    let elsewhere = c.redactions.iter().any(|(e, _, r)| *r == "third party" && *e != "private_messages");
+    let patterns = c
+        .redactions
+        .iter()
+        .any(|(_, _, r)| *r == "personal data of another person");
     let in_text = c
         .redactions
         .iter()
@@ -147,8 +155,18 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
     if third {
         out.push(vec![Span::Bold("Other people in your private messages. "), Span::Text("Each of them is shown as \u{201c}Member A\u{201d}, \u{201c}Member B\u{201d} and so on, the same name for the same person throughout. Their names, member numbers and email addresses are left out to protect their privacy: the right of access does not extend to other people's data (UK GDPR Article 15(4), Data Protection Act 2018 Schedule 2 paragraph 16).")]);
     }
+    if elsewhere {
+        out.push(vec![Span::Bold("Other people elsewhere in your data. "), Span::Text("Where another member took part (a listing you reviewed, say), they are shown by the same \u{201c}Member A\u{201d}-style name, and an id that carried their member number is replaced by an id of this bundle.")]);
+    }
     if in_text {
-        out.push(vec![Span::Bold("Other people named in messages. "), Span::Text("Where a message's subject or text gave another person's username, member number or email address, it is replaced by the same \u{201c}Member A\u{201d}-style name.")]);
+        out.push(vec![Span::Bold("Other people named in your messages and posts. "), Span::Text("Where a subject or text gave another person's username, member number, email address or name, it is replaced by the same \u{201c}Member A\u{201d}-style name.")]);
+    }
+    if patterns {
+        out.push(vec![Span::Bold("Other people's contact details. "), Span::Text("An email address, phone number, postcode or street address of someone else in your text is replaced by a note such as [email removed].")]);
+    }
+    for (label, n) in c.withheld {
+        let items = if *n == 1 { "1 item".to_string() } else { format!("{n} items") };
+        out.push(vec![Span::Bold(&format!("{items} withheld: {label}. ")), Span::Text("The law allows us not to give you this information (the exemption named); the file manifest.json counts what was withheld under each.")]);
     }
     if has("password_hash", "never disclosed") {
         out.push(vec![Span::Bold("Your password's stored form. "), Span::Text("We keep only a scrambled (hashed) form of your password, which cannot be turned back into it. It is a security measure, not information about you, and is never sent out.")]);
@@ -156,7 +174,10 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
     let known = |r: &str| {
         matches!(
             r,
-            "third party" | "third-party identifier in text" | "never disclosed"
+            "third party"
+                | "third-party identifier in text"
+                | "personal data of another person"
+                | "never disclosed"
         )
     };
     let others: Vec<String> = c

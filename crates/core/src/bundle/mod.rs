@@ -9,12 +9,12 @@
 //!   rowids go through SQLite's sorter (its spill files are not encrypted);
 //!   rows are then read by rowid. Only the pseudonym map
 //!   (one entry per third party) and the redaction list stay in memory.
-//! - **Third parties.** In private messages every other participant becomes
-//!   "Member A", "Member B", … in order of first appearance (messages oldest
-//!   first; sender, then recipients in their order): the same person gets the
-//!   same label everywhere in the bundle. Their ids, usernames and emails
-//!   are also replaced where they appear as words in a message's subject or
-//!   body. Every replacement is listed in the manifest.
+//! - **What goes out is decided elsewhere.** The writer asks a [`Plan`]
+//!   how each row goes out (shaped: other people replaced, ids renumbered,
+//!   spans redacted — or withheld altogether) and lists what the plan
+//!   redacted in the manifest. The review area makes the plans: the
+//!   automatic one of an unreviewed bundle, and the one a reviewer
+//!   approved (`crate::review`). `password_hash` is dropped here, always.
 //! - **Deterministic.** Sorted rows, fixed entry order, every entry dated
 //!   `generated_at`, deflate at a fixed level, no hash-map iteration: the same
 //!   vault state, request and time give the same bytes. An encrypted bundle
@@ -50,7 +50,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
@@ -58,6 +58,7 @@ use zip::{AesMode, CompressionMethod, ZipWriter};
 
 /// How an encrypted bundle is encrypted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Encryption {
     /// A zip holding the cover letter and one PDF encrypted with AES-256
@@ -85,13 +86,17 @@ impl Encryption {
 /// How to make a bundle.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BundleOptions {
-    /// The subject-access request it answers (must exist, be about this
-    /// member and not be closed); the bundle is recorded on it.
+    /// The subject-access request it answers. Refused: a request's bundle
+    /// is released through review (`Session::release`); this stays for
+    /// interfaces that pass it, to say so.
     pub reference: Option<String>,
     /// Encrypt under a generated passphrase.
     pub encrypt: bool,
     /// How, when `encrypt`.
     pub encryption: Encryption,
+    /// Make it even though the site's privacy facts are still the shipped
+    /// default; the manifest records who did.
+    pub allow_default_facts: bool,
 }
 
 /// A bundle written.
@@ -126,7 +131,7 @@ pub struct BundleMade {
 }
 
 /// The field that orders an entity's rows, oldest first.
-fn time_field(e: Entity) -> &'static str {
+pub(crate) fn time_field(e: Entity) -> &'static str {
     match e {
         Entity::ConsentEvents | Entity::LoginEvents => "occurred_at",
         Entity::Children | Entity::Members => "updated_at",
@@ -182,33 +187,40 @@ fn ordered_sql(e: Entity) -> String {
     )
 }
 
-/// One third party in the member's private messages.
-struct Party {
-    label: String,
-    /// ASCII-lowercased id, username and email (when known), to find in text.
-    needles: Vec<String>,
+/// One redaction, as the manifest lists it: the row's id as the bundle
+/// shows it (renumbered where it carried someone else's identifier), the
+/// field, and why — never the value.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Redaction {
+    pub entity: &'static str,
+    pub id: String,
+    pub field: String,
+    pub reason: String,
 }
 
-/// "Member A" … "Member Z", "Member AA", … (bijective base 26).
-pub fn pseudonym(n: usize) -> String {
-    let mut n = n + 1;
-    let mut s = Vec::new();
-    while n > 0 {
-        n -= 1;
-        s.push(b'A' + (n % 26) as u8);
-        n /= 26;
-    }
-    s.reverse();
-    format!("Member {}", String::from_utf8_lossy(&s))
+/// A row as a plan shapes it.
+pub(crate) struct Shaped {
+    /// The row to write; None: the stored row, unchanged.
+    pub row: Option<Map<String, Value>>,
+    /// What was redacted in it.
+    pub redactions: Vec<Redaction>,
 }
 
-/// One redaction, as the manifest lists it.
-#[derive(Clone, Debug, Serialize)]
-struct Redaction {
-    entity: &'static str,
-    id: String,
-    field: &'static str,
-    reason: &'static str,
+/// What decides how each row goes out (see the module documentation).
+pub(crate) trait Plan {
+    /// How the row goes out, or None when it is withheld. Called in every
+    /// pass over the rows (data, CSV, report), in the same order, and must
+    /// answer the same each time.
+    fn shape(&mut self, e: Entity, id: &str, data: &str) -> Result<Option<Shaped>>;
+    /// How many rows of `e` [`Plan::shape`] withholds.
+    fn withheld(&self, e: Entity) -> u64;
+    /// How many other people are replaced by a pseudonym (the report says so).
+    fn third_parties(&self) -> usize;
+    /// Items withheld under an exemption, in words, that the bundle may
+    /// count: (exemption's label, items).
+    fn withheld_summary(&self) -> Vec<(String, u64)>;
+    /// Keys the manifest adds (`review`, `withheld`, `renumbered_ids`).
+    fn manifest(&self) -> Vec<(&'static str, Value)>;
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -347,175 +359,45 @@ struct Member<'c> {
     site: &'c str,
     id: &'c str,
     email: Option<String>,
-    parties: HashMap<String, Party>,
     redactions: Vec<Redaction>,
 }
 
-fn ascii_lower(s: &str) -> String {
-    s.to_ascii_lowercase()
-}
-
-/// Replace whole-word, ASCII-case-insensitive occurrences of `needle`
-/// (already lowercased) in `text` by `label`. Returns whether any was found.
-fn replace_word(text: &mut String, needle: &str, label: &str) -> bool {
-    if needle.len() < 3 {
-        return false;
-    }
-    let lower = text.to_ascii_lowercase();
-    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    let mut found = false;
-    let mut from = 0;
-    while let Some(pos) = lower[from..].find(needle) {
-        let start = from + pos;
-        let end = start + needle.len();
-        let before = text[..start].chars().next_back();
-        let after = text[end..].chars().next();
-        if !word(before) && !word(after) {
-            out.push_str(&text[last..start]);
-            out.push_str(label);
-            last = end;
-            found = true;
-        }
-        from = end;
-    }
-    if found {
-        out.push_str(&text[last..]);
-        *text = out;
-    }
-    found
-}
-
 impl Member<'_> {
-    /// The label of a third party, assigned on first sight.
-    fn party(&mut self, id: &str) -> Result<String> {
-        if let Some(p) = self.parties.get(id) {
-            return Ok(p.label.clone());
-        }
-        let known: Option<(Option<String>, Option<String>)> = self
-            .conn
-            .prepare_cached(
-                "SELECT json_extract(data, '$.username'), json_extract(data, '$.email')
-                 FROM members WHERE site = ?1 AND id = ?2",
-            )?
-            .query_row(params![self.site, id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        let mut needles = vec![ascii_lower(id)];
-        if let Some((u, e)) = known {
-            needles.extend(u.map(|u| ascii_lower(&u)));
-            needles.extend(e.map(|e| ascii_lower(&e)));
-        }
-        // Longest first, so an email is replaced before a username inside it.
-        needles.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        let label = pseudonym(self.parties.len());
-        self.parties.insert(
-            id.to_string(),
-            Party {
-                label: label.clone(),
-                needles,
-            },
-        );
-        Ok(label)
-    }
-
-    /// A stored row as it goes into the bundle: `password_hash` dropped,
-    /// and in a private message every other participant pseudonymised.
-    /// Redactions are recorded when `record` (the first pass).
+    /// A stored row as it goes into the bundle: shaped by the plan, and
+    /// `password_hash` dropped. None: withheld. Redactions are recorded when
+    /// `record` (the first pass).
     fn prepare(
         &mut self,
+        plan: &mut dyn Plan,
         e: Entity,
         id: &str,
         data: &str,
         record: bool,
-    ) -> Result<Map<String, Value>> {
-        let mut row: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
-        let redact = |field: &'static str, reason: &'static str, list: &mut Vec<Redaction>| {
-            if record {
-                list.push(Redaction {
-                    entity: e.name(),
-                    id: id.to_string(),
-                    field,
-                    reason,
-                });
-            }
+    ) -> Result<Option<Map<String, Value>>> {
+        let Some(shaped) = plan.shape(e, id, data)? else {
+            return Ok(None);
         };
-        if row.shift_remove(DROPPED_FIELD).is_some() {
-            redact(DROPPED_FIELD, "never disclosed", &mut self.redactions);
-        }
-        if e != Entity::PrivateMessages {
-            return Ok(row);
-        }
-        let me = self.id;
-        let mut others: Vec<String> = Vec::new();
-        if let Some(Value::String(s)) = row.get("sender_id") {
-            if s != me {
-                others.push(s.clone());
-            }
-        }
-        let mut recipients_changed = false;
-        if let Some(Value::Array(a)) = row.get("recipient_ids") {
-            for v in a {
-                if let Some(s) = v.as_str() {
-                    if s != me {
-                        recipients_changed = true;
-                        if !others.iter().any(|o| o == s) {
-                            others.push(s.to_string());
-                        }
-                    }
-                }
-            }
-        }
-        let mut labels: Vec<(String, String)> = Vec::with_capacity(others.len());
-        for o in &others {
-            labels.push((o.clone(), self.party(o)?));
-        }
-        let label_of = |s: &str| {
-            labels
-                .iter()
-                .find(|(id, _)| id == s)
-                .map(|(_, l)| l.clone())
-                .unwrap_or_else(|| s.to_string())
+        let mut row = match shaped.row {
+            Some(r) => r,
+            None => serde_json::from_str(data).unwrap_or_default(),
         };
-        if let Some(Value::String(s)) = row.get_mut("sender_id") {
-            if s != me {
-                *s = label_of(s);
-                redact("sender_id", "third party", &mut self.redactions);
-            }
+        if record {
+            self.redactions.extend(shaped.redactions);
         }
-        if let Some(Value::Array(a)) = row.get_mut("recipient_ids") {
-            for v in a.iter_mut() {
-                if let Some(s) = v.as_str() {
-                    if s != me {
-                        *v = Value::String(label_of(s));
-                    }
-                }
-            }
+        if row.shift_remove(DROPPED_FIELD).is_some() && record {
+            let bundle_id = row
+                .get(e.id_field())
+                .and_then(Value::as_str)
+                .unwrap_or(id)
+                .to_string();
+            self.redactions.push(Redaction {
+                entity: e.name(),
+                id: bundle_id,
+                field: DROPPED_FIELD.into(),
+                reason: "never disclosed".into(),
+            });
         }
-        if recipients_changed {
-            redact("recipient_ids", "third party", &mut self.redactions);
-        }
-        for field in ["subject", "body"] {
-            let Some(Value::String(text)) = row.get_mut(field) else {
-                continue;
-            };
-            let mut hit = false;
-            for (other, label) in &labels {
-                if let Some(p) = self.parties.get(other) {
-                    for n in &p.needles {
-                        hit |= replace_word(text, n, label);
-                    }
-                }
-            }
-            if hit {
-                redact(
-                    field,
-                    "third-party identifier in text",
-                    &mut self.redactions,
-                );
-            }
-        }
-        Ok(row)
+        Ok(Some(row))
     }
 
     fn count(&self, e: Entity) -> Result<u64> {
@@ -530,49 +412,15 @@ impl Member<'_> {
         Ok(n as u64)
     }
 
-    /// How many rows of `e` there are per year (UTC), oldest first.
-    fn years(&self, e: Entity) -> Result<Vec<(String, u64)>> {
-        let sql = format!(
-            "SELECT coalesce(strftime('%Y', json_extract(data, '$.{}')), 'No date'), count(*) FROM ({}) GROUP BY 1 ORDER BY 1",
-            time_field(e),
-            base_sql(e)
-        );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let map = |r: &rusqlite::Row| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64));
-        let rows = if e == Entity::HelpdeskTickets {
-            stmt.query_map(params![self.site, self.id, self.email], map)?
-                .collect::<rusqlite::Result<Vec<_>>>()?
-        } else {
-            stmt.query_map(params![self.site, self.id], map)?
-                .collect::<rusqlite::Result<Vec<_>>>()?
-        };
-        Ok(rows)
-    }
-
     /// Run `f` on every row of `e` (id, stored data), oldest first.
     fn each(
         &mut self,
         e: Entity,
         mut f: impl FnMut(&mut Self, &str, &str) -> Result<()>,
     ) -> Result<()> {
-        let conn = self.conn;
-        let mut stmt = conn.prepare(&ordered_sql(e))?;
-        let mut fetch = conn.prepare_cached(&format!(
-            "SELECT id, data FROM {} WHERE rowid = ?1",
-            e.name()
-        ))?;
-        let mut rows = if e == Entity::HelpdeskTickets {
-            stmt.query(params![self.site, self.id, self.email])?
-        } else {
-            stmt.query(params![self.site, self.id])?
-        };
-        while let Some(r) = rows.next()? {
-            let rid: i64 = r.get(0)?;
-            let (id, data): (String, String) =
-                fetch.query_row([rid], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            f(self, &id, &data)?;
-        }
-        Ok(())
+        let (conn, site, id) = (self.conn, self.site, self.id);
+        let email = self.email.clone();
+        each_row(conn, site, id, email.as_deref(), e, |rid, data| f(self, rid, data))
     }
 
     /// Column names for the CSV of `e`: the contract's, then unknown ones by name.
@@ -597,6 +445,69 @@ impl Member<'_> {
         }
         Ok(cols)
     }
+}
+
+/// Run `f` on every row of `e` that belongs to the member (its id and
+/// stored data), oldest first, as a bundle holds them: `email` is the
+/// member's, for helpdesk tickets sent without signing in.
+pub(crate) fn each_row(
+    conn: &Connection,
+    site: &str,
+    member_id: &str,
+    email: Option<&str>,
+    e: Entity,
+    mut f: impl FnMut(&str, &str) -> Result<()>,
+) -> Result<()> {
+    if e == Entity::Members {
+        let data: Option<String> = conn
+            .query_row(
+                "SELECT data FROM members WHERE site = ?1 AND id = ?2",
+                params![site, member_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(d) = data {
+            f(member_id, &d)?;
+        }
+        return Ok(());
+    }
+    let mut stmt = conn.prepare(&ordered_sql(e))?;
+    let mut fetch = conn.prepare_cached(&format!(
+        "SELECT id, data FROM {} WHERE rowid = ?1",
+        e.name()
+    ))?;
+    let mut rows = if e == Entity::HelpdeskTickets {
+        stmt.query(params![site, member_id, email])?
+    } else {
+        stmt.query(params![site, member_id])?
+    };
+    while let Some(r) = rows.next()? {
+        let rid: i64 = r.get(0)?;
+        let (id, data): (String, String) =
+            fetch.query_row([rid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        f(&id, &data)?;
+    }
+    Ok(())
+}
+
+/// How many rows of `e` belong to the member (as [`each_row`] runs them).
+pub(crate) fn count_rows(
+    conn: &Connection,
+    site: &str,
+    member_id: &str,
+    email: Option<&str>,
+    e: Entity,
+) -> Result<u64> {
+    if e == Entity::Members {
+        return Ok(1);
+    }
+    let sql = format!("SELECT count(*) FROM ({})", base_sql(e));
+    let n: i64 = if e == Entity::HelpdeskTickets {
+        conn.query_row(&sql, params![site, member_id, email], |r| r.get(0))?
+    } else {
+        conn.query_row(&sql, params![site, member_id], |r| r.get(0))?
+    };
+    Ok(n as u64)
 }
 
 /// A value as a CSV field for spreadsheets ([`crate::csvout`]): times in
@@ -705,6 +616,7 @@ struct ReportInput<'a> {
 fn write_report(
     d: &mut dyn doc::Doc,
     m: &mut Member,
+    plan: &mut dyn Plan,
     r: &ReportInput,
     progress: &dyn Progress,
     path: &Path,
@@ -740,7 +652,9 @@ fn write_report(
         report::section_start(d, e, n).map_err(io)?;
         let me = m.id;
         m.each(e, |m, id, data| {
-            let row = m.prepare(e, id, data, false)?;
+            let Some(row) = m.prepare(plan, e, id, data, false)? else {
+                return Ok(());
+            };
             report::row(d, e, &row, me).map_err(io)?;
             done += 1;
             if done.is_multiple_of(TICK) {
@@ -764,6 +678,7 @@ fn write_report(
 /// The CSV of `e`'s rows for spreadsheets.
 fn write_csv(
     m: &mut Member,
+    plan: &mut dyn Plan,
     e: Entity,
     cols: &[String],
     w: &mut dyn Write,
@@ -775,7 +690,9 @@ fn write_csv(
         .map_err(|err| Error::io(path, err.into()))?;
     let mut done = 0u64;
     m.each(e, |m, id, data| {
-        let row = m.prepare(e, id, data, false)?;
+        let Some(row) = m.prepare(plan, e, id, data, false)? else {
+            return Ok(());
+        };
         c.write_record(cols.iter().map(|k| csv_field(row.get(k))))
             .map_err(|err| Error::io(path, err.into()))?;
         done += 1;
@@ -802,6 +719,7 @@ fn write_bundle(
     encryption: Encryption,
     now: DateTime<Utc>,
     progress: &dyn Progress,
+    plan: &mut dyn Plan,
 ) -> Result<Written> {
     let cancelled = || {
         if progress.cancelled() {
@@ -830,19 +748,20 @@ fn write_bundle(
         )
         .optional()?;
     let facts = crate::privacy::facts_conn(logs, site)?;
+    let raw_profile: Map<String, Value> = serde_json::from_str(&profile_data).unwrap_or_default();
     let mut m = Member {
         conn,
         site,
         id: member_id,
-        email: None,
-        parties: HashMap::new(),
+        email: raw_profile
+            .get("email")
+            .and_then(Value::as_str)
+            .map(String::from),
         redactions: Vec::new(),
     };
-    let profile = m.prepare(Entity::Members, member_id, &profile_data, true)?;
-    m.email = profile
-        .get("email")
-        .and_then(Value::as_str)
-        .map(String::from);
+    let profile = m
+        .prepare(plan, Entity::Members, member_id, &profile_data, true)?
+        .unwrap_or_default();
     let generated_at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let time = zip_time(now);
     let zip = ZipWriter::new(BufWriter::with_capacity(256 * 1024, file));
@@ -902,15 +821,17 @@ fn write_bundle(
         Ok(1)
     })?;
 
-    // Counts first: they lead the report and size the progress stages.
+    // Counts first: they lead the report and size the progress stages (the
+    // rows a plan withholds are not counted: nothing says they exist).
     let mut counts: Vec<(Entity, u64)> = Vec::new();
     // Every stored entity but the member row itself (data/profile.json), in
     // the contract's order.
     for e in Entity::DATA.into_iter().filter(|e| *e != Entity::Members) {
-        counts.push((e, m.count(e)?));
+        counts.push((e, m.count(e)?.saturating_sub(plan.withheld(e))));
     }
 
-    // First pass: data files.
+    // First pass: data files; rows per year for the report's summaries.
+    let mut years: HashMap<Entity, BTreeMap<String, u64>> = HashMap::new();
     for &(e, n) in &counts {
         if n == 0 {
             continue;
@@ -920,17 +841,37 @@ fn write_bundle(
             name: format!("bundling {}", e.name()),
             total: Some(n),
         });
+        let per_year = years.entry(e).or_default();
         let rows = b.entry(&format!("data/{}.json", e.name()), |w| {
             w.write_all(b"[").map_err(io)?;
             let mut done = 0u64;
             m.each(e, |m, id, data| {
+                let Some(shaped) = plan.shape(e, id, data)? else {
+                    return Ok(());
+                };
                 w.write_all(if done == 0 { b"\n" } else { b",\n" })
                     .map_err(io)?;
-                if e != Entity::PrivateMessages && !data.contains(DROPPED_KEY) {
+                *per_year.entry(year_of(data, time_field(e))).or_default() += 1;
+                if shaped.row.is_none() && !data.contains(DROPPED_KEY) {
                     // Nothing to change: the stored row is already compact JSON.
+                    m.redactions.extend(shaped.redactions);
                     w.write_all(data.as_bytes()).map_err(io)?;
                 } else {
-                    let row = m.prepare(e, id, data, true)?;
+                    let mut row = shaped.row.unwrap_or_else(|| serde_json::from_str(data).unwrap_or_default());
+                    m.redactions.extend(shaped.redactions);
+                    if row.shift_remove(DROPPED_FIELD).is_some() {
+                        let bundle_id = row
+                            .get(e.id_field())
+                            .and_then(Value::as_str)
+                            .unwrap_or(id)
+                            .to_string();
+                        m.redactions.push(Redaction {
+                            entity: e.name(),
+                            id: bundle_id,
+                            field: DROPPED_FIELD.into(),
+                            reason: "never disclosed".into(),
+                        });
+                    }
                     serde_json::to_writer(&mut *w, &row).map_err(json_err)?;
                 }
                 done += 1;
@@ -948,7 +889,7 @@ fn write_bundle(
         if e.format() == Format::Csv {
             let cols = m.csv_header(e)?;
             b.entry(&format!("data/{}.csv", e.name()), |w| {
-                write_csv(&mut m, e, &cols, w, path, progress)
+                write_csv(&mut m, plan, e, &cols, w, path, progress)
             })?;
         }
     }
@@ -981,7 +922,12 @@ fn write_bundle(
                 String::new()
             };
             let file = format!("the file data/{}.json{csv} {inside}", e.name());
-            summaries.insert(e, (m.years(e)?, file));
+            let per_year = years
+                .remove(&e)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            summaries.insert(e, (per_year, file));
         }
     }
 
@@ -1007,7 +953,7 @@ fn write_bundle(
             vault_state: vault_state.clone(),
             request_ref: request.map(|r| r.request.reference.as_str()),
             counts: &counts,
-            third_parties: m.parties.len(),
+            third_parties: plan.third_parties(),
             email: m.email.is_some(),
             files_where,
         },
@@ -1020,16 +966,17 @@ fn write_bundle(
     };
     b.entry("report.html", |w| {
         let mut d = doc::HtmlDoc::new(w);
-        write_report(&mut d, &mut m, &input, progress, path)
+        write_report(&mut d, &mut m, plan, &input, progress, path)
     })?;
     cancelled()?;
 
     // The cover letter: after the data pass (it says what was left out).
-    let redactions: BTreeSet<(&'static str, &'static str, &'static str)> = m
+    let redactions: BTreeSet<(&'static str, &str, &str)> = m
         .redactions
         .iter()
-        .map(|r| (r.entity, r.field, r.reason))
+        .map(|r| (r.entity, r.field.as_str(), r.reason.as_str()))
         .collect();
+    let withheld = plan.withheld_summary();
     let cover_in = cover::Cover {
         site,
         request_ref: request.map(|r| r.request.reference.as_str()),
@@ -1037,6 +984,7 @@ fn write_bundle(
         generated_by,
         form,
         redactions: &redactions,
+        withheld: &withheld,
         facts: &facts,
     };
     let mut cover_html = Vec::new();
@@ -1066,7 +1014,9 @@ fn write_bundle(
         written_cover(&mut b)?;
     }
 
-    let manifest = json!({
+    m.redactions.dedup();
+    let facts_default = facts.updated_at.is_none();
+    let mut manifest = json!({
         "format": "subject-access-bundle",
         "format_version": 1,
         "site": site,
@@ -1079,7 +1029,17 @@ fn write_bundle(
         "csv": csvout::DESCRIPTION,
         "files": b.files,
         "redactions": m.redactions,
+        "privacy_facts": if facts_default {
+            json!({"default": true, "override_by": generated_by})
+        } else {
+            json!({"default": false, "updated_at": facts.updated_at, "updated_by": facts.updated_by})
+        },
     });
+    if let Some(obj) = manifest.as_object_mut() {
+        for (k, v) in plan.manifest() {
+            obj.insert(k.into(), v);
+        }
+    }
     b.entry("manifest.json", |w| {
         serde_json::to_writer_pretty(&mut *w, &manifest).map_err(json_err)?;
         w.write_all(b"\n").map_err(io)?;
@@ -1095,7 +1055,7 @@ fn write_bundle(
             });
             {
                 let mut d = pdf::PdfDoc::new(&mut pdf);
-                write_report(&mut d, &mut m, &input, progress, path)?;
+                write_report(&mut d, &mut m, plan, &input, progress, path)?;
             }
             let mut zip = pdf.finish(&report::title(site)).map_err(io)?;
             zip.start_file(
@@ -1146,6 +1106,24 @@ fn request_json(r: &RequestDetail) -> Value {
     })
 }
 
+/// The year (UTC) of a stored row's time field, or "No date" (as the
+/// report's summaries count rows).
+fn year_of(data: &str, field: &str) -> String {
+    let key = format!("\"{field}\":\"");
+    let raw = match data.find(&key) {
+        Some(i) => {
+            let rest = &data[i + key.len()..];
+            rest.split('"').next().map(str::to_string)
+        }
+        None => serde_json::from_str::<Map<String, Value>>(data)
+            .ok()
+            .and_then(|m| m.get(field).and_then(Value::as_str).map(str::to_string)),
+    };
+    raw.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc).year().to_string())
+        .unwrap_or_else(|| "No date".into())
+}
+
 /// Whether a value of `field` of `e` is a timestamp or a date.
 pub(crate) fn field_type(e: Entity, field: &str) -> Option<FieldType> {
     e.field(field).map(|f| f.ty)
@@ -1193,136 +1171,163 @@ struct Started {
     request: Option<RequestDetail>,
 }
 
-impl Session {
-    /// Make a subject-access bundle for a member (dpo, staff). See the
-    /// module documentation for what it holds and guarantees.
-    ///
-    /// Three steps through the door: the start is recorded (the job, where
-    /// its partial file is, an audit event) before any byte is written; the
-    /// bundle is written from one snapshot of the vault; the end is recorded
-    /// (success with its SHA-256, or failure or cancellation) and the file
-    /// moved into place. A process that dies in between leaves a job that
-    /// the next sign-in finds: its partial file is deleted and that is
-    /// recorded.
-    pub fn bundle(
-        &self,
-        site: &str,
-        member_id: &str,
-        out: &Path,
-        opts: &BundleOptions,
-        now: DateTime<Utc>,
-        progress: &dyn Progress,
-    ) -> Result<BundleMade> {
-        let user = self.user().name;
-        let note = crate::vault::lock::announce(self.paths(), &user, "a bundle", now)?;
-        let started = self.bundle_start(site, member_id, out, opts, &note.id, now)?;
-        let passphrase = opts.encrypt.then(Passphrase::generate);
-        let written = self
-            .door(
-                Op::snapshot(Action::RequestBundle).on(Some(site), Some(member_id)),
-                now,
-                |tx| {
-                    let file = started
-                        .file
-                        .try_clone()
-                        .map_err(|e| Error::io(&started.part, e))?;
-                    write_bundle(
-                        tx.data()?,
-                        tx.logs,
-                        file,
-                        &started.part,
-                        site,
-                        member_id,
-                        &tx.user.name,
-                        started.request.as_ref(),
-                        passphrase.as_ref(),
-                        opts.encryption,
-                        now,
-                        progress,
-                    )
-                },
-            )
-            .and_then(|w| sha256_file(&started.part).map(|h| (w, h)));
-        let reference = started
-            .request
-            .as_ref()
-            .map(|r| r.request.reference.clone());
-        let op = Op::logs(Action::RequestBundle, "bundle").on(Some(site), Some(member_id));
-        let done = self.door(op, now, |tx| {
-            tx.logs
-                .execute("DELETE FROM bundle_jobs WHERE id = ?1", [&started.job])?;
-            let fail = |tx: &mut Tx, e: Error| {
-                let _ = std::fs::remove_file(&started.part);
-                let mut d = failure_detail(&e);
-                d["job"] = json!(started.job);
-                d["ref"] = json!(reference);
-                tx.detail(d);
-                tx.outcome(outcome_of(&e));
-                Ok(Err(e))
-            };
-            let (w, (sha256, bytes)) = match &written {
-                Ok(v) => v.clone(),
-                Err(e) => return fail(tx, clone_error(e)),
-            };
-            let detail = json!({"sha256": sha256, "bytes": bytes, "files": w.files,
-                                "rows": w.rows, "encrypted": opts.encrypt,
-                                "form": w.form});
-            if let Some(r) = &reference {
-                crate::requests::note_bundle(tx, r, &detail)?;
-            }
-            let mut audit = detail;
-            audit["ref"] = json!(reference);
-            audit["job"] = json!(started.job);
-            if let Err(e) = persist(&started.part, out) {
-                return fail(tx, e);
-            }
-            tx.detail(audit);
-            Ok(Ok(BundleMade {
-                path: out.to_path_buf(),
-                sha256,
-                bytes,
-                files: w.files,
-                rows: w.rows,
-                passphrase_grouped: passphrase.as_ref().map(|p| p.grouped.clone()),
-                passphrase_bits: passphrase.as_ref().map(|p| p.bits),
-                passphrase: passphrase.as_ref().map(|p| p.text.clone()),
-                passphrase_message: w.passphrase_message,
-                request_ref: reference.clone(),
-                form: w.form.into(),
-                letter_subject: w.letter_subject,
-                letter: w.letter,
-            }))
-        });
-        drop(note);
-        match done {
-            Ok(r) => r,
-            Err(e) => {
-                // The end could not be recorded: the job stays, and the next
-                // sign-in removes what it left and records that.
-                Err(e)
-            }
-        }
-    }
+/// One bundle to make: an unreviewed one, or the release of a reviewed draft.
+pub(crate) struct Job<'a> {
+    pub site: &'a str,
+    pub member_id: &'a str,
+    pub out: &'a Path,
+    pub encrypt: bool,
+    pub encryption: Encryption,
+    /// The request it answers (recorded in the start's audit event).
+    pub reference: Option<&'a str>,
+    /// The audit events of its start and end (`bundle_started`/`bundle`,
+    /// `release_started`/`release`), and the activity note's words.
+    pub start_event: &'static str,
+    pub end_event: &'static str,
+    pub activity: &'static str,
+    /// Make it even though the site's privacy facts are still the shipped
+    /// default (the manifest records who did).
+    pub allow_default_facts: bool,
+}
 
+/// Refuse a bundle while the site's privacy facts are the shipped default
+/// (no DPO has reviewed them), unless overridden.
+fn check_facts(logs: &Connection, site: &str, allow_default: bool) -> Result<()> {
+    let facts = crate::privacy::facts_conn(logs, site)?;
+    if facts.updated_at.is_none() && !allow_default {
+        return Err(Error::Invalid(format!(
+            "the privacy facts of {site} are still the shipped default: a dpo should review and save them first (desk privacy set {site}); to make the bundle all the same, allow the default facts (--allow-default-facts), which the manifest records"
+        )));
+    }
+    Ok(())
+}
+
+/// Make a bundle (see the module documentation), in three steps through
+/// the door: the start is recorded (the job, where its partial file is, an
+/// audit event) before any byte is written; the bundle is written from one
+/// snapshot of the vault; the end is recorded (success with its SHA-256, or
+/// failure or cancellation) and the file moved into place. A process that
+/// dies in between leaves a job that the next sign-in finds: its partial
+/// file is deleted and that is recorded.
+///
+/// `check` runs in the start's transaction and answers the request the
+/// bundle is for; `plan` makes the plan inside the snapshot, before any
+/// byte is written; `record` notes the end on the request, inside the end's
+/// transaction (given the audit detail: sha256, bytes, files, rows, form).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn make<P: Plan>(
+    session: &Session,
+    job: &Job,
+    now: DateTime<Utc>,
+    progress: &dyn Progress,
+    check: impl FnOnce(&mut Tx) -> Result<Option<RequestDetail>>,
+    plan: impl FnOnce(&Tx, Option<&RequestDetail>) -> Result<P>,
+    record: impl FnOnce(&mut Tx, Option<&RequestDetail>, &Value) -> Result<()>,
+) -> Result<BundleMade> {
+    let (site, member_id, out) = (job.site, job.member_id, job.out);
+    let user = session.user().name;
+    let note = crate::vault::lock::announce(session.paths(), &user, job.activity, now)?;
+    let started = session.bundle_start(job, &note.id, now, check)?;
+    let passphrase = job.encrypt.then(Passphrase::generate);
+    let written = session
+        .door(
+            Op::snapshot(Action::RequestBundle).on(Some(site), Some(member_id)),
+            now,
+            |tx| {
+                let file = started
+                    .file
+                    .try_clone()
+                    .map_err(|e| Error::io(&started.part, e))?;
+                let mut plan = plan(tx, started.request.as_ref())?;
+                write_bundle(
+                    tx.data()?,
+                    tx.logs,
+                    file,
+                    &started.part,
+                    site,
+                    member_id,
+                    &tx.user.name,
+                    started.request.as_ref(),
+                    passphrase.as_ref(),
+                    job.encryption,
+                    now,
+                    progress,
+                    &mut plan,
+                )
+            },
+        )
+        .and_then(|w| sha256_file(&started.part).map(|h| (w, h)));
+    let reference = started
+        .request
+        .as_ref()
+        .map(|r| r.request.reference.clone());
+    let op = Op::logs(Action::RequestBundle, job.end_event).on(Some(site), Some(member_id));
+    let done = session.door(op, now, |tx| {
+        tx.logs
+            .execute("DELETE FROM bundle_jobs WHERE id = ?1", [&started.job])?;
+        let fail = |tx: &mut Tx, e: Error| {
+            let _ = std::fs::remove_file(&started.part);
+            let mut d = failure_detail(&e);
+            d["job"] = json!(started.job);
+            d["ref"] = json!(reference);
+            tx.detail(d);
+            tx.outcome(outcome_of(&e));
+            Ok(Err(e))
+        };
+        let (w, (sha256, bytes)) = match &written {
+            Ok(v) => v.clone(),
+            Err(e) => return fail(tx, clone_error(e)),
+        };
+        let detail = json!({"sha256": sha256, "bytes": bytes, "files": w.files,
+                            "rows": w.rows, "encrypted": job.encrypt,
+                            "form": w.form});
+        record(tx, started.request.as_ref(), &detail)?;
+        let mut audit = detail;
+        audit["ref"] = json!(reference);
+        audit["job"] = json!(started.job);
+        if let Err(e) = persist(&started.part, out) {
+            return fail(tx, e);
+        }
+        tx.detail(audit);
+        Ok(Ok(BundleMade {
+            path: out.to_path_buf(),
+            sha256,
+            bytes,
+            files: w.files,
+            rows: w.rows,
+            passphrase_grouped: passphrase.as_ref().map(|p| p.grouped.clone()),
+            passphrase_bits: passphrase.as_ref().map(|p| p.bits),
+            passphrase: passphrase.as_ref().map(|p| p.text.clone()),
+            passphrase_message: w.passphrase_message,
+            request_ref: reference.clone(),
+            form: w.form.into(),
+            letter_subject: w.letter_subject,
+            letter: w.letter,
+        }))
+    });
+    drop(note);
+    // When the end could not be recorded, the job stays, and the next
+    // sign-in removes what it left and records that.
+    done?
+}
+
+impl Session {
     fn bundle_start(
         &self,
-        site: &str,
-        member_id: &str,
-        out: &Path,
-        opts: &BundleOptions,
+        job: &Job,
         activity: &str,
         now: DateTime<Utc>,
+        check: impl FnOnce(&mut Tx) -> Result<Option<RequestDetail>>,
     ) -> Result<Started> {
-        let op = Op::logs(Action::RequestBundle, "bundle_started")
+        let (site, member_id, out) = (job.site, job.member_id, job.out);
+        let op = Op::logs(Action::RequestBundle, job.start_event)
             .on(Some(site), Some(member_id))
-            .fails_as("bundle");
+            .fails_as(job.end_event);
         self.door(op, now, |tx| {
-            tx.detail(json!({"target": out, "ref": opts.reference}));
-            let request = match &opts.reference {
-                Some(r) => Some(crate::requests::for_bundle(tx, r, site, member_id)?),
-                None => None,
-            };
+            tx.detail(json!({"target": out, "ref": job.reference}));
+            let request = check(tx)?;
             member_exists(tx.data()?, site, member_id)?;
+            check_facts(tx.logs, site, job.allow_default_facts)?;
             if out.exists() {
                 return Err(exists_error(out));
             }
@@ -1340,12 +1345,12 @@ impl Session {
             let part = std::fs::canonicalize(&part).unwrap_or(part);
             let mut id = [0u8; 8];
             rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut id);
-            let job = hex::encode(id);
+            let job_id = hex::encode(id);
             let r = tx.logs.execute(
                 "INSERT INTO bundle_jobs (id, activity, user, site, member_id, part_path, target, started_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 rusqlite::params![
-                    job,
+                    job_id,
                     activity,
                     tx.user.name,
                     site,
@@ -1359,9 +1364,13 @@ impl Session {
                 let _ = std::fs::remove_file(&part);
                 return Err(e.into());
             }
-            tx.detail(json!({"job": job, "target": out, "partial_file": part, "ref": opts.reference}));
+            let mut detail = json!({"job": job_id, "target": out, "partial_file": part, "ref": job.reference});
+            if job.allow_default_facts {
+                detail["allow_default_facts"] = json!(true);
+            }
+            tx.detail(detail);
             Ok(Started {
-                job,
+                job: job_id,
                 part,
                 file,
                 request,
@@ -1391,20 +1400,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pseudonyms_count_like_columns() {
-        assert_eq!(pseudonym(0), "Member A");
-        assert_eq!(pseudonym(25), "Member Z");
-        assert_eq!(pseudonym(26), "Member AA");
-        assert_eq!(pseudonym(27), "Member AB");
-    }
-
-    #[test]
-    fn words_are_replaced_whole() {
-        let mut t = "Hi Zed-77, mail zed@x.org; zed-770 stays".to_string();
-        assert!(replace_word(&mut t, "zed-77", "Member A"));
-        assert!(replace_word(&mut t, "zed@x.org", "Member A"));
-        assert_eq!(t, "Hi Member A, mail Member A; zed-770 stays");
-        let mut u = "nothing".to_string();
-        assert!(!replace_word(&mut u, "zed", "X"));
+    fn years_are_utc() {
+        assert_eq!(year_of(r#"{"posted_at":"2026-01-01T00:30:00+01:00"}"#, "posted_at"), "2025");
+        assert_eq!(year_of(r#"{"x": 1, "posted_at": "2024-05-01T10:00:00Z"}"#, "posted_at"), "2024");
+        assert_eq!(year_of(r#"{"x": 1}"#, "posted_at"), "No date");
     }
 }

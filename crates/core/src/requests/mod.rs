@@ -564,3 +564,17 @@ pub(crate) fn open_requests(tx: &Tx, now: DateTime<Utc>) -> Result<Vec<Request>>
         now,
     )
 }
+
+/// The events of a request, oldest first (the review area replays its
+/// drafts' states from them), in the caller's transaction.
+pub(crate) fn events_of(logs: &Connection, reference: &str) -> Result<Vec<RequestEvent>> {
+    store::events(logs, reference)
+}
+
+/// Record a review event (`draft_created`, `review_submitted`, …,
+/// `released`) on a request, inside the caller's transaction on `logs.db`.
+pub(crate) fn note_review(tx: &Tx, reference: &str, kind: &str, detail: &Value) -> Result<()> {
+    let row = store::row(tx.logs, reference)?;
+    store::append(tx.logs, &row, kind, detail, &tx.user.name, tx.now)?;
+    Ok(())
+}

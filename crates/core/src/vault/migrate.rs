@@ -45,6 +45,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("0005_privacy_facts"),
     migration!("0006_conflict_check"),
     migration!("0007_split_logs"),
+    migration!("0010_review"),
 ];
 
 /// The first migration after which `logs.db` exists.
@@ -187,6 +188,10 @@ mod tests {
             (
                 "0007_split_logs",
                 "117b95f4abad771dcc861fc9ffbd3ac7f858872c91b36794bc9e2fa58918f197",
+            ),
+            (
+                "0010_review",
+                "7c7a721f2a677a0f4efbdaee551aabbf975efc37c5a0237c21dc055a3772e1df",
             ),
         ];
         assert_eq!(

@@ -1,0 +1,333 @@
+//! How a bundle's rows are shaped: the automatic plan of an unreviewed
+//! bundle (every proposal redacted) and the plan of an approved draft
+//! (exactly its decisions). Both renumber the ids that carry someone
+//! else's identifier, and both answer the same for a row every time.
+
+use super::collect::{fk, Discovery, PartyKind};
+use super::rules::{at_mut, replace_spans, top_key};
+use super::{store, Exemption, Verdict, Withheld};
+use crate::bundle::{Plan, Redaction, Shaped};
+use crate::entity::Entity;
+use crate::error::{Error, Result};
+use rusqlite::Connection;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+
+/// One change to a row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Edit {
+    pub field: String,
+    /// None: the whole value.
+    pub span: Option<(u32, u32)>,
+    pub replacement: String,
+    pub reason: String,
+}
+
+/// The SHA-256 of a row's stored data (hex).
+pub(crate) fn row_hash(data: &str) -> String {
+    hex::encode(Sha256::digest(data.as_bytes()))
+}
+
+/// Apply `edits` and renumbered `ids` to `row`; answer the redactions the
+/// manifest lists (one per field and reason, under the row's bundle id).
+pub(crate) fn apply(
+    e: Entity,
+    id: &str,
+    row: &mut Map<String, Value>,
+    edits: &[Edit],
+    ids: &[(String, String)],
+) -> Vec<Redaction> {
+    let mut spans: BTreeMap<&str, Vec<(u32, u32, String)>> = BTreeMap::new();
+    for ed in edits {
+        match ed.span {
+            None => {
+                if let Some(v) = at_mut(row, &ed.field) {
+                    *v = Value::String(ed.replacement.clone());
+                }
+            }
+            Some((s, t)) => spans
+                .entry(ed.field.as_str())
+                .or_default()
+                .push((s, t, ed.replacement.clone())),
+        }
+    }
+    for (field, mut list) in spans {
+        if let Some(v) = at_mut(row, field) {
+            if let Value::String(text) = v {
+                let new = replace_spans(text, &mut list);
+                *text = new;
+            }
+        }
+    }
+    for (k, opaque) in ids {
+        row.insert(k.clone(), Value::String(opaque.clone()));
+    }
+    let bundle_id = row
+        .get(e.id_field())
+        .and_then(Value::as_str)
+        .unwrap_or(id)
+        .to_string();
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for ed in edits {
+        let k = (top_key(&ed.field), ed.reason.clone());
+        if !seen.contains(&k) {
+            seen.push(k);
+        }
+    }
+    seen.into_iter()
+        .map(|(field, reason)| Redaction {
+            entity: e.name(),
+            id: bundle_id.clone(),
+            field,
+            reason,
+        })
+        .collect()
+}
+
+/// What the manifest says about renumbered ids.
+fn renumbered(summary: Vec<(String, String, u64)>) -> Value {
+    let fields: Vec<Value> = summary
+        .into_iter()
+        .map(|(f, form, n)| {
+            let (entity, field) = f.split_once('.').unwrap_or(("", &f));
+            json!({"entity": entity, "field": field, "form": form, "count": n})
+        })
+        .collect();
+    json!({
+        "note": "Ids that carried another person's identifier (a member number in a message or conversation id, say) are replaced by ids made for this bundle, the same id for the same original everywhere in it. We keep the link to the original ids; it is not in the bundle.",
+        "fields": fields,
+    })
+}
+
+/// The plan of an unreviewed bundle: every proposal redacted.
+pub(crate) struct AutoPlan {
+    pub d: Discovery,
+}
+
+impl Plan for AutoPlan {
+    fn shape(&mut self, e: Entity, id: &str, data: &str) -> Result<Option<Shaped>> {
+        let mut row: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
+        let (found, ids) = self.d.find(e, id, &row);
+        if found.is_empty() && ids.is_empty() {
+            return Ok(Some(Shaped {
+                row: None,
+                redactions: Vec::new(),
+            }));
+        }
+        let edits: Vec<Edit> = found
+            .iter()
+            .map(|f| {
+                let p = &self.d.parties[f.party as usize];
+                Edit {
+                    field: f.field.clone(),
+                    span: f.start.zip(f.end),
+                    replacement: p.replacement().to_string(),
+                    reason: f.kind.automatic_reason(p.kind).to_string(),
+                }
+            })
+            .collect();
+        let redactions = apply(e, id, &mut row, &edits, &ids);
+        Ok(Some(Shaped {
+            row: Some(row),
+            redactions,
+        }))
+    }
+
+    fn withheld(&self, _e: Entity) -> u64 {
+        0
+    }
+
+    fn third_parties(&self) -> usize {
+        self.d.member_parties()
+    }
+
+    fn withheld_summary(&self) -> Vec<(String, u64)> {
+        Vec::new()
+    }
+
+    fn manifest(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            (
+                "review",
+                json!({
+                    "reviewed": false,
+                    "note": "Not reviewed by a person: every other person, their identifiers and contact details found in this data were redacted automatically. A bundle that answers a subject-access request is reviewed before it is released.",
+                }),
+            ),
+            ("withheld", json!([])),
+            ("renumbered_ids", renumbered(self.d.ids.summary())),
+        ]
+    }
+}
+
+/// One item of an approved draft.
+struct ItemPlan {
+    hash: String,
+    withheld: Option<Withheld>,
+    edits: Vec<Edit>,
+}
+
+/// The plan of an approved draft: exactly its decisions.
+pub(crate) struct ReviewedPlan {
+    items: HashMap<(Entity, String), ItemPlan>,
+    ids: HashMap<(String, String), String>,
+    id_summary: Vec<(String, String, u64)>,
+    withheld: HashMap<Entity, u64>,
+    counted: BTreeMap<Exemption, u64>,
+    parties: usize,
+    review: Value,
+}
+
+impl ReviewedPlan {
+    /// Load a draft's decisions; `review` is the manifest's `review` entry.
+    pub(crate) fn load(conn: &Connection, draft: i64, review: Value) -> Result<ReviewedPlan> {
+        let parties = store::party_table(conn, draft)?;
+        let mut by_n: HashMap<u32, (Entity, String)> = HashMap::new();
+        let mut items: HashMap<(Entity, String), ItemPlan> = HashMap::new();
+        let mut withheld: HashMap<Entity, u64> = HashMap::new();
+        let mut counted: BTreeMap<Exemption, u64> = BTreeMap::new();
+        let mut bad: Option<String> = None;
+        store::all_items(conn, draft, &mut |(n, entity, row_id, _bundle, hash, w)| {
+            let Some(e) = Entity::from_name(&entity) else {
+                bad = Some(entity);
+                return;
+            };
+            if let Some(w) = &w {
+                *withheld.entry(e).or_default() += 1;
+                if !w.silent {
+                    *counted.entry(w.exemption).or_default() += 1;
+                }
+            }
+            by_n.insert(n, (e, row_id.clone()));
+            items.insert(
+                (e, row_id),
+                ItemPlan {
+                    hash,
+                    withheld: w,
+                    edits: Vec::new(),
+                },
+            );
+        })?;
+        if let Some(b) = bad {
+            return Err(Error::Damaged(format!("a draft item has an unknown kind ({b})")));
+        }
+        let mut redacted_members = std::collections::HashSet::new();
+        store::all_proposals(conn, draft, &mut |(n, field, start, end, _kind, party, effective)| {
+            let Some(Verdict::Redact { reason }) = effective else {
+                return;
+            };
+            let Some(key) = by_n.get(&n) else { return };
+            let Some((label, pkind, _, _)) = parties.get(party as usize) else {
+                return;
+            };
+            if matches!(pkind, PartyKind::Member | PartyKind::FormerMember) {
+                redacted_members.insert(party);
+            }
+            if let Some(it) = items.get_mut(key) {
+                it.edits.push(Edit {
+                    field,
+                    span: start.zip(end),
+                    replacement: pkind.placeholder().map(str::to_string).unwrap_or_else(|| label.clone()),
+                    reason,
+                });
+            }
+        })?;
+        for s in store::all_spans(conn, draft)? {
+            let Some(key) = by_n.get(&s.item) else { continue };
+            if let Some(it) = items.get_mut(key) {
+                it.edits.push(Edit {
+                    field: s.field,
+                    span: Some((s.start, s.end)),
+                    replacement: "[redacted]".into(),
+                    reason: s.reason,
+                });
+            }
+        }
+        let mut ids = HashMap::new();
+        let mut per: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for (field, original, opaque) in store::ids(conn, draft)? {
+            let form = opaque.rsplit_once('-').map_or(opaque.as_str(), |x| x.0).to_string();
+            *per.entry((field.clone(), format!("{form}-NNNN"))).or_default() += 1;
+            ids.insert((field, original), opaque);
+        }
+        Ok(ReviewedPlan {
+            items,
+            ids,
+            id_summary: per.into_iter().map(|((f, form), n)| (f, form, n)).collect(),
+            withheld,
+            counted,
+            parties: redacted_members.len(),
+            review,
+        })
+    }
+}
+
+/// The message a row that changed since the draft gets.
+pub(crate) fn stale_error() -> Error {
+    Error::Conflict(
+        "the vault changed since the draft was made (a sync, or a hold lifted): nothing was released; make a new draft (decisions carry over)".into(),
+    )
+}
+
+impl Plan for ReviewedPlan {
+    fn shape(&mut self, e: Entity, id: &str, data: &str) -> Result<Option<Shaped>> {
+        let Some(it) = self.items.get(&(e, id.to_string())) else {
+            return Err(stale_error());
+        };
+        if it.hash != row_hash(data) {
+            return Err(stale_error());
+        }
+        if it.withheld.is_some() {
+            return Ok(None);
+        }
+        let mut row: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
+        let mut ids = Vec::new();
+        for (k, v) in &row {
+            let Some(v) = v.as_str() else { continue };
+            let original = if k == e.id_field() { id } else { v };
+            if let Some(x) = self.ids.get(&(fk(e, k), original.to_string())) {
+                ids.push((k.clone(), x.clone()));
+            }
+        }
+        if it.edits.is_empty() && ids.is_empty() {
+            return Ok(Some(Shaped {
+                row: None,
+                redactions: Vec::new(),
+            }));
+        }
+        let redactions = apply(e, id, &mut row, &it.edits, &ids);
+        Ok(Some(Shaped {
+            row: Some(row),
+            redactions,
+        }))
+    }
+
+    fn withheld(&self, e: Entity) -> u64 {
+        self.withheld.get(&e).copied().unwrap_or(0)
+    }
+
+    fn third_parties(&self) -> usize {
+        self.parties
+    }
+
+    fn withheld_summary(&self) -> Vec<(String, u64)> {
+        self.counted
+            .iter()
+            .map(|(x, n)| (x.info().label.to_string(), *n))
+            .collect()
+    }
+
+    fn manifest(&self) -> Vec<(&'static str, Value)> {
+        let withheld: Vec<Value> = self
+            .counted
+            .iter()
+            .map(|(x, n)| json!({"exemption": x.key(), "label": x.info().label, "law": x.info().law, "items": n}))
+            .collect();
+        vec![
+            ("review", self.review.clone()),
+            ("withheld", Value::Array(withheld)),
+            ("renumbered_ids", renumbered(self.id_summary.clone())),
+        ]
+    }
+}
