@@ -66,4 +66,20 @@ pub const COMMANDS: &[&str] = &[
     // privacy facts
     "privacy_facts_get",
     "privacy_facts_set",
+    // reviewed release (docs/review-api.md)
+    "review_create",
+    "review_summary",
+    "review_items",
+    "review_item",
+    "review_parties",
+    "review_decide",
+    "review_undo",
+    "review_changes",
+    "review_submit",
+    "review_approve",
+    "review_reopen",
+    "review_withdraw",
+    "review_release",
+    "review_settings_get",
+    "review_settings_set",
 ];

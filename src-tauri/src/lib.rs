@@ -15,6 +15,7 @@ pub mod error;
 pub mod jobs;
 pub mod members;
 pub mod requests;
+pub mod review;
 pub mod state;
 pub mod vault;
 
@@ -98,6 +99,21 @@ handler![
     admin::change_password,
     bundles::privacy_facts_get,
     bundles::privacy_facts_set,
+    review::review_create,
+    review::review_summary,
+    review::review_items,
+    review::review_item,
+    review::review_parties,
+    review::review_decide,
+    review::review_undo,
+    review::review_changes,
+    review::review_submit,
+    review::review_approve,
+    review::review_reopen,
+    review::review_withdraw,
+    review::review_release,
+    review::review_settings_get,
+    review::review_settings_set,
 ];
 
 /// What the app starts with.

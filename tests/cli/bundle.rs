@@ -20,7 +20,24 @@ fn ready() -> Desk {
     d
 }
 
-fn unzip(path: &Path) -> BTreeMap<String, Vec<u8>> {
+/// As `ready`, with the site's privacy facts reviewed by the dpo (a bundle
+/// refuses the shipped default).
+pub fn ready_facts() -> Desk {
+    let d = ready();
+    set_facts(&d, "netmums");
+    d
+}
+
+/// The dpo saves a site's facts (the default with a controller named).
+pub fn set_facts(d: &Desk, site: &str) {
+    let mut f = d.ok("dpo", &["--json", "privacy", "show", site]).json();
+    f["controller"] = json!(format!("{site} Ltd"));
+    let file = d.path(&format!("facts-{site}.json"));
+    std::fs::write(&file, f.to_string()).unwrap();
+    d.ok("dpo", &["privacy", "set", site, "--from", file.to_str().unwrap()]);
+}
+
+pub fn unzip(path: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     let mut out = BTreeMap::new();
     for i in 0..z.len() {
@@ -50,6 +67,22 @@ fn busiest(d: &Desk) -> (String, Value) {
 #[test]
 fn bundle_writes_once_and_keeps_third_parties_out() {
     let d = ready();
+    // The shipped default facts: refused (exit 1) unless allowed, which the
+    // manifest records.
+    let r = d.as_user(
+        "sam",
+        &["bundle", "netmums", "m-1", "--out", d.path("dflt.zip").to_str().unwrap()],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("shipped default"), "{}", r.stderr);
+    assert!(!d.path("dflt.zip").exists());
+    d.ok(
+        "sam",
+        &["bundle", "netmums", "m-1", "--out", d.path("dflt.zip").to_str().unwrap(), "--allow-default-facts"],
+    );
+    let m: Value = serde_json::from_slice(&unzip(&d.path("dflt.zip"))["manifest.json"]).unwrap();
+    assert_eq!(m["privacy_facts"]["override_by"], "sam");
+    set_facts(&d, "netmums");
     let (me, record) = busiest(&d);
     assert!(record["totals"]["private_messages"].as_u64().unwrap() > 0);
     let out = d.path("me.zip");
@@ -68,6 +101,8 @@ fn bundle_writes_once_and_keeps_third_parties_out() {
         .json();
     let bytes = std::fs::read(&out).unwrap();
     assert_eq!(r["sha256"], hex::encode(Sha256::digest(&bytes)));
+    assert_eq!(r["reviewed"], false);
+    assert!(r["note"].as_str().unwrap().contains("Not reviewed"));
     assert_eq!(r["passphrase"], Value::Null);
     assert!(r["rows"].as_u64().unwrap() > 1);
     let files = unzip(&out);
@@ -117,6 +152,7 @@ fn bundle_writes_once_and_keeps_third_parties_out() {
     );
     assert!(r.stdout.contains("Wrote"), "{}", r.stdout);
     assert!(r.stdout.contains("sha256"), "{}", r.stdout);
+    assert!(r.stdout.contains("Not reviewed by a person"), "{}", r.stdout);
 
     // Unknown member: exit 1, nothing written.
     let none = d.path("none.zip");
@@ -146,7 +182,7 @@ fn bundle_writes_once_and_keeps_third_parties_out() {
 
 #[test]
 fn encrypted_bundle_prints_its_passphrase_once() {
-    let d = ready();
+    let d = ready_facts();
     let out = d.path("enc.zip");
     let r = d.ok(
         "dpo",
@@ -200,7 +236,7 @@ fn encrypted_bundle_prints_its_passphrase_once() {
 
 #[test]
 fn the_default_encryption_is_a_pdf_and_the_letter_is_printed() {
-    let d = ready();
+    let d = ready_facts();
     let out = d.path("pdf.zip");
     let r = d.ok(
         "dpo",
@@ -287,69 +323,30 @@ fn the_default_encryption_is_a_pdf_and_the_letter_is_printed() {
 }
 
 #[test]
-fn a_bundle_is_recorded_on_its_request() {
-    let d = ready();
+fn a_request_bundle_goes_through_review() {
+    let d = ready_facts();
     let today = chrono::Utc::now().date_naive().to_string();
     d.ok(
         "sam",
-        &[
-            "request",
-            "open",
-            "netmums",
-            "m-2",
-            "--received",
-            &today,
-            "--ref",
-            "SAR-77",
-        ],
+        &["request", "open", "netmums", "m-2", "--received", &today, "--ref", "SAR-77"],
     );
     let out = d.path("r.zip");
-    let made = d
-        .ok(
-            "sam",
-            &[
-                "--json",
-                "bundle",
-                "netmums",
-                "m-2",
-                "--out",
-                out.to_str().unwrap(),
-                "--ref",
-                "SAR-77",
-            ],
-        )
-        .json();
-    assert_eq!(made["request_ref"], "SAR-77");
-    let shown = d.ok("sam", &["--json", "request", "show", "SAR-77"]).json();
-    let ev = shown["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "bundle")
-        .unwrap_or_else(|| panic!("{shown}"));
-    assert_eq!(ev["detail"]["sha256"], made["sha256"]);
-    let text = d.ok("sam", &["request", "show", "SAR-77"]);
-    assert!(text.stdout.contains("bundle"), "{}", text.stdout);
-    // Another member's request: refused, exit 1.
     let r = d.as_user(
         "sam",
-        &[
-            "bundle",
-            "netmums",
-            "m-3",
-            "--out",
-            d.path("x.zip").to_str().unwrap(),
-            "--ref",
-            "SAR-77",
-        ],
+        &["--json", "bundle", "netmums", "m-2", "--out", out.to_str().unwrap(), "--ref", "SAR-77"],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(!d.path("x.zip").exists());
+    let e = r.json();
+    assert_eq!(e["error"]["code"], "invalid");
+    assert!(e["error"]["message"].as_str().unwrap().contains("desk review SAR-77"), "{e}");
+    assert!(!out.exists());
+    let shown = d.ok("sam", &["--json", "request", "show", "SAR-77"]).json();
+    assert!(shown["events"].as_array().unwrap().iter().all(|e| e["kind"] != "bundle"));
 }
 
 #[test]
 fn batch_continues_past_a_failure() {
-    let d = ready();
+    let d = ready_facts();
     let dir = d.path("batch");
     std::fs::create_dir(&dir).unwrap();
     let r = d.as_user(

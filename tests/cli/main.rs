@@ -10,6 +10,7 @@ mod harness;
 mod keycrash;
 mod member;
 mod request;
+mod review;
 mod snapshot;
 mod team;
 mod workflow;

@@ -53,7 +53,7 @@ fn a_bundle_made_during_a_sync_reads_one_state() {
         let out = d.path(name);
         d.ok(
             "dpo",
-            &["bundle", "netmums", &me, "--out", out.to_str().unwrap()],
+            &["bundle", "netmums", &me, "--out", out.to_str().unwrap(), "--allow-default-facts"],
         );
         out
     };
@@ -139,6 +139,7 @@ fn a_killed_bundle_is_found_cleaned_up_and_recorded_at_the_next_sign_in() {
             heavy,
             "--out",
             outdir.join("whole.zip").to_str().unwrap(),
+            "--allow-default-facts",
         ],
     );
     let whole = t0.elapsed();
@@ -150,6 +151,7 @@ fn a_killed_bundle_is_found_cleaned_up_and_recorded_at_the_next_sign_in() {
                 heavy,
                 "--out",
                 outdir.join("killed.zip").to_str().unwrap(),
+                "--allow-default-facts",
             ],
             &[("DESK_USER", "dpo"), ("DESK_PASSWORD", "dpo-password")],
         )

@@ -215,6 +215,7 @@ fn many_processes_at_once_each_succeed_or_say_busy_and_nothing_is_lost() {
                     "m-2",
                     "--out",
                     out.to_str().unwrap(),
+                    "--allow-default-facts",
                 ],
                 &[],
             ))

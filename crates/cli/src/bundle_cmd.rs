@@ -17,8 +17,9 @@ pub struct BundleArgs {
     /// Where to write the bundle (never replaces an existing file).
     #[arg(long, value_name = "FILE.zip")]
     pub out: PathBuf,
-    /// The subject-access request it answers; the bundle is recorded on it.
-    #[arg(long = "ref", value_name = "REF")]
+    /// Refused: a request's bundle is released after review (`desk review
+    /// REF --create`, then `desk release REF`).
+    #[arg(long = "ref", value_name = "REF", hide = true)]
     pub reference: Option<String>,
     /// Encrypt with AES-256 under a generated passphrase, shown once.
     #[arg(long)]
@@ -31,9 +32,13 @@ pub struct BundleArgs {
     /// Also print the cover letter's text, for the email that carries the bundle.
     #[arg(long)]
     pub letter: bool,
+    /// Make it even though the site's privacy facts are still the shipped
+    /// default (the manifest records who did).
+    #[arg(long)]
+    pub allow_default_facts: bool,
 }
 
-fn parse_encryption(s: &str) -> Result<Encryption, String> {
+pub(crate) fn parse_encryption(s: &str) -> Result<Encryption, String> {
     match s {
         "pdf" => Ok(Encryption::Pdf),
         "zip" => Ok(Encryption::Zip),
@@ -63,6 +68,9 @@ pub struct BatchArgs {
     /// How to encrypt (implies --encrypt): pdf (the default) or zip.
     #[arg(long, value_name = "pdf|zip", value_parser = parse_encryption)]
     pub encrypt_as: Option<Encryption>,
+    /// Make them even though a site's privacy facts are still the shipped default.
+    #[arg(long)]
+    pub allow_default_facts: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -80,7 +88,10 @@ pub enum PrivacyCmd {
 const SEPARATE_CHANNEL: &str =
     "Send the passphrase to the member by a separate channel (a phone call or text), never with the bundle.";
 
-fn form_words(form: &str) -> &'static str {
+/// What every unreviewed bundle says.
+pub const UNREVIEWED: &str = "Not reviewed by a person: every other person found in the data was redacted automatically. A request's bundle is reviewed and released with desk review REF / desk release REF.";
+
+pub(crate) fn form_words(form: &str) -> &'static str {
     match form {
         "pdf-aes256" => "an encrypted PDF (AES-256) in a zip: opens with no extra software",
         "zip-aes256" => "an AES-256 zip: the member needs 7-Zip or another archiver that reads it",
@@ -98,9 +109,14 @@ fn print_passphrase(made: &BundleMade, indent: &str) {
     }
 }
 
-fn print_made(out: &Out, made: &BundleMade, letter: bool) {
+pub(crate) fn print_made(out: &Out, made: &BundleMade, letter: bool, reviewed: bool) {
     if out.json {
-        out.json_only(json!(made));
+        let mut v = json!(made);
+        v["reviewed"] = json!(reviewed);
+        if !reviewed {
+            v["note"] = json!(UNREVIEWED);
+        }
+        out.json_only(v);
         return;
     }
     println!("Wrote {}", made.path.display());
@@ -114,6 +130,9 @@ fn print_made(out: &Out, made: &BundleMade, letter: bool) {
     println!("  form    {}", form_words(&made.form));
     if let Some(r) = &made.request_ref {
         println!("  request {r} (recorded on the request)");
+    }
+    if !reviewed {
+        println!("  {UNREVIEWED}");
     }
     if made.passphrase.is_some() {
         print_passphrase(made, "");
@@ -133,11 +152,12 @@ pub fn bundle(vault: &Path, a: BundleArgs, out: &Out) -> CliResult {
         reference: a.reference,
         encrypt: a.encrypt || a.encrypt_as.is_some(),
         encryption: a.encrypt_as.unwrap_or_default(),
+        allow_default_facts: a.allow_default_facts,
     };
     let bar = progress::for_terminal(out);
     let made = s.bundle(&a.site, &a.member_id, &a.out, &opts, now(), bar.as_ref());
     drop(bar);
-    print_made(out, &made?, a.letter);
+    print_made(out, &made?, a.letter, false);
     Ok(())
 }
 
@@ -244,6 +264,7 @@ pub fn batch(vault: &Path, a: BatchArgs, out: &Out) -> CliResult<bool> {
             reference: it.reference.clone(),
             encrypt: a.encrypt || a.encrypt_as.is_some(),
             encryption: a.encrypt_as.unwrap_or_default(),
+            allow_default_facts: a.allow_default_facts,
         };
         let bar = progress::for_terminal(out);
         let r = s.bundle(&it.site, &it.member_id, &path, &opts, now(), bar.as_ref());
@@ -287,9 +308,13 @@ pub fn batch(vault: &Path, a: BatchArgs, out: &Out) -> CliResult<bool> {
     }
     let made = items.len() - failed;
     if out.json {
-        out.json_only(json!({"made": made, "failed": failed, "results": results}));
+        out.json_only(json!({"made": made, "failed": failed, "results": results,
+                             "reviewed": false, "note": UNREVIEWED}));
     } else {
         println!("{made} bundle(s) made, {failed} failed.");
+        if made > 0 {
+            println!("{UNREVIEWED}");
+        }
         if (a.encrypt || a.encrypt_as.is_some()) && made > 0 {
             println!("{SEPARATE_CHANNEL}");
         }

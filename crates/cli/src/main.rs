@@ -7,6 +7,7 @@ mod member_cmd;
 mod output;
 mod progress;
 mod request_cmd;
+mod review_cmd;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
@@ -77,8 +78,15 @@ enum Command {
     Consent(member_cmd::ConsentArgs),
     /// Activity that contradicts the consent record.
     Conflicts(member_cmd::ConflictsArgs),
-    /// Write a member's subject-access bundle (.zip) (dpo, staff).
+    /// Write a member's unreviewed subject-access bundle (.zip) (dpo, staff;
+    /// a member without a request).
     Bundle(bundle_cmd::BundleArgs),
+    /// Review a request's bundle: make a draft, see it, decide, submit, approve.
+    Review(review_cmd::ReviewArgs),
+    /// Release a request's approved bundle (.zip), exactly as approved.
+    Release(review_cmd::ReleaseArgs),
+    /// A site's review settings: four eyes (a second person, a dpo, approves).
+    ReviewSettings(review_cmd::SettingsArgs),
     /// One bundle per member, from a CSV file or a list; each independent.
     BundleBatch(bundle_cmd::BatchArgs),
     /// A site's privacy facts: the supplementary information of bundles.
@@ -295,6 +303,9 @@ fn run(cli: Cli, out: &Out) -> CliResult {
         Command::Consent(a) => member_cmd::consent(&vault, a, out)?,
         Command::Conflicts(a) => member_cmd::conflicts(&vault, a, out)?,
         Command::Bundle(a) => bundle_cmd::bundle(&vault, a, out)?,
+        Command::Review(a) => review_cmd::review(&vault, a, out)?,
+        Command::Release(a) => review_cmd::release(&vault, a, out)?,
+        Command::ReviewSettings(a) => review_cmd::settings(&vault, a, out)?,
         Command::BundleBatch(a) => {
             if !bundle_cmd::batch(&vault, a, out)? {
                 return Err(CliError::Reported);
@@ -624,6 +635,13 @@ fn demo(vault: &Path, args: &DemoArgs, out: &Out) -> CliResult {
         let r = s.sync(p, now(), bar.as_ref())?;
         drop(bar);
         out.sync_report(&r);
+    }
+    // A DPO reviews each site's privacy facts before any bundle goes out
+    // (bundles refuse the shipped default); the demo's DPO has.
+    for site in ["netmums", "mumsnet"] {
+        let mut f = s.privacy_facts(site, now())?;
+        f.controller = format!("{site} Demo Ltd, 1 Example Street, London EC1A 1AA (demo)");
+        s.privacy_facts_set(site, &f, now())?;
     }
     s.hold_set(
         "netmums",

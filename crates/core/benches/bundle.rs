@@ -60,6 +60,7 @@ fn one(work: &Path, member: &str, name: &str, encrypt: Option<Encryption>) -> Va
         reference: None,
         encrypt: encrypt.is_some(),
         encryption: encrypt.unwrap_or_default(),
+        allow_default_facts: true,
     };
     let t0 = Instant::now();
     let made = s
@@ -198,7 +199,10 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
                         "netmums",
                         &id,
                         &dir.join(format!("{id}.zip")),
-                        &BundleOptions::default(),
+                        &BundleOptions {
+                            allow_default_facts: true,
+                            ..Default::default()
+                        },
                         now(),
                         &NoProgress,
                     )

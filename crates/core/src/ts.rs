@@ -36,6 +36,22 @@ pub fn core_types(b: &mut Bindings) {
         .add::<ErrorCode>()
         .add::<Role>()
         .add::<Action>();
+    // The review (docs/review-api.md).
+    {
+        use crate::review::*;
+        b.add::<ReviewSummary>()
+            .add::<ItemPage>()
+            .add::<ItemFilter>()
+            .add::<ReviewItem>()
+            .add::<PartyPage>()
+            .add::<DecisionInput>()
+            .add::<Applied>()
+            .add::<Undone>()
+            .add::<Staleness>()
+            .add::<ReleaseOptions>()
+            .add::<ReviewSettings>()
+            .add::<ExemptionInfo>();
+    }
     b.add_file("constants.ts", constants());
 }
 
@@ -56,6 +72,7 @@ fn constants() -> String {
     let mut s = String::from(HEADER);
     s.push_str("import type { ActionKey } from \"./ActionKey\";\n");
     s.push_str("import type { ErrorCode } from \"./ErrorCode\";\n");
+    s.push_str("import type { ExemptionInfo } from \"./ExemptionInfo\";\n");
     s.push_str("import type { Role } from \"./Role\";\n\n");
     let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     let _ = writeln!(
@@ -74,6 +91,11 @@ fn constants() -> String {
         s,
         "/** What each role may do (crates/core/src/roles.rs): a session's `can`. */\nexport const ROLE_CAN: Readonly<Record<Role, readonly ActionKey[]>> = {};\n",
         json(&table)
+    );
+    let _ = writeln!(
+        s,
+        "/** The exemptions an item may be withheld under, in words (crates/core/src/review/rules/decide.rs). */\nexport const EXEMPTIONS: readonly ExemptionInfo[] = {};\n",
+        json(&crate::review::exemptions())
     );
     let _ = writeln!(
         s,

@@ -171,6 +171,15 @@ fn ids(files: &BTreeMap<String, Vec<u8>>, entity: &str, key: &str) -> Vec<String
         .collect()
 }
 
+/// Options that allow the shipped default privacy facts (these tests keep
+/// them; `privacy_facts_default_…` and the review tests cover the refusal).
+fn ok_opts() -> BundleOptions {
+    BundleOptions {
+        allow_default_facts: true,
+        ..Default::default()
+    }
+}
+
 fn make(s: &mut Session, dir: &Path, name: &str, opts: &BundleOptions) -> BundleMade {
     s.bundle("netmums", ME, &dir.join(name), opts, t(3), &NoProgress)
         .unwrap()
@@ -192,7 +201,7 @@ fn a_bundle_is_complete_isolated_pseudonymised_and_safe() {
     let out = root.path().join("out");
     std::fs::create_dir(&out).unwrap();
     let mut s = dpo(&vault);
-    let made = make(&mut s, &out, "alice.zip", &BundleOptions::default());
+    let made = make(&mut s, &out, "alice.zip", &ok_opts());
     assert_eq!(made.passphrase, None);
     if let Ok(keep) = std::env::var("KEEP_BUNDLE") {
         std::fs::copy(&made.path, keep).unwrap();
@@ -205,9 +214,10 @@ fn a_bundle_is_complete_isolated_pseudonymised_and_safe() {
 
     // Completeness, oldest first.
     assert_eq!(ids(&files, "posts", "post_id"), ["p-a2", "p-a1"]);
+    // Message ids carry their sender's number: renumbered, in order.
     assert_eq!(
         ids(&files, "private_messages", "message_id"),
-        ["pm-1", "pm-2", "pm-4", "pm-6"]
+        ["message-0001", "message-0002", "message-0003", "message-0004"]
     );
     assert_eq!(ids(&files, "helpdesk_tickets", "ticket_id"), ["t-1", "t-2"]);
     assert_eq!(ids(&files, "consent_events", "event_id"), ["ce-1", "ce-2"]);
@@ -300,13 +310,13 @@ fn a_bundle_is_complete_isolated_pseudonymised_and_safe() {
                 && r["reason"].is_string()
         })
     };
-    assert!(has("pm-1", "recipient_ids"));
-    assert!(has("pm-1", "body"));
-    assert!(has("pm-2", "sender_id"));
-    assert!(has("pm-2", "recipient_ids"));
-    assert!(has("pm-4", "recipient_ids"));
-    assert!(has("pm-6", "sender_id"));
-    assert!(!has("pm-6", "recipient_ids"));
+    assert!(has("message-0001", "recipient_ids"));
+    assert!(has("message-0001", "body"));
+    assert!(has("message-0002", "sender_id"));
+    assert!(has("message-0002", "recipient_ids"));
+    assert!(has("message-0003", "recipient_ids"));
+    assert!(has("message-0004", "sender_id"));
+    assert!(!has("message-0004", "recipient_ids"));
 
     // The report: readable, self-contained, escaped.
     let html = String::from_utf8(files["report.html"].clone()).unwrap();
@@ -361,8 +371,8 @@ fn same_inputs_give_the_same_bytes() {
     let root = tempfile::tempdir().unwrap();
     let vault = build(root.path());
     let mut s = dpo(&vault);
-    let a = make(&mut s, root.path(), "a.zip", &BundleOptions::default());
-    let c = make(&mut s, root.path(), "c.zip", &BundleOptions::default());
+    let a = make(&mut s, root.path(), "a.zip", &ok_opts());
+    let c = make(&mut s, root.path(), "c.zip", &ok_opts());
     assert_eq!(a.sha256, c.sha256);
     assert_eq!(
         std::fs::read(&a.path).unwrap(),
@@ -400,7 +410,7 @@ fn failures_leave_nothing_behind() {
             "netmums",
             ME,
             &out.join("x.zip"),
-            &BundleOptions::default(),
+            &ok_opts(),
             t(3),
             &p,
         );
@@ -411,7 +421,7 @@ fn failures_leave_nothing_behind() {
         "netmums",
         "nobody-1",
         &out.join("x.zip"),
-        &BundleOptions::default(),
+        &ok_opts(),
         t(3),
         &NoProgress,
     );
@@ -421,7 +431,7 @@ fn failures_leave_nothing_behind() {
         "netmums",
         "alice-9",
         &out.join("x.zip"),
-        &BundleOptions::default(),
+        &ok_opts(),
         t(3),
         &NoProgress,
     );
@@ -433,7 +443,7 @@ fn failures_leave_nothing_behind() {
         "netmums",
         ME,
         &out.join("taken.zip"),
-        &BundleOptions::default(),
+        &ok_opts(),
         t(3),
         &NoProgress,
     );
@@ -451,7 +461,7 @@ fn failures_leave_nothing_behind() {
     f.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
         .unwrap();
     drop(f);
-    make(&mut s, &out, "after.zip", &BundleOptions::default());
+    make(&mut s, &out, "after.zip", &ok_opts());
     assert_eq!(
         dir_names(&out),
         [".bundle-running.part", "after.zip", "taken.zip"]
@@ -487,6 +497,7 @@ fn an_encrypted_bundle_opens_only_with_its_passphrase() {
         reference: None,
         encrypt: true,
         encryption: desk_core::bundle::Encryption::Zip,
+        allow_default_facts: true,
     };
     let made = make(&mut s, root.path(), "secret.zip", &opts);
     let pass = made.passphrase.clone().unwrap();
@@ -537,151 +548,57 @@ fn roles_and_request_links() {
         "netmums",
         ME,
         &root.path().join("a.zip"),
-        &BundleOptions::default(),
+        &ok_opts(),
         t(3),
         &NoProgress,
     );
     assert!(matches!(r, Err(Error::Forbidden { .. })), "{r:?}");
     assert!(!root.path().join("a.zip").exists());
 
+    // A request's bundle is released after review: a reference is refused
+    // (and the refusal audited), nothing written.
     let staff = Session::unlock(&vault, "staff", "staff-password", t(3)).unwrap();
     let d = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
     let reference = staff
-        .request_open(
-            "netmums",
-            ME,
-            d,
-            "email",
-            "Alice",
-            Some("SAR-A"),
-            false,
-            t(3),
-        )
+        .request_open("netmums", ME, d, "email", "Alice", Some("SAR-A"), false, t(3))
         .unwrap();
-    let other = staff
-        .request_open(
-            "netmums",
-            "zed-77",
-            d,
-            "email",
-            "Zed",
-            Some("SAR-Z"),
-            false,
-            t(3),
-        )
-        .unwrap();
-    // A request about another member is refused.
     let r = staff.bundle(
         "netmums",
         ME,
-        &root.path().join("z.zip"),
+        &root.path().join("s.zip"),
         &BundleOptions {
-            reference: Some(other),
-            encrypt: false,
-            ..Default::default()
+            reference: Some(reference.clone()),
+            ..ok_opts()
         },
         t(3),
         &NoProgress,
     );
-    assert!(matches!(r, Err(Error::Invalid(_))), "{r:?}");
+    assert!(matches!(&r, Err(Error::Invalid(m)) if m.contains("review")), "{r:?}");
+    assert!(!root.path().join("s.zip").exists());
+    assert!(staff
+        .request_show(&reference, t(4))
+        .unwrap()
+        .events
+        .iter()
+        .all(|e| e.kind != "bundle"));
+    // Without the override, the shipped default facts are refused.
     let r = staff.bundle(
         "netmums",
         ME,
-        &root.path().join("z.zip"),
-        &BundleOptions {
-            reference: Some("NOPE".into()),
-            encrypt: false,
-            ..Default::default()
-        },
+        &root.path().join("f.zip"),
+        &BundleOptions::default(),
         t(3),
         &NoProgress,
     );
-    assert!(matches!(r, Err(Error::NotFound(_))), "{r:?}");
+    assert!(matches!(&r, Err(Error::Invalid(m)) if m.contains("shipped default")), "{r:?}");
     let made = staff
-        .bundle(
-            "netmums",
-            ME,
-            &root.path().join("s.zip"),
-            &BundleOptions {
-                reference: Some(reference.clone()),
-                encrypt: false,
-                ..Default::default()
-            },
-            t(3),
-            &NoProgress,
-        )
+        .bundle("netmums", ME, &root.path().join("s.zip"), &ok_opts(), t(3), &NoProgress)
         .unwrap();
-    assert_eq!(made.request_ref.as_deref(), Some("SAR-A"));
     let files = unzip(&made.path);
-    assert_eq!(json_of(&files, "manifest.json")["request_ref"], "SAR-A");
-    assert_eq!(json_of(&files, "data/request.json")["ref"], "SAR-A");
-    assert!(String::from_utf8_lossy(&files["report.html"]).contains("Your request"));
-    let shown = staff.request_show(&reference, t(4)).unwrap();
-    let ev = shown.events.iter().find(|e| e.kind == "bundle").unwrap();
-    assert_eq!(ev.detail["sha256"], made.sha256);
-    assert_eq!(ev.user, "staff");
-    // Identity first: a request awaiting verification takes no bundle.
-    let unverified = staff
-        .request_open(
-            "netmums",
-            ME,
-            d,
-            "email",
-            "Alice?",
-            Some("SAR-ID"),
-            true,
-            t(3),
-        )
-        .unwrap();
-    let r = staff.bundle(
-        "netmums",
-        ME,
-        &root.path().join("id.zip"),
-        &BundleOptions {
-            reference: Some(unverified.clone()),
-            encrypt: false,
-            ..Default::default()
-        },
-        t(3),
-        &NoProgress,
-    );
-    assert!(
-        matches!(&r, Err(Error::Invalid(m)) if m.contains("identity")),
-        "{r:?}"
-    );
-    assert!(!root.path().join("id.zip").exists());
-    staff.request_verify_identity(&unverified, d, t(3)).unwrap();
-    staff
-        .bundle(
-            "netmums",
-            ME,
-            &root.path().join("id.zip"),
-            &BundleOptions {
-                reference: Some(unverified),
-                encrypt: false,
-                ..Default::default()
-            },
-            t(3),
-            &NoProgress,
-        )
-        .unwrap();
-    // A closed request takes no more bundles.
-    staff
-        .request_close(&reference, "answered", None, t(4))
-        .unwrap();
-    let r = staff.bundle(
-        "netmums",
-        ME,
-        &root.path().join("t.zip"),
-        &BundleOptions {
-            reference: Some(reference),
-            encrypt: false,
-            ..Default::default()
-        },
-        t(4),
-        &NoProgress,
-    );
-    assert!(matches!(r, Err(Error::Invalid(_))), "{r:?}");
+    let m = json_of(&files, "manifest.json");
+    assert_eq!(m["privacy_facts"]["default"], true);
+    assert_eq!(m["privacy_facts"]["override_by"], "staff");
+    assert_eq!(m["review"]["reviewed"], false);
 }
 
 #[test]
@@ -735,7 +652,7 @@ fn privacy_facts_default_set_refused_and_invalid() {
     assert!(PrivacyFacts::from_json("{\"bogus\": 1}").is_err());
 
     // The bundle carries the stored facts.
-    let made = make(&mut s, root.path(), "f.zip", &BundleOptions::default());
+    let made = make(&mut s, root.path(), "f.zip", &ok_opts());
     let files = unzip(&made.path);
     assert_eq!(
         json_of(&files, "information.json")["controller"],
@@ -763,7 +680,7 @@ fn progress_has_a_stage_per_entity_and_the_report() {
         "netmums",
         ME,
         &root.path().join("p.zip"),
-        &BundleOptions::default(),
+        &ok_opts(),
         t(3),
         &p,
     )

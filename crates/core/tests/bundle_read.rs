@@ -88,8 +88,14 @@ fn build(root: &Path) -> PathBuf {
     vault
 }
 
+/// A bundle of Alice (these tests keep the shipped default privacy facts,
+/// which a bundle allows only when asked to).
 fn make(s: &mut Session, dir: &Path, name: &str, opts: &BundleOptions) -> BundleMade {
-    s.bundle("netmums", ME, &dir.join(name), opts, t(3), &NoProgress)
+    let opts = BundleOptions {
+        allow_default_facts: true,
+        ..opts.clone()
+    };
+    s.bundle("netmums", ME, &dir.join(name), &opts, t(3), &NoProgress)
         .unwrap()
 }
 
