@@ -130,7 +130,7 @@ fn review_decide_in_bulk_approve_and_release() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["kind"] == "released")
+        .find(|e| e["kind"] == "bundle")
         .unwrap_or_else(|| panic!("{shown}"));
     assert_eq!(ev["detail"]["sha256"], made["sha256"]);
     // Released once: a second release is refused.

@@ -421,7 +421,8 @@ fn review_decide_approve_release_exactly_as_approved() {
     assert!(!m.to_string().contains("tired"));
     // Recorded on the request with its SHA-256.
     let req = s.request_show(REF, t(6)).unwrap();
-    let ev = req.events.iter().find(|e| e.kind == "released").unwrap();
+    let ev = req.events.iter().find(|e| e.kind == "bundle").unwrap();
+    assert_eq!(ev.detail["draft"], s.review_summary(REF, t(6)).unwrap().draft);
     assert_eq!(ev.detail["sha256"], made.sha256);
     assert_eq!(s.review_summary(REF, t(6)).unwrap().state, DraftState::Released);
     // Everything audited.
@@ -523,7 +524,7 @@ fn four_eyes_staleness_and_the_disclosure_log() {
     assert_eq!(json_of(&files, "manifest.json")["withheld"], json!([]));
     let req = s.request_show(REF, t(6)).unwrap();
     let kinds: Vec<&str> = req.events.iter().map(|e| e.kind.as_str()).collect();
-    for k in ["draft_created", "review_submitted", "review_approved", "draft_withdrawn", "released"] {
+    for k in ["draft_created", "review_submitted", "review_approved", "draft_withdrawn", "bundle"] {
         assert!(kinds.contains(&k), "{k} not in {kinds:?}");
     }
 }

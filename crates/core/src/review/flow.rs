@@ -28,7 +28,7 @@ pub(crate) const KINDS: [&str; 6] = [
     "review_approved",
     "review_reopened",
     "draft_withdrawn",
-    "released",
+    "bundle",
 ];
 
 /// A draft's state, replayed.
@@ -88,7 +88,8 @@ pub(crate) fn replay(events: &[RequestEvent], draft: i64) -> Replayed {
                 r.approved_digest = None;
             }
             "draft_withdrawn" => r.state = DraftState::Withdrawn,
-            "released" => r.state = DraftState::Released,
+            // The release: the request's `bundle` event, naming the draft.
+            "bundle" => r.state = DraftState::Released,
             _ => {}
         }
     }
@@ -582,7 +583,7 @@ impl Session {
                 let mut d = detail.clone();
                 d["draft"] = json!(draft);
                 d["digest"] = json!(digest);
-                requests::note_review(tx, reference, "released", &d)
+                requests::note_bundle(tx, reference, &d)
             },
         )
     }
