@@ -93,10 +93,10 @@ fn build(root: &Path) -> PathBuf {
                      "messages": [{"from": "member", "at": "2026-03-01T09:00:00Z",
                                    "body": "Natalie Mitchell (m-1817) keeps messaging me; her email is n.mitchell8@example.com"}]})],
         )
-        .jsonl(
+        .csv(
             "competition_entries",
-            &[json!({"entry_id": "en-9-1", "member_id": "pat-9", "competition_id": "comp-1",
-                     "entered_at": "2026-01-01T10:00:00Z", "phone": "07700 900456"})],
+            "entry_id,member_id,competition_id,entered_at,phone",
+            &["en-9-1,pat-9,comp-1,2026-01-01T10:00:00Z,07700 900456".into()],
         )
         .write();
     s.sync(&export, t(2), &NoProgress).unwrap();
@@ -488,6 +488,8 @@ fn four_eyes_staleness_and_the_disclosure_log() {
 
     // A sync after the draft makes it stale: no release; a new draft carries decisions.
     let delta = ExportBuilder::delta(root.path(), "netmums-2", "netmums", 2, 1)
+        .csv("members", HEADER, &[])
+        .jsonl("consent_events", &[])
         .jsonl("posts", &[{
             let mut p = post("p-1042-3", ME);
             p["posted_at"] = json!("2026-02-01T10:00:00Z");

@@ -147,8 +147,6 @@ fn check_all(
                         v,
                         record.as_ref().map(|r| (r.0, r.1, r.2, r.3.as_str())),
                     );
-                } else if three_step.is_none() {
-                    // Undecided again: allowed.
                 }
             }
             DecisionInput::Proposal { proposal, verdict } => {
@@ -277,14 +275,12 @@ fn check_all(
 }
 
 /// Apply one decision (already checked); push what undoes it.
-#[allow(clippy::too_many_arguments)]
 fn apply_one(
     conn: &Connection,
     draft: i64,
     d: &DecisionInput,
     user: &str,
     at: &str,
-    checks: &[super::DisclosureCheck],
     undo: &mut Vec<UndoOp>,
 ) -> Result<()> {
     match d {
@@ -427,7 +423,6 @@ fn apply_one(
                  ON CONFLICT (draft, disclosure) DO UPDATE SET decision = ?3",
                 params![draft, disclosure, to_json(&dec)],
             )?;
-            let _ = checks;
             for a in items {
                 let current: Option<Withheld> = item_cols(conn, draft, a.item)?
                     .and_then(|(w, _)| w)
@@ -590,7 +585,7 @@ impl Session {
             let user = tx.user.name.clone();
             let mut undo = Vec::new();
             for dec in decisions {
-                apply_one(conn, d.id, dec, &user, &at, &checks, &mut undo)?;
+                apply_one(conn, d.id, dec, &user, &at, &mut undo)?;
             }
             let what = match decisions {
                 [one] => words(one).to_string(),

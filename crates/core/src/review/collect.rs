@@ -435,7 +435,8 @@ impl Discovery {
         if let Some(r) = self.cache.get(c) {
             return Ok(r.clone());
         }
-        let site = self.site.as_str();
+        let site = self.site.clone();
+        let site = site.as_str();
         let first = |keys: &[String]| -> Result<Vec<String>> {
             let mut out = Vec::new();
             let mut stmt = conn.prepare_cached(

@@ -3,7 +3,7 @@
 //! `draft_created` event on the request); a draft it replaces (stale, or
 //! withdrawn) passes on every decision about what did not change.
 
-use super::collect::{fk, Discovery};
+use super::collect::Discovery;
 use super::flow::{created, current, replay, summary};
 use super::plan::row_hash;
 use super::rules::preview;
@@ -231,7 +231,6 @@ fn build(
         stmt.execute(params![draft, field, original, opaque])?;
     }
     drop(stmt);
-    let _ = fk;
     if let Some(old) = c.previous {
         let carried = carry_over(conn, old, draft)?;
         conn.execute("UPDATE review_drafts SET carried = ?2 WHERE id = ?1", params![draft, carried])?;

@@ -10,7 +10,7 @@ use super::{
     entity_of, ItemFilter, ItemPage, KindCount, PartyPage, ReviewItem, ReviewSummary, Staleness,
     TextField, Verdict,
 };
-use crate::bundle::{count_rows, each_row};
+use crate::bundle::each_row;
 use crate::entity::Entity;
 use crate::error::{Error, Result};
 use crate::roles::Action;
@@ -234,7 +234,6 @@ impl Session {
                         withheld: 0,
                     });
                 }
-                let _ = count_rows;
             }
             let mut removed: Vec<u32> = known.into_values().map(|(n, _)| n).collect();
             removed.sort_unstable();
