@@ -141,6 +141,18 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
             .iter()
             .any(|(_, f, r)| *f == field && *r == reason)
     };
+    let withheld_heads: Vec<String> = c
+        .withheld
+        .iter()
+        .map(|(label, n)| {
+            let items = if *n == 1 {
+                "1 item".to_string()
+            } else {
+                format!("{n} items")
+            };
+            format!("{items} withheld: {label}. ")
+        })
+        .collect();
     let mut out: Vec<Vec<Span>> = Vec::new();
     let third = c.redactions.iter().any(|(e, _, r)| *r == "third party" && *e == "private_messages");
     let elsewhere = c.redactions.iter().any(|(e, _, r)| *r == "third party" && *e != "private_messages");
@@ -164,9 +176,8 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
     if patterns {
         out.push(vec![Span::Bold("Other people's contact details. "), Span::Text("An email address, phone number, postcode or street address of someone else in your text is replaced by a note such as [email removed].")]);
     }
-    for (label, n) in c.withheld {
-        let items = if *n == 1 { "1 item".to_string() } else { format!("{n} items") };
-        out.push(vec![Span::Bold(&format!("{items} withheld: {label}. ")), Span::Text("The law allows us not to give you this information (the exemption named); the file manifest.json counts what was withheld under each.")]);
+    for head in &withheld_heads {
+        out.push(vec![Span::Bold(head), Span::Text("The law allows us not to give you this information (the exemption named); the file manifest.json counts what was withheld under each.")]);
     }
     if has("password_hash", "never disclosed") {
         out.push(vec![Span::Bold("Your password's stored form. "), Span::Text("We keep only a scrambled (hashed) form of your password, which cannot be turned back into it. It is a security measure, not information about you, and is never sent out.")]);
