@@ -202,20 +202,28 @@ fn an_unreviewed_bundle_leaks_nothing_and_says_so() {
     assert_ne!(pms[0]["conversation_id"], pms[2]["conversation_id"]);
     let fields = m["renumbered_ids"]["fields"].as_array().unwrap();
     assert!(fields.iter().any(|f| f["field"] == "message_id" && f["count"] == 3), "{fields:?}");
-    // A member named in a message they are not in is pseudonymised like elsewhere.
-    let b0 = pms[0]["body"].as_str().unwrap();
-    assert_eq!(pms[0]["recipient_ids"], json!(["Member A"]));
-    assert!(b0.starts_with("hi Member A, Member B (Member B, Member B) says hi"), "{b0}");
-    // Ordinary words stay; an accent or capitals do not hide a name.
-    assert_eq!(pms[2]["body"], "the cat sat on the mat, love Member C");
-    assert_eq!(pms[2]["recipient_ids"], json!([ME, "Member D"]));
-    // Ticket text is redacted too; the member's own email stays.
-    let tk = json_of(&files, "data/helpdesk_tickets.json");
-    assert_eq!(tk[0]["subject"], "Problem with Member B");
+    // Labels in order of first appearance in the bundle (posts come before
+    // messages): Natalie (named in a post), Pat (his phone), then Zed, Zoë
+    // and the former member.
     let posts = json_of(&files, "data/posts.json");
     let p0 = posts[0]["body"].as_str().unwrap();
-    assert!(p0.starts_with("Member B lent me her pram; call Pat on Member E or mail [email removed]. Live at [address removed], [postcode removed]. The cat sat on the mat."), "{p0}");
+    assert!(p0.starts_with("Member A lent me her pram; call Pat on Member B or mail [email removed]. Live at [address removed], [postcode removed]. The cat sat on the mat."), "{p0}");
     assert_eq!(posts[1]["body"], "My own email is alice@example.org and I am tired, Mum says hi");
+    // A member named in a message they are not in is pseudonymised as elsewhere.
+    let b0 = pms[0]["body"].as_str().unwrap();
+    assert_eq!(pms[0]["recipient_ids"], json!(["Member C"]));
+    assert_eq!(b0, "hi Member C, Member A (Member A, Member A) says hi");
+    // Ordinary words stay; an accent or capitals do not hide a name.
+    assert_eq!(pms[2]["body"], "the cat sat on the mat, love Member D");
+    assert_eq!(pms[2]["sender_id"], "Member D");
+    assert_eq!(pms[2]["recipient_ids"], json!([ME, "Member E"]));
+    // Ticket text is redacted too.
+    let tk = json_of(&files, "data/helpdesk_tickets.json");
+    assert_eq!(tk[0]["subject"], "Problem with Member A");
+    assert_eq!(
+        tk[0]["messages"][0]["body"],
+        "Member A (Member A) keeps messaging me; her email is Member A"
+    );
     // The manifest names every redaction under the bundle's ids, never a value.
     let red = m["redactions"].as_array().unwrap();
     assert!(red.iter().any(|r| r["id"] == "message-0001" && r["field"] == "body"));

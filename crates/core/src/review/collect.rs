@@ -195,7 +195,7 @@ impl Own {
         if let Some(p) = s(profile, "postcode") {
             own.postcodes.insert(norm_postcode(&p));
         }
-        let mut q = |sql: &str, f: &mut dyn FnMut(Map<String, Value>)| -> Result<()> {
+        let q = |sql: &str, f: &mut dyn FnMut(Map<String, Value>)| -> Result<()> {
             let mut stmt = conn.prepare(sql)?;
             let mut rows = stmt.query(params![site, member_id])?;
             while let Some(r) = rows.next()? {
@@ -512,7 +512,7 @@ impl Discovery {
         row: &Map<String, Value>,
         n: &mut Normalised,
         pats: &mut Vec<PatternHit>,
-        cands: &mut Vec<Candidate>,
+        cands: &mut Vec<(u32, Candidate)>,
     ) -> Result<()> {
         // Participants, and ids that name them.
         if e == Entity::PrivateMessages {
@@ -550,8 +550,8 @@ impl Discovery {
             pats.clear();
             patterns::find(text, pats);
             cands.clear();
-            candidates(n, pats, cands);
-            for c in cands.iter() {
+            candidates(text, n, pats, cands);
+            for (_, c) in cands.iter() {
                 match self.resolve(conn, c)? {
                     Resolved::Member(m) => {
                         let p = self.member_party(&m);

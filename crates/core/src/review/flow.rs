@@ -602,7 +602,7 @@ fn check_rows(conn: &Connection, draft: i64, site: &str, member_id: &str) -> Res
     let mut stmt = conn.prepare(
         "SELECT entity, count(*) FROM review_items WHERE draft = ?1 AND source = 'member' GROUP BY entity",
     )?;
-    let have: Vec<(String, u64)> = stmt
+    let have: Vec<(String, i64)> = stmt
         .query_map([draft], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     for e in Entity::DATA {
@@ -610,7 +610,7 @@ fn check_rows(conn: &Connection, draft: i64, site: &str, member_id: &str) -> Res
         let d = have
             .iter()
             .find(|x| x.0 == e.name())
-            .map_or(0, |x| x.1);
+            .map_or(0, |x| x.1 as u64);
         if n != d {
             return Err(stale_error());
         }

@@ -7,7 +7,7 @@ use super::{
     DisclosureDecision, ItemFilter, ItemSource, ItemSummary, KindCount, Party, Proposal, Span,
     ThreeStep, Verdict, Withheld,
 };
-use crate::error::{Error, Result};
+use crate::error::Result;
 use rusqlite::{params, Connection, OptionalExtension, ToSql};
 use sha2::{Digest, Sha256};
 
@@ -202,14 +202,6 @@ pub(crate) fn item_row(conn: &Connection, draft: i64, n: u32) -> Result<Option<(
         .optional()?)
 }
 
-pub(crate) fn item_count(conn: &Connection, draft: i64) -> Result<u32> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM review_items WHERE draft = ?1",
-        [draft],
-        |r| r.get(0),
-    )?)
-}
-
 fn party_from(r: &rusqlite::Row) -> rusqlite::Result<Party> {
     let kind: String = r.get(2)?;
     Ok(Party {
@@ -292,7 +284,7 @@ fn proposal_from(r: &rusqlite::Row) -> rusqlite::Result<(Proposal, Option<Verdic
         .unwrap_or(label);
     Ok((
         Proposal {
-            id: r.get(0)?,
+            id: r.get::<_, i64>(0)? as u64,
             item: r.get(1)?,
             field: r.get(2)?,
             start: r.get(3)?,
@@ -644,12 +636,4 @@ pub(crate) fn three_step(conn: &Connection, draft: i64, p: u32) -> Result<Option
         .query_row(params![draft, p], |r| r.get(0))
         .optional()?;
     Ok(json(s.flatten()))
-}
-
-/// Refuse an item number the draft does not have.
-pub(crate) fn need_item(conn: &Connection, draft: i64, n: u32) -> Result<()> {
-    if item_row(conn, draft, n)?.is_none() {
-        return Err(Error::NotFound(format!("the draft has no item {n}")));
-    }
-    Ok(())
 }

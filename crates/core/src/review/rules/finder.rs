@@ -205,18 +205,27 @@ pub enum Candidate {
 }
 
 /// What in `n` (the normalised form of `original`, whose pattern matches
-/// are `patterns`) could name a member not yet known.
-pub fn candidates(n: &Normalised, patterns: &[PatternHit], out: &mut Vec<Candidate>) {
+/// are `patterns`) could name a member not yet known, each with the
+/// character offset in `original` where it starts, in order.
+pub fn candidates(
+    original: &str,
+    n: &Normalised,
+    patterns: &[PatternHit],
+    out: &mut Vec<(u32, Candidate)>,
+) {
+    let start = out.len();
     for p in patterns {
+        let at = super::normal::char_index(original, p.start);
         match p.kind {
-            PatternKind::Email => out.push(Candidate::Email(p.value.clone())),
-            PatternKind::Phone => out.push(Candidate::Phone(p.value.clone())),
+            PatternKind::Email => out.push((at, Candidate::Email(p.value.clone()))),
+            PatternKind::Phone => out.push((at, Candidate::Phone(p.value.clone()))),
             _ => {}
         }
     }
     let t = &n.text;
     let mut prev_word: Option<&str> = None;
     let mut prev_end = 0usize;
+    let mut prev_start = 0usize;
     for (s, tok) in tokens(t) {
         if tok.contains('@') && !tok.starts_with('@') {
             prev_word = None;
@@ -228,13 +237,14 @@ pub fn candidates(n: &Normalised, patterns: &[PatternHit], out: &mut Vec<Candida
             prev_word = None;
             continue;
         }
+        let at = n.original(s, s + 1).0;
         let has_digit = word.chars().any(|c| c.is_ascii_digit());
         let has_letter = word.chars().any(char::is_alphabetic);
         if has_digit && has_letter && word.len() <= 64 {
-            out.push(Candidate::MemberId(word.to_string()));
+            out.push((at, Candidate::MemberId(word.to_string())));
         }
         if (handle && has_letter) || may_seek_alone(word) {
-            out.push(Candidate::Username(word.to_string()));
+            out.push((at, Candidate::Username(word.to_string())));
         }
         let plain = word.chars().all(char::is_alphabetic);
         if plain && !handle {
@@ -242,15 +252,18 @@ pub fn candidates(n: &Normalised, patterns: &[PatternHit], out: &mut Vec<Candida
                 // Adjacent words, one space apart: a possible full name when
                 // either is not an ordinary word.
                 if t[prev_end..s].eq(" ") && (!ordinary(p) || !ordinary(word)) {
-                    out.push(Candidate::FullName(p.to_string(), word.to_string()));
+                    let at = n.original(prev_start, prev_start + 1).0;
+                    out.push((at, Candidate::FullName(p.to_string(), word.to_string())));
                 }
             }
             prev_word = Some(word);
+            prev_start = s;
         } else {
             prev_word = None;
         }
         prev_end = s + tok.len();
     }
+    out[start..].sort_by_key(|c| c.0);
 }
 
 /// The tokens of a normalised text: runs of word characters and `.-'@+`
@@ -345,7 +358,8 @@ mod tests {
         let mut p = Vec::new();
         super::super::patterns::find(text, &mut p);
         let mut c = Vec::new();
-        candidates(&n, &p, &mut c);
+        candidates(text, &n, &p, &mut c);
+        let c: Vec<Candidate> = c.into_iter().map(|x| x.1).collect();
         assert!(c.contains(&Candidate::Email("x@y.org".into())), "{c:?}");
         assert!(c.contains(&Candidate::Username("justnatalie8".into())), "{c:?}");
         assert!(c.contains(&Candidate::MemberId("m-1817".into())), "{c:?}");
