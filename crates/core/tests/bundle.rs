@@ -219,7 +219,9 @@ fn a_bundle_is_complete_isolated_pseudonymised_and_safe() {
         ids(&files, "private_messages", "message_id"),
         ["message-0001", "message-0002", "message-0003", "message-0004"]
     );
-    assert_eq!(ids(&files, "helpdesk_tickets", "ticket_id"), ["t-1", "t-2"]);
+    // A ticket sent without signing in is not filed under the member: its
+    // id is renumbered too (such ids may carry another member's number).
+    assert_eq!(ids(&files, "helpdesk_tickets", "ticket_id"), ["t-1", "ticket-0001"]);
     assert_eq!(ids(&files, "consent_events", "event_id"), ["ce-1", "ce-2"]);
     assert_eq!(ids(&files, "login_events", "login_id"), ["l-1"]);
     assert_eq!(ids(&files, "social_accounts", "social_id"), ["s-1"]);
