@@ -40,6 +40,16 @@ fn demo_makes_a_ready_vault_and_refuses_to_overwrite_without_replace() {
         "the demo runs the conflict check"
     );
 
+    // The demo's sites have reviewed privacy facts: a bundle can be made
+    // (no default-facts override needed).
+    let out = d.path("demo-bundle.zip");
+    let b = d.run_with(
+        &["bundle", "netmums", "m-3", "--out", out.to_str().unwrap()],
+        &env("demo-staff"),
+    );
+    assert_eq!(b.code, 0, "{}{}", b.stdout, b.stderr);
+    assert!(out.is_file());
+
     // A second run without --replace refuses and leaves the vault alone.
     let before = std::fs::read(vault.join("vault.db")).unwrap();
     let r = d.run_with(&["demo", "--vault", v, "--members", "300"], &[]);
