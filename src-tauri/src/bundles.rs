@@ -20,13 +20,17 @@ pub async fn bundle_make<R: Runtime>(
     reference: Option<String>,
     encrypt: bool,
     encryption: Option<Encryption>,
+    allow_default_facts: Option<bool>,
     on_progress: Channel<ProgressMsg>,
 ) -> DeskResult<BundleMade> {
     let out = PathBuf::from(out);
+    // An unreviewed bundle of a member without a request; with a reference
+    // core refuses it (a request's bundle is released through review).
     let opts = BundleOptions {
         reference,
         encrypt,
         encryption: encryption.unwrap_or_default(),
+        allow_default_facts: allow_default_facts.unwrap_or(false),
     };
     run_job(app, on_progress, move |s, p| {
         s.bundle(&site, &member_id, &out, &opts, now(), p)

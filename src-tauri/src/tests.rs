@@ -269,3 +269,91 @@ fn generated_typescript_is_up_to_date() {
         .add::<crate::jobs::ProgressMsg>();
     b.check_or_write(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/generated"));
 }
+
+/// The review commands as the UI calls them (camelCase arguments), on a
+/// draft made through core: summary, a page, an item, the parties, a
+/// decision, undo, approve (docs/review-api.md).
+#[test]
+fn review_commands_answer_the_documented_shapes() {
+    use desk_core::progress::NoProgress;
+    let t = app();
+    let dir = t.vault();
+    let now = chrono::Utc::now();
+    let s = Session::unlock(&dir, "dpo", "dpo-password", now).unwrap();
+    let export = t.tmp.path().join("export");
+    export_gen::generate(
+        &export_gen::GenOptions {
+            site: "netmums".into(),
+            members: 30,
+            seed: 4,
+            ..Default::default()
+        },
+        &export,
+        &export_gen::NoProgress,
+    )
+    .unwrap();
+    s.sync(&export, now, &NoProgress).unwrap();
+    let received = now.date_naive();
+    s.request_open("netmums", "m-2", received, "email", "", Some("SAR-UI"), false, now)
+        .unwrap();
+    s.review_create("SAR-UI", now, &NoProgress).unwrap();
+    t.call(
+        "sign_in",
+        json!({"dir": dir.to_str().unwrap(), "user": "dpo", "password": "dpo-password"}),
+    )
+    .unwrap();
+    let r = json!({"reference": "SAR-UI"});
+    let sum = t.call("review_summary", r.clone()).unwrap();
+    assert_eq!(sum["state"], "draft");
+    assert_eq!(sum["ref"], "SAR-UI");
+    let page = t
+        .call(
+            "review_items",
+            json!({"reference": "SAR-UI", "filter": {"undecided_only": false}, "offset": 0, "limit": 10}),
+        )
+        .unwrap();
+    assert_eq!(page["items"][0]["kind"], "profile");
+    let item = t
+        .call("review_item", json!({"reference": "SAR-UI", "n": 0, "maxProposals": null}))
+        .unwrap();
+    assert!(item["fields"].is_array() && item["released_row"].is_object(), "{item}");
+    let parties = t
+        .call(
+            "review_parties",
+            json!({"reference": "SAR-UI", "undecidedOnly": true, "offset": 0, "limit": 100}),
+        )
+        .unwrap();
+    let decisions: Vec<Value> = parties["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| json!({"action": "party", "party": p["party"], "verdict": {"decide": "redact", "reason": "third party"}}))
+        .collect();
+    let mut all = decisions.clone();
+    all.push(json!({"action": "mark", "item": 0, "reviewed": true}));
+    let applied = t
+        .call("review_decide", json!({"reference": "SAR-UI", "decisions": all}))
+        .unwrap();
+    assert_eq!(applied["summary"]["proposals_undecided"], 0);
+    let undone = t.call("review_undo", r.clone()).unwrap();
+    assert!(undone["undone"].is_string());
+    t.call("review_decide", json!({"reference": "SAR-UI", "decisions": all}))
+        .unwrap();
+    // A bad decision: core's invalid body, by field.
+    let err = t
+        .call(
+            "review_decide",
+            json!({"reference": "SAR-UI", "decisions": [{"action": "mark", "item": 99999, "reviewed": true}]}),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid");
+    assert_eq!(err["problems"][0]["field"], "decisions[0].item");
+    let approved = t.call("review_approve", r.clone()).unwrap();
+    assert_eq!(approved["state"], "approved");
+    let settings = t
+        .call("review_settings_get", json!({"site": "netmums"}))
+        .unwrap();
+    assert_eq!(settings["four_eyes"], false);
+    let ch = t.call("review_changes", r).unwrap();
+    assert_eq!(ch["stale"], false);
+}

@@ -334,6 +334,7 @@ pub enum DecisionInput {
         party: u32,
         verdict: Option<Verdict>,
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
         three_step: Option<ThreeStepInput>,
     },
     /// One proposal's own decision (None: back to its party's).
@@ -346,6 +347,7 @@ pub enum DecisionInput {
         end: u32,
         reason: String,
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
         text: Option<String>,
     },
     /// Remove a span redaction.
@@ -367,6 +369,7 @@ pub enum DecisionInput {
         disclosure: String,
         prejudice: bool,
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
         ground: Option<PrejudiceGround>,
         reason: String,
         #[serde(default)]
