@@ -35,6 +35,18 @@ import type {
   UserInfo,
   Verification,
 } from './types';
+import type {
+  Applied,
+  DecisionInput,
+  ItemFilter,
+  ItemPage,
+  PartyPage,
+  ReviewItem,
+  ReviewSettings,
+  ReviewSummary,
+  Staleness,
+  Undone,
+} from './generated';
 
 type Args = Record<string, unknown>;
 
@@ -214,3 +226,34 @@ export const changePassword = (password: string) => call<null>('change_password'
 // ---- privacy facts ----
 export const privacyFactsGet = (site: string) => call<PrivacyFacts>('privacy_facts_get', { site });
 export const privacyFactsSet = (site: string, facts: PrivacyFacts) => call<null>('privacy_facts_set', { site, facts });
+
+// ---- review of a request's bundle (docs/review-api.md) ----
+/** Make a draft (or replace a stale or withdrawn one, carrying decisions over): a long job. */
+export async function reviewCreate(reference: string, onProgress: (p: Progress) => void): Promise<ReviewSummary> {
+  return call<ReviewSummary>('review_create', { reference, onProgress: await channel(onProgress) });
+}
+export const reviewSummary = (reference: string) => call<ReviewSummary>('review_summary', { reference });
+export const reviewItems = (reference: string, filter: ItemFilter, offset: number, limit: number) =>
+  call<ItemPage>('review_items', { reference, filter, offset, limit });
+export const reviewItem = (reference: string, n: number, maxProposals: number | null = null) =>
+  call<ReviewItem>('review_item', { reference, n, maxProposals });
+export const reviewParties = (reference: string, undecidedOnly: boolean, offset: number, limit: number) =>
+  call<PartyPage>('review_parties', { reference, undecidedOnly, offset, limit });
+/** Decisions, all or none (every problem at once); one call is one undoable action. */
+export const reviewDecide = (reference: string, decisions: DecisionInput[]) => call<Applied>('review_decide', { reference, decisions });
+/** Undo the signed-in user's latest action on the draft. */
+export const reviewUndo = (reference: string) => call<Undone>('review_undo', { reference });
+export const reviewChanges = (reference: string) => call<Staleness>('review_changes', { reference });
+export const reviewSubmit = (reference: string) => call<ReviewSummary>('review_submit', { reference });
+export const reviewApprove = (reference: string) => call<ReviewSummary>('review_approve', { reference });
+export const reviewReopen = (reference: string, reason: string) => call<ReviewSummary>('review_reopen', { reference, reason });
+export const reviewWithdraw = (reference: string, reason: string) => call<ReviewSummary>('review_withdraw', { reference, reason });
+/** Write the approved draft's zip and record its SHA-256 on the request: a long job. */
+export async function reviewRelease(
+  a: { reference: string; out: string; encrypt: boolean; encryption: BundleEncryption; allowDefaultFacts: boolean },
+  onProgress: (p: Progress) => void,
+): Promise<BundleMade> {
+  return call<BundleMade>('review_release', { ...a, onProgress: await channel(onProgress) });
+}
+export const reviewSettingsGet = (site: string) => call<ReviewSettings>('review_settings_get', { site });
+export const reviewSettingsSet = (site: string, fourEyes: boolean) => call<null>('review_settings_set', { site, fourEyes });

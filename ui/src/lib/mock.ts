@@ -4,9 +4,10 @@
 // imports it only when VITE_PD_MOCK=1. Made-up data; the roles table and the
 // error bodies are the real ones' (generated from the Rust sources).
 import type { Backend } from './api';
+import { createReviewMock } from './mockReview';
 import { ROLE_CAN, type ErrorBody, type ErrorCode, type ProblemBody } from './generated';
 import type {
-  AuditEvent, Conflict, ConflictCheck, ConflictCount, ConflictFilter, ConsentEvent, ConsentView, Disclosure, Home, MemberRecord, PrivacyFacts, Progress, Request, RequestDetail,
+  AuditEvent, Json, Conflict, ConflictCheck, ConflictCount, ConflictFilter, ConsentEvent, ConsentView, Disclosure, Home, MemberRecord, PrivacyFacts, Progress, Request, RequestDetail,
   SearchResult, SessionInfo, UserInfo, Verification,
 } from './types';
 
@@ -20,6 +21,9 @@ function fail(code: ErrorCode, message: string, problems: ProblemBody[] = []): n
   const body: ErrorBody = { code, message, problems, more_problems: 0 };
   throw body;
 }
+// The review of SAR-2026-0007 (docs/review-api.md): `?four-eyes`, `?stale-draft`
+// (a sync after the draft), `?default-facts` (privacy facts not yet saved).
+const review = createReviewMock({ fourEyes: params.has('four-eyes'), stale: params.has('stale-draft'), factsDefault: params.has('default-facts') });
 const busyUntil = params.has('busy') ? Date.now() + 4000 : 0;
 const files = new Set<string>();
 
@@ -158,6 +162,10 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
   if ((!session || params.has('locked')) && !open.includes(cmd)) locked();
   if (Date.now() < busyUntil && !open.includes(cmd) && cmd !== 'touch') fail('busy', 'the vault is busy: a sync by ben since 02:00; try again');
   const prog = a.onProgress as ((p: Progress) => void) | undefined;
+  if (cmd.startsWith('review_')) {
+    const r = await review.handle(cmd, a, { user: session!.user, role: session!.role });
+    if (r) return r.value;
+  }
   switch (cmd) {
     case 'recent_vaults': return [{ path: '/home/asha/PrivacyDesk/vault', name: 'vault', last_opened: '2026-11-22T08:00:00Z' }];
     case 'pick_folder': case 'pick_export': return '/home/asha/exports/netmums-000013';
@@ -226,7 +234,9 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
     case 'request_show': {
       const r = requests.find((x) => x.ref === a.reference);
       if (!r) fail('not_found', 'no such request');
-      const d: RequestDetail = { ...r, events: [{ seq: 1, at: `${r.received}T09:00:00Z`, user: 'ben', kind: 'opened', detail: { received: r.received, channel: 'email' } }] };
+      review.addRequest(r.ref);
+      const reviewed = review.events(r.ref).map((e, i) => ({ seq: i + 2, at: e.at, user: e.user, kind: e.kind, detail: e.detail as Json }));
+      const d: RequestDetail = { ...r, events: [{ seq: 1, at: `${r.received}T09:00:00Z`, user: 'ben', kind: 'opened', detail: { received: r.received, channel: 'email' } }, ...reviewed] };
       return d;
     }
     case 'request_open': return 'SAR-2026-0013';

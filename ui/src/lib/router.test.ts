@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memberHref, navOf, newDisclosureHref, parseHash } from './router';
+import { memberHref, navOf, newDisclosureHref, parseHash, reviewHref } from './router';
 
 describe('routes', () => {
   it('parses and formats member routes with odd characters', () => {
@@ -13,6 +13,15 @@ describe('routes', () => {
   it('parses the disclosure form with a prefill', () => {
     expect(parseHash(newDisclosureHref('netmums', 'm-1'))).toEqual({ name: 'disclosure-new', site: 'netmums', memberId: 'm-1' });
     expect(parseHash('#/disclosures/D-1/amend')).toEqual({ name: 'disclosure-amend', id: 'D-1' });
+  });
+  it('parses the review screen of a request, under Requests', () => {
+    const h = reviewHref('SAR/2026 7');
+    expect(h).toBe('#/review/SAR%2F2026%207');
+    expect(parseHash(h)).toEqual({ name: 'review', reference: 'SAR/2026 7' });
+    expect(navOf(parseHash(h))).toBe('requests');
+    expect(parseHash('#/review').name).toBe('not-found');
+    expect(parseHash(reviewHref('SAR-1', 12))).toEqual({ name: 'review', reference: 'SAR-1', item: 12 });
+    expect(parseHash('#/review/SAR-1?item=x')).toEqual({ name: 'review', reference: 'SAR-1' });
   });
   it('home for empty, not-found for junk', () => {
     expect(parseHash('')).toEqual({ name: 'home' });

@@ -7,6 +7,7 @@ export type Route =
   | { name: 'member'; site: string; memberId: string; tab: string }
   | { name: 'requests'; overdue?: boolean }
   | { name: 'request'; reference: string }
+  | { name: 'review'; reference: string; item?: number }
   | { name: 'disclosures' }
   | { name: 'disclosure'; id: string }
   | { name: 'disclosure-new'; site?: string; memberId?: string }
@@ -36,6 +37,12 @@ export function parseHash(hash: string): Route {
       break;
     case 'requests':
       return b ? { name: 'request', reference: b } : q.get('overdue') === '1' ? { name: 'requests', overdue: true } : { name: 'requests' };
+    case 'review':
+      if (b) {
+        const item = Number(q.get('item'));
+        return q.get('item') !== null && Number.isInteger(item) && item >= 0 ? { name: 'review', reference: b, item } : { name: 'review', reference: b };
+      }
+      break;
     case 'disclosures':
       if (b === 'new') return { name: 'disclosure-new', site: q.get('site') ?? undefined, memberId: q.get('member') ?? undefined };
       if (b && c === 'amend') return { name: 'disclosure-amend', id: b };
@@ -60,6 +67,10 @@ export function memberHref(site: string, memberId: string, tab?: string): string
 export function requestHref(reference: string): string {
   return `#/requests/${enc(reference)}`;
 }
+/** The review screen of a request's current draft. */
+export function reviewHref(reference: string, item?: number): string {
+  return `#/review/${enc(reference)}${item === undefined ? '' : `?item=${item}`}`;
+}
 export function disclosureHref(id: string): string {
   return `#/disclosures/${enc(id)}`;
 }
@@ -82,6 +93,7 @@ export function navOf(r: Route): string {
     case 'conflicts':
       return 'home'; // reached from Home's panel
     case 'request':
+    case 'review':
       return 'requests';
     case 'disclosure':
     case 'disclosure-new':
