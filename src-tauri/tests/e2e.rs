@@ -505,19 +505,9 @@ async fn desktop_end_to_end() {
     assert!(reference.contains("SAR-"), "request ref: {reference}");
     ui.shot("request").await;
 
-    // ---- make the member's bundle ----------------------------------------
-    let out = tmp.path().join("bundle-m-1.zip");
-    ui.click("make-bundle").await;
-    ui.type_into("bundle-path", out.to_str().unwrap()).await;
-    let t = Instant::now();
-    ui.click("bundle-start").await;
-    let done = ui.text("bundle-done").await;
-    m.insert("bundle_heavy_ms".into(), json!(t.elapsed().as_millis()));
-    assert!(done.contains(out.to_str().unwrap()), "bundle-done: {done}");
-    assert!(out.is_file(), "the bundle zip is on disk");
-    ui.shot("bundle").await;
-
     // ---- record a disclosure and verify the log ---------------------------
+    // Before the review: a draft of m-1's bundle must decide about it (and
+    // about the post that triggered it).
     ui.click("nav-disclosures").await;
     ui.click("disclosure-new").await;
     // The site field is a text box until the form has the vault's sites,
@@ -556,6 +546,16 @@ async fn desktop_end_to_end() {
     ] {
         ui.type_into(&format!("disclosure-field-{id}"), v).await;
     }
+    ui.c.find(Locator::XPath("//button[normalize-space()='Add a record']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    ui.set_value("disclosure-field-triggered_by[0].entity", json!("posts"))
+        .await;
+    ui.type_into("disclosure-field-triggered_by[0].id", "p-1-3")
+        .await;
     ui.set_value("disclosure-field-lawful_basis", json!("dpa2018_sch2_para2"))
         .await;
     ui.set_value("disclosure-field-member_informed", json!(false))
@@ -586,6 +586,10 @@ async fn desktop_end_to_end() {
     );
     assert!(!ui.text("head-hash").await.trim().is_empty());
     ui.shot("disclosures").await;
+
+
+    // ---- review the request's bundle, approve it, release it --------------
+    review_and_release(&ui, &reference, tmp.path(), &mut m).await;
 
     // ---- sign out; an auditor signs in and has no search ------------------
     ui.click("sign-out").await;
@@ -641,6 +645,301 @@ async fn desktop_end_to_end() {
     let _ = std::fs::write(
         target.join("e2e-measurements.json"),
         serde_json::to_vec_pretty(&report).unwrap(),
+    );
+}
+
+/// Run axe (WCAG 2.1 A/AA) on the page as it is; panics listing each rule
+/// violated and where.
+async fn axe_check(ui: &Ui, what: &str) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let axe = repo.join("ui/node_modules/axe-core/axe.min.js");
+    let src = std::fs::read_to_string(&axe)
+        .unwrap_or_else(|e| panic!("{}: {e} (npm ci in ui/)", axe.display()));
+    ui.c.execute(&src, vec![]).await.unwrap();
+    let r =
+        ui.c.execute_async(
+            "const done = arguments[0];
+             axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})
+               .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                   nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))))
+               .catch(e => done([{id: 'axe-failed', help: String(e)}]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let violations = r.as_array().cloned().unwrap_or_default();
+    if !violations.is_empty() {
+        ui.shot("failure").await;
+    }
+    assert!(
+        violations.is_empty(),
+        "axe on the {what}: {}",
+        serde_json::to_string_pretty(&violations).unwrap()
+    );
+}
+
+/// Press a key `count` times on the review screen, each time waiting until
+/// the reading view shows another item (and a frame is drawn); `pause_ms`
+/// between presses (a reviewer reads; the next item is fetched meanwhile).
+/// Answers the times, key press to frame, in ms.
+async fn time_next_items(ui: &Ui, count: u32, pause_ms: u32) -> Vec<f64> {
+    let r =
+        ui.c.execute_async(
+            "const [count, pause, done] = arguments;
+             const view = () => document.querySelector('[data-testid=\"review-item\"]');
+             const times = [];
+             let i = 0;
+             function press() {
+               if (i >= count) { done(times); return; }
+               const from = view().dataset.n;
+               const t0 = performance.now();
+               document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'j', bubbles: true, cancelable: true}));
+               (function poll() {
+                 const v = view();
+                 if (v && v.dataset.n !== from && v.dataset.loading === 'false') {
+                   requestAnimationFrame(() => {
+                     times.push(performance.now() - t0);
+                     i++;
+                     setTimeout(press, pause);
+                   });
+                 } else if (performance.now() - t0 > 20000) {
+                   done({stuck: from, times});
+                 } else {
+                   requestAnimationFrame(poll);
+                 }
+               })();
+             }
+             press();",
+            vec![json!(count), json!(pause_ms)],
+        )
+        .await
+        .unwrap();
+    let times: Vec<f64> = r
+        .as_array()
+        .unwrap_or_else(|| panic!("the review screen stopped moving: {r}"))
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(times.len() as u32, count);
+    times
+}
+
+/// The review of a request's bundle, in the real app: start the review
+/// (a draft of the heavy member), time "next item", decide a third party
+/// with the three-step test and another with a key, redact the rest in
+/// one action, record the disclosure-log decision, submit, approve,
+/// release; the zip is on disk and the request shows the bundle event.
+async fn review_and_release(
+    ui: &Ui,
+    reference: &str,
+    tmp: &Path,
+    m: &mut serde_json::Map<String, Value>,
+) {
+    ui.c.update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+        Some(Duration::from_secs(300)),
+        None,
+        None,
+    ))
+    .await
+    .unwrap();
+    let go = |hash: String| async move {
+        ui.c.execute("location.hash = arguments[0]", vec![json!(hash)])
+            .await
+            .unwrap();
+    };
+    go(format!("#/requests/{reference}")).await;
+    ui.wait("review-block").await;
+    let t = Instant::now();
+    ui.click("review-start").await;
+    let state = ui.wait("review-state").await;
+    m.insert("review_draft_heavy_ms".into(), json!(t.elapsed().as_millis()));
+    assert_eq!(state.attr("data-state").await.unwrap().as_deref(), Some("draft"));
+    let shown = |n: &'static str| async move {
+        ui.c.find(Locator::Css(&format!(
+            "[data-testid=\"review-item\"][data-n=\"{n}\"][data-loading=\"false\"]"
+        )))
+        .await
+        .is_ok()
+    };
+    ui.until("the first item is shown", || shown("0")).await;
+    m.insert(
+        "review_open_to_first_item_ms".into(),
+        json!(t.elapsed().as_millis()),
+    );
+    let progress = ui.text("review-progress").await;
+    assert!(progress.contains("0 of 7,"), "progress: {progress}");
+    axe_check(ui, "review screen").await;
+
+    // "Next item" at a reviewer's pace (the next one is fetched while the
+    // current one is read), then as fast as the key repeats, then through
+    // items that have proposals (their third party is fetched too).
+    let paced = time_next_items(ui, 120, 250).await;
+    let rapid = time_next_items(ui, 120, 0).await;
+    ui.set_value("review-filter-kind", json!("private_messages"))
+        .await;
+    ui.until("the list shows the messages", || async {
+        ui.text("review-items-page").await.contains("of 2,001")
+    })
+    .await;
+    let messages = time_next_items(ui, 100, 250).await;
+    let report = json!({
+        "paced_250ms": percentiles(paced),
+        "rapid": percentiles(rapid),
+        "messages_paced_250ms": percentiles(messages),
+    });
+    eprintln!("review next item (ms): {report}");
+    m.insert("review_next_item_ms".into(), report);
+
+    // A message to three other members: the first is disclosed on their
+    // three-step record (consent given), the second redacted with `r`.
+    let row = ui
+        .c
+        .execute(
+            "const rows = [...document.querySelectorAll('[data-testid=\"review-item-row\"]')];
+             const r = rows.find(r => /[3-9] undecided/.test(r.textContent))
+               || rows.find(r => /2 undecided/.test(r.textContent));
+             r.click();
+             return r.dataset.n;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let n = row.as_str().unwrap().to_string();
+    ui.until("the message is shown", || async {
+        ui.c.find(Locator::Css(&format!(
+            "[data-testid=\"review-item\"][data-n=\"{n}\"][data-loading=\"false\"]"
+        )))
+        .await
+        .is_ok()
+    })
+    .await;
+    ui.until("its third party is selected", || async {
+        ui.present("party-form").await
+    })
+    .await;
+    ui.set_value("ts-consent", json!("given")).await;
+    ui.type_into("ts-note", "She wrote to say she is happy for her messages to be shared.")
+        .await;
+    ui.set_value("party-ground", json!("consented")).await;
+    ui.click("party-disclose").await;
+    ui.until("the first is disclosed", || async {
+        ui.text("party-decision").await.starts_with("Disclose")
+    })
+    .await;
+    ui.c.execute(
+        "document.querySelectorAll('[data-testid=\"review-proposal\"]')[1].click()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    ui.c.execute(
+        "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'r', bubbles: true}))",
+        vec![],
+    )
+    .await
+    .unwrap();
+    ui.until("the second is redacted", || async {
+        ui.text("review-announce").await.contains("redacted in every item")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ui.shot("review").await;
+
+    // Every other third party redacted, in one action.
+    let t = Instant::now();
+    ui.click("parties-redact-all").await;
+    ui.click("parties-redact-all-confirm").await;
+    ui.until("no proposal is left undecided", || async {
+        let blockers = match ui.c.find(Locator::Css(&css("review-blockers"))).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        !blockers.contains("undecided")
+    })
+    .await;
+    m.insert(
+        "review_redact_all_parties_ms".into(),
+        json!(t.elapsed().as_millis()),
+    );
+
+    // The disclosure-log decision: revealing it would prejudice the
+    // investigation; the post that triggered it is withheld, silently.
+    ui.c.find(Locator::Css("[data-testid=\"review-disclosures\"] > summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    ui.click("disclosure-prejudice-yes").await;
+    ui.set_value("disclosure-ground", json!("crime")).await;
+    ui.click("disclosure-withhold").await;
+    ui.type_into("disclosure-reason", "The police investigation is still open.")
+        .await;
+    ui.click("disclosure-save").await;
+    ui.until("the disclosure decision is recorded", || async {
+        ui.wait("disclosure-decision")
+            .await
+            .attr("data-complete")
+            .await
+            .ok()
+            .flatten()
+            .as_deref()
+            == Some("true")
+    })
+    .await;
+    axe_check(ui, "review screen with its forms open").await;
+
+    // Submit, approve (one person may, on this site), release.
+    ui.click("review-submit").await;
+    ui.until("submitted", || async {
+        ui.wait("review-state").await.attr("data-state").await.ok().flatten().as_deref()
+            == Some("in_review")
+    })
+    .await;
+    ui.click("review-approve").await;
+    ui.until("approved", || async {
+        ui.wait("review-state").await.attr("data-state").await.ok().flatten().as_deref()
+            == Some("approved")
+    })
+    .await;
+    ui.click("review-release-open").await;
+    let out = tmp.join("bundle-m-1.zip");
+    ui.type_into("bundle-path", out.to_str().unwrap()).await;
+    let t = Instant::now();
+    ui.click("review-release-start").await;
+    let done = ui.text("bundle-done").await;
+    m.insert("release_heavy_ms".into(), json!(t.elapsed().as_millis()));
+    assert!(done.contains(out.to_str().unwrap()), "bundle-done: {done}");
+    assert!(out.is_file(), "the bundle zip is on disk");
+    let sha = ui.text("bundle-sha256").await;
+    assert_eq!(sha.len(), 64, "sha256: {sha}");
+    assert!(!ui.text("bundle-passphrase").await.trim().is_empty());
+    ui.until("released", || async {
+        ui.wait("review-state").await.attr("data-state").await.ok().flatten().as_deref()
+            == Some("released")
+    })
+    .await;
+    ui.shot("bundle").await;
+    axe_check(ui, "release panel").await;
+
+    // The request shows the release: its bundle event with the SHA-256.
+    go(format!("#/requests/{reference}")).await;
+    ui.until("the request's history shows the bundle", || async {
+        let page = ui
+            .c
+            .find(Locator::Css("ol.timeline-list"))
+            .await
+            .ok();
+        match page {
+            Some(e) => e.text().await.unwrap_or_default().contains(&sha),
+            None => false,
+        }
+    })
+    .await;
+    let block = ui.wait("review-block-state").await;
+    assert_eq!(
+        block.attr("data-state").await.unwrap().as_deref(),
+        Some("released")
     );
 }
 
