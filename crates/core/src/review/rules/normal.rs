@@ -40,6 +40,17 @@ pub fn word_char(c: char) -> bool {
 /// Append the normalised form of `c` to `out`; `space` says whether `out`
 /// ends in a space already (runs of white space become one space).
 fn push(c: char, out: &mut String) {
+    if c.is_ascii() {
+        // The common case, without decomposition tables.
+        if c.is_ascii_whitespace() {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+        return;
+    }
     if ignorable(c) {
         return;
     }
@@ -88,8 +99,6 @@ pub struct Normalised {
     /// For every byte of `text`, the index (in characters) of the original
     /// character it came from.
     map: Vec<u32>,
-    /// Characters in the original.
-    chars: u32,
 }
 
 impl Normalised {
@@ -101,11 +110,13 @@ impl Normalised {
         for c in original.chars() {
             let before = self.text.len();
             push(c, &mut self.text);
-            let added = self.text.len() - before;
-            self.map.extend(std::iter::repeat_n(i, added));
+            match self.text.len() - before {
+                0 => {}
+                1 => self.map.push(i),
+                added => self.map.extend(std::iter::repeat_n(i, added)),
+            }
             i += 1;
         }
-        self.chars = i;
     }
 
     /// The original character range `[start, end)` of the normalised byte
