@@ -201,7 +201,7 @@ pub(crate) fn items_page(
     let w = filter_sql(f, &mut args);
     let refs: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
     let total: u32 = conn.query_row(
-        &format!("SELECT count(*) FROM review_items i WHERE {w}"),
+        &format!("SELECT count(*) FROM review_items i INDEXED BY review_items_list WHERE {w}"),
         refs.as_slice(),
         |r| r.get(0),
     )?;
@@ -209,7 +209,8 @@ pub(crate) fn items_page(
     // then those items whole.
     let sql = format!(
         "SELECT {ITEM_COLUMNS} FROM review_items i
-          WHERE i.draft = ?1 AND i.n IN (SELECT i.n FROM review_items i WHERE {w} ORDER BY i.n LIMIT {limit} OFFSET {offset})
+          WHERE i.draft = ?1 AND i.n IN (SELECT i.n FROM review_items i INDEXED BY review_items_list
+                                         WHERE {w} ORDER BY i.n LIMIT {limit} OFFSET {offset})
           ORDER BY i.n"
     );
     let mut stmt = conn.prepare(&sql)?;
@@ -506,13 +507,13 @@ pub(crate) struct Counts {
 
 pub(crate) fn counts(conn: &Connection, draft: i64) -> Result<Counts> {
     let (items, withheld): (u32, u32) = conn.query_row(
-        "SELECT count(*), coalesce(sum(withheld IS NOT NULL), 0) FROM review_items WHERE draft = ?1",
+        "SELECT count(*), coalesce(sum(withheld IS NOT NULL), 0) FROM review_items INDEXED BY review_items_list WHERE draft = ?1",
         [draft],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let reviewed: u32 = conn.query_row(
         &format!(
-            "SELECT count(*) FROM review_items i WHERE i.draft = ?1
+            "SELECT count(*) FROM review_items i INDEXED BY review_items_list WHERE i.draft = ?1
                AND (i.withheld IS NOT NULL OR i.marked = 1
                     OR (i.proposals > 0 AND i.n NOT IN (SELECT p.item {OPEN})))"
         ),
@@ -539,7 +540,8 @@ pub(crate) fn counts(conn: &Connection, draft: i64) -> Result<Counts> {
     )?;
     let mut kinds: Vec<KindCount> = Vec::new();
     let mut stmt = conn.prepare(
-        "SELECT entity, count(*), coalesce(sum(withheld IS NOT NULL), 0), min(n) FROM review_items
+        "SELECT entity, count(*), coalesce(sum(withheld IS NOT NULL), 0), min(n)
+           FROM review_items INDEXED BY review_items_list
           WHERE draft = ?1 GROUP BY entity ORDER BY min(n)",
     )?;
     let rows = stmt.query_map([draft], |r| {

@@ -191,7 +191,7 @@ mod tests {
             ),
             (
                 "0010_review",
-                "7c7a721f2a677a0f4efbdaee551aabbf975efc37c5a0237c21dc055a3772e1df",
+                "48de98d4b1e0dd6cdbf7660209ee4bb2b0aabe57caa1139cfecbcbe5208518f3",
             ),
         ];
         assert_eq!(
