@@ -294,8 +294,17 @@ fn review_commands_answer_the_documented_shapes() {
     .unwrap();
     s.sync(&export, now, &NoProgress).unwrap();
     let received = now.date_naive();
-    s.request_open("netmums", "m-2", received, "email", "", Some("SAR-UI"), false, now)
-        .unwrap();
+    s.request_open(
+        "netmums",
+        "m-2",
+        received,
+        "email",
+        "",
+        Some("SAR-UI"),
+        false,
+        now,
+    )
+    .unwrap();
     s.review_create("SAR-UI", now, &NoProgress).unwrap();
     t.call(
         "sign_in",
@@ -314,9 +323,15 @@ fn review_commands_answer_the_documented_shapes() {
         .unwrap();
     assert_eq!(page["items"][0]["kind"], "profile");
     let item = t
-        .call("review_item", json!({"reference": "SAR-UI", "n": 0, "maxProposals": null}))
+        .call(
+            "review_item",
+            json!({"reference": "SAR-UI", "n": 0, "maxProposals": null}),
+        )
         .unwrap();
-    assert!(item["fields"].is_array() && item["released_row"].is_object(), "{item}");
+    assert!(
+        item["fields"].is_array() && item["released_row"].is_object(),
+        "{item}"
+    );
     let parties = t
         .call(
             "review_parties",
@@ -332,13 +347,19 @@ fn review_commands_answer_the_documented_shapes() {
     let mut all = decisions.clone();
     all.push(json!({"action": "mark", "item": 0, "reviewed": true}));
     let applied = t
-        .call("review_decide", json!({"reference": "SAR-UI", "decisions": all}))
+        .call(
+            "review_decide",
+            json!({"reference": "SAR-UI", "decisions": all}),
+        )
         .unwrap();
     assert_eq!(applied["summary"]["proposals_undecided"], 0);
     let undone = t.call("review_undo", r.clone()).unwrap();
     assert!(undone["undone"].is_string());
-    t.call("review_decide", json!({"reference": "SAR-UI", "decisions": all}))
-        .unwrap();
+    t.call(
+        "review_decide",
+        json!({"reference": "SAR-UI", "decisions": all}),
+    )
+    .unwrap();
     // A bad decision: core's invalid body, by field.
     let err = t
         .call(

@@ -420,7 +420,9 @@ impl Member<'_> {
     ) -> Result<()> {
         let (conn, site, id) = (self.conn, self.site, self.id);
         let email = self.email.clone();
-        each_row(conn, site, id, email.as_deref(), e, |rid, data| f(self, rid, data))
+        each_row(conn, site, id, email.as_deref(), e, |rid, data| {
+            f(self, rid, data)
+        })
     }
 
     /// Column names for the CSV of `e`: the contract's, then unknown ones by name.
@@ -857,7 +859,9 @@ fn write_bundle(
                     m.redactions.extend(shaped.redactions);
                     w.write_all(data.as_bytes()).map_err(io)?;
                 } else {
-                    let mut row = shaped.row.unwrap_or_else(|| serde_json::from_str(data).unwrap_or_default());
+                    let mut row = shaped
+                        .row
+                        .unwrap_or_else(|| serde_json::from_str(data).unwrap_or_default());
                     m.redactions.extend(shaped.redactions);
                     if row.shift_remove(DROPPED_FIELD).is_some() {
                         let bundle_id = row
@@ -922,11 +926,7 @@ fn write_bundle(
                 String::new()
             };
             let file = format!("the file data/{}.json{csv} {inside}", e.name());
-            let per_year = years
-                .remove(&e)
-                .unwrap_or_default()
-                .into_iter()
-                .collect();
+            let per_year = years.remove(&e).unwrap_or_default().into_iter().collect();
             summaries.insert(e, (per_year, file));
         }
     }
@@ -1401,8 +1401,17 @@ mod tests {
 
     #[test]
     fn years_are_utc() {
-        assert_eq!(year_of(r#"{"posted_at":"2026-01-01T00:30:00+01:00"}"#, "posted_at"), "2025");
-        assert_eq!(year_of(r#"{"x": 1, "posted_at": "2024-05-01T10:00:00Z"}"#, "posted_at"), "2024");
+        assert_eq!(
+            year_of(r#"{"posted_at":"2026-01-01T00:30:00+01:00"}"#, "posted_at"),
+            "2025"
+        );
+        assert_eq!(
+            year_of(
+                r#"{"x": 1, "posted_at": "2024-05-01T10:00:00Z"}"#,
+                "posted_at"
+            ),
+            "2024"
+        );
         assert_eq!(year_of(r#"{"x": 1}"#, "posted_at"), "No date");
     }
 }

@@ -338,7 +338,10 @@ pub enum DecisionInput {
         three_step: Option<ThreeStepInput>,
     },
     /// One proposal's own decision (None: back to its party's).
-    Proposal { proposal: u64, verdict: Option<Verdict> },
+    Proposal {
+        proposal: u64,
+        verdict: Option<Verdict>,
+    },
     /// Redact a span of a text field.
     Span {
         item: u32,

@@ -169,7 +169,11 @@ fn complete_items(conn: &Connection, draft: i64, items: &mut [ItemSummary]) -> R
 fn filter_sql(f: &ItemFilter, args: &mut Vec<Box<dyn ToSql>>) -> String {
     let mut w = String::from("i.draft = ?1");
     if let Some(k) = &f.kind {
-        let e = if k == "profile" { "members".to_string() } else { k.clone() };
+        let e = if k == "profile" {
+            "members".to_string()
+        } else {
+            k.clone()
+        };
         args.push(Box::new(e));
         w.push_str(&format!(" AND i.entity = ?{}", args.len()));
     }
@@ -238,9 +242,15 @@ pub(crate) fn item(conn: &Connection, draft: i64, n: u32) -> Result<Option<ItemS
 }
 
 /// An item's entity, row id and stored hash.
-pub(crate) fn item_row(conn: &Connection, draft: i64, n: u32) -> Result<Option<(String, String, String)>> {
+pub(crate) fn item_row(
+    conn: &Connection,
+    draft: i64,
+    n: u32,
+) -> Result<Option<(String, String, String)>> {
     Ok(conn
-        .prepare_cached("SELECT entity, row_id, hash FROM review_items WHERE draft = ?1 AND n = ?2")?
+        .prepare_cached(
+            "SELECT entity, row_id, hash FROM review_items WHERE draft = ?1 AND n = ?2",
+        )?
         .query_row(params![draft, n], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?)
 }
@@ -302,7 +312,10 @@ pub(crate) fn party(conn: &Connection, draft: i64, p: u32) -> Result<Option<Part
 }
 
 /// (label, kind, verdict) of every party, by number.
-pub(crate) fn party_table(conn: &Connection, draft: i64) -> Result<Vec<(String, PartyKind, Option<Verdict>, String)>> {
+pub(crate) fn party_table(
+    conn: &Connection,
+    draft: i64,
+) -> Result<Vec<(String, PartyKind, Option<Verdict>, String)>> {
     let mut stmt = conn.prepare(
         "SELECT label, kind, verdict, key FROM review_parties WHERE draft = ?1 ORDER BY party",
     )?;
@@ -346,7 +359,12 @@ const PROPOSAL_SQL: &str = "SELECT p.id, p.item, p.field, p.start, p.stop, p.par
    FROM review_proposals p CROSS JOIN review_parties q ON q.draft = p.draft AND q.party = p.party";
 
 /// An item's proposals (up to `limit`) and how many it has.
-pub(crate) fn proposals_of(conn: &Connection, draft: i64, n: u32, limit: u32) -> Result<(Vec<Proposal>, u32)> {
+pub(crate) fn proposals_of(
+    conn: &Connection,
+    draft: i64,
+    n: u32,
+    limit: u32,
+) -> Result<(Vec<Proposal>, u32)> {
     let total: u32 = conn
         .prepare_cached("SELECT count(*) FROM review_proposals INDEXED BY review_proposals_item WHERE draft = ?1 AND item = ?2")?
         .query_row(params![draft, n], |r| r.get(0))?;
@@ -374,16 +392,36 @@ pub(crate) fn proposal(conn: &Connection, draft: i64, id: u64) -> Result<Option<
 
 /// Every proposal of the draft in item order, with its effective verdict
 /// (for a plan): (item, field, start, end, kind, party, effective).
-pub(crate) type PlanProposal = (u32, String, Option<u32>, Option<u32>, ProposalKind, u32, Option<Verdict>);
+pub(crate) type PlanProposal = (
+    u32,
+    String,
+    Option<u32>,
+    Option<u32>,
+    ProposalKind,
+    u32,
+    Option<Verdict>,
+);
 
-pub(crate) fn all_proposals(conn: &Connection, draft: i64, f: &mut dyn FnMut(PlanProposal)) -> Result<()> {
+pub(crate) fn all_proposals(
+    conn: &Connection,
+    draft: i64,
+    f: &mut dyn FnMut(PlanProposal),
+) -> Result<()> {
     let mut stmt = conn.prepare(&format!(
         "{PROPOSAL_SQL} WHERE p.draft = ?1 ORDER BY p.item, p.id"
     ))?;
     let mut rows = stmt.query([draft])?;
     while let Some(r) = rows.next()? {
         let (p, _) = proposal_from(r)?;
-        f((p.item, p.field, p.start, p.end, p.kind, p.party, p.effective));
+        f((
+            p.item,
+            p.field,
+            p.start,
+            p.end,
+            p.kind,
+            p.party,
+            p.effective,
+        ));
     }
     Ok(())
 }
@@ -432,7 +470,17 @@ pub(crate) fn insert_span(conn: &Connection, draft: i64, s: &Span) -> Result<()>
     conn.execute(
         "INSERT INTO review_spans (draft, id, item, field, start, stop, reason, by, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![draft, s.id as i64, s.item, s.field, s.start, s.end, s.reason, s.by, s.at],
+        params![
+            draft,
+            s.id as i64,
+            s.item,
+            s.field,
+            s.start,
+            s.end,
+            s.reason,
+            s.by,
+            s.at
+        ],
     )?;
     Ok(())
 }
@@ -478,12 +526,17 @@ pub(crate) fn ids(conn: &Connection, draft: i64) -> Result<Vec<(String, String, 
     Ok(v)
 }
 
-pub(crate) fn disclosure_decisions(conn: &Connection, draft: i64) -> Result<Vec<(String, DisclosureDecision)>> {
+pub(crate) fn disclosure_decisions(
+    conn: &Connection,
+    draft: i64,
+) -> Result<Vec<(String, DisclosureDecision)>> {
     let mut stmt = conn.prepare(
         "SELECT disclosure, decision FROM review_disclosures WHERE draft = ?1 ORDER BY disclosure",
     )?;
     let v = stmt
-        .query_map([draft], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .query_map([draft], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
         .filter_map(|r| match r {
             Ok((d, j)) => serde_json::from_str(&j).ok().map(|x| Ok((d, x))),
             Err(e) => Some(Err(e)),
@@ -525,9 +578,8 @@ pub(crate) fn counts(conn: &Connection, draft: i64) -> Result<Counts> {
         [draft],
         |r| r.get(0),
     )?;
-    let undecided: u32 = conn.query_row(&format!("SELECT count(*) {OPEN}"), [draft], |r| {
-        r.get(0)
-    })?;
+    let undecided: u32 =
+        conn.query_row(&format!("SELECT count(*) {OPEN}"), [draft], |r| r.get(0))?;
     let (parties, parties_undecided): (u32, u32) = conn.query_row(
         "SELECT count(*), coalesce(sum(verdict IS NULL), 0) FROM review_parties WHERE draft = ?1",
         [draft],
@@ -539,30 +591,57 @@ pub(crate) fn counts(conn: &Connection, draft: i64) -> Result<Counts> {
         |r| r.get(0),
     )?;
     let mut kinds: Vec<KindCount> = Vec::new();
+    // Per kind: the index on (draft, entity, row_id) holds them in order,
+    // with each item's number.
     let mut stmt = conn.prepare(
-        "SELECT entity, count(*), coalesce(sum(withheld IS NOT NULL), 0), min(n)
-           FROM review_items INDEXED BY review_items_list
+        "SELECT entity, count(*), min(n) FROM review_items INDEXED BY review_items_row
           WHERE draft = ?1 GROUP BY entity ORDER BY min(n)",
     )?;
     let rows = stmt.query_map([draft], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get::<_, u32>(2)?))
+        Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
     })?;
     for r in rows {
-        let (e, n, w) = r?;
+        let (e, n) = r?;
         kinds.push(KindCount {
             kind: if e == "members" { "profile".into() } else { e },
             items: n,
             undecided: 0,
-            withheld: w,
+            withheld: 0,
         });
+    }
+    if withheld > 0 {
+        let mut stmt = conn.prepare(
+            "SELECT entity, count(*) FROM review_items INDEXED BY review_items_list
+              WHERE draft = ?1 AND withheld IS NOT NULL GROUP BY entity",
+        )?;
+        let rows = stmt.query_map([draft], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
+        })?;
+        for r in rows {
+            let (e, n) = r?;
+            let k = if e == "members" {
+                "profile".to_string()
+            } else {
+                e
+            };
+            if let Some(x) = kinds.iter_mut().find(|x| x.kind == k) {
+                x.withheld = n;
+            }
+        }
     }
     let mut stmt = conn.prepare(&format!(
         "SELECT i.entity, count(DISTINCT p.item) {OPEN} GROUP BY i.entity"
     ))?;
-    let rows = stmt.query_map([draft], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
+    let rows = stmt.query_map([draft], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
+    })?;
     for r in rows {
         let (e, n) = r?;
-        let k = if e == "members" { "profile".to_string() } else { e };
+        let k = if e == "members" {
+            "profile".to_string()
+        } else {
+            e
+        };
         if let Some(x) = kinds.iter_mut().find(|x| x.kind == k) {
             x.undecided = n;
         }
@@ -605,15 +684,28 @@ pub(crate) fn digest(conn: &Connection, draft: i64) -> Result<String> {
         Ok(())
     };
     feed("SELECT n, entity, row_id, hash, withheld, marked FROM review_items WHERE draft = ?1 ORDER BY n", 6)?;
-    feed("SELECT party, verdict, three_step FROM review_parties WHERE draft = ?1 ORDER BY party", 3)?;
+    feed(
+        "SELECT party, verdict, three_step FROM review_parties WHERE draft = ?1 ORDER BY party",
+        3,
+    )?;
     feed("SELECT id, verdict FROM review_proposals WHERE draft = ?1 AND verdict IS NOT NULL ORDER BY id", 2)?;
     feed("SELECT id, item, field, start, stop, reason FROM review_spans WHERE draft = ?1 ORDER BY id", 6)?;
-    feed("SELECT disclosure, decision FROM review_disclosures WHERE draft = ?1 ORDER BY disclosure", 2)?;
+    feed(
+        "SELECT disclosure, decision FROM review_disclosures WHERE draft = ?1 ORDER BY disclosure",
+        2,
+    )?;
     Ok(hex::encode(h.finalize()))
 }
 
 /// Record an action and what undoes it; returns its number.
-pub(crate) fn add_action(conn: &Connection, draft: i64, user: &str, at: &str, what: &str, undo: &str) -> Result<u32> {
+pub(crate) fn add_action(
+    conn: &Connection,
+    draft: i64,
+    user: &str,
+    at: &str,
+    what: &str,
+    undo: &str,
+) -> Result<u32> {
     let seq: u32 = conn.query_row(
         "SELECT coalesce(max(seq), 0) + 1 FROM review_actions WHERE draft = ?1",
         [draft],
@@ -627,7 +719,11 @@ pub(crate) fn add_action(conn: &Connection, draft: i64, user: &str, at: &str, wh
 }
 
 /// The user's latest action not undone: (seq, what, undo).
-pub(crate) fn last_action(conn: &Connection, draft: i64, user: &str) -> Result<Option<(u32, String, String)>> {
+pub(crate) fn last_action(
+    conn: &Connection,
+    draft: i64,
+    user: &str,
+) -> Result<Option<(u32, String, String)>> {
     Ok(conn
         .query_row(
             "SELECT seq, what, undo FROM review_actions WHERE draft = ?1 AND user = ?2 AND undone = 0

@@ -149,7 +149,10 @@ pub fn char_index(s: &str, byte: usize) -> u32 {
 
 /// The substring of `s` between character offsets `[start, end)`.
 pub fn char_slice(s: &str, start: u32, end: u32) -> &str {
-    let mut it = s.char_indices().map(|(b, _)| b).chain(std::iter::once(s.len()));
+    let mut it = s
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain(std::iter::once(s.len()));
     let b0 = it.by_ref().nth(start as usize).unwrap_or(s.len());
     let b1 = if end > start {
         it.nth((end - start - 1) as usize).unwrap_or(s.len())
@@ -165,7 +168,14 @@ mod tests {
 
     #[test]
     fn case_accents_width_and_invisible_characters_fold_alike() {
-        for s in ["Zoë", "ZOË", "Zoe\u{0308}", "Ｚｏｅ", "Z\u{200B}o\u{202E}e", "zoe"] {
+        for s in [
+            "Zoë",
+            "ZOË",
+            "Zoe\u{0308}",
+            "Ｚｏｅ",
+            "Z\u{200B}o\u{202E}e",
+            "zoe",
+        ] {
             assert_eq!(norm(s), "zoe", "{s:?}");
         }
         assert_eq!(norm("  Straße   Œuvre "), "strasse oeuvre");
