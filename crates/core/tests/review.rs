@@ -660,10 +660,12 @@ fn review_decide_approve_release_exactly_as_approved() {
             "no {a} event"
         );
     }
-    assert!(events
-        .iter()
-        .any(|e| e.action == "review_decided" && e.outcome == "refused"
-            || e.action == "review_decided" && e.outcome == "failed"));
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "review_decided"
+                && (e.outcome == "refused" || e.outcome == "failed"))
+    );
 }
 
 #[test]

@@ -499,13 +499,13 @@ fn apply_one(
                         }),
                         undo,
                     )?,
-                    (false, _) => {
-                        // Withheld earlier for this disclosure: included again.
+                    (false, _)
                         if current.is_some_and(|w| {
                             w.silent && w.reason.contains(&format!("({disclosure})"))
-                        }) {
-                            set_withheld(conn, draft, a.item, None, undo)?;
-                        }
+                        }) =>
+                    {
+                        // Withheld earlier for this disclosure: included again.
+                        set_withheld(conn, draft, a.item, None, undo)?;
                     }
                     _ => {}
                 }

@@ -55,11 +55,9 @@ pub(crate) fn apply(
         }
     }
     for (field, mut list) in spans {
-        if let Some(v) = at_mut(row, field) {
-            if let Value::String(text) = v {
-                let new = replace_spans(text, &mut list);
-                *text = new;
-            }
+        if let Some(Value::String(text)) = at_mut(row, field) {
+            let new = replace_spans(text, &mut list);
+            *text = new;
         }
     }
     for (k, opaque) in ids {

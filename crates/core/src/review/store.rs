@@ -311,11 +311,11 @@ pub(crate) fn party(conn: &Connection, draft: i64, p: u32) -> Result<Option<Part
         .optional()?)
 }
 
-/// (label, kind, verdict) of every party, by number.
-pub(crate) fn party_table(
-    conn: &Connection,
-    draft: i64,
-) -> Result<Vec<(String, PartyKind, Option<Verdict>, String)>> {
+/// A party as a plan needs it: (label, kind, verdict, key).
+pub(crate) type PartyRow = (String, PartyKind, Option<Verdict>, String);
+
+/// Every party, by number.
+pub(crate) fn party_table(conn: &Connection, draft: i64) -> Result<Vec<PartyRow>> {
     let mut stmt = conn.prepare(
         "SELECT label, kind, verdict, key FROM review_parties WHERE draft = ?1 ORDER BY party",
     )?;

@@ -106,8 +106,8 @@ impl Normalised {
     pub fn fill(&mut self, original: &str) {
         self.text.clear();
         self.map.clear();
-        let mut i = 0u32;
-        for c in original.chars() {
+        for (i, c) in original.chars().enumerate() {
+            let i = i as u32;
             let before = self.text.len();
             push(c, &mut self.text);
             match self.text.len() - before {
@@ -115,7 +115,6 @@ impl Normalised {
                 1 => self.map.push(i),
                 added => self.map.extend(std::iter::repeat_n(i, added)),
             }
-            i += 1;
         }
     }
 
