@@ -930,3 +930,65 @@ fn generated_members_with_many_correspondents_leak_nothing() {
         }
     }
 }
+
+/// A draft is made only on an open request whose identity check (if asked
+/// for) is done; one open draft at a time; an auditor may not review.
+#[test]
+fn drafts_need_an_open_verified_request_one_at_a_time() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = build(root.path());
+    let s = dpo(&vault);
+    set_facts(&s);
+    s.add_user("ada", Role::Auditor, "ada-password", t(2))
+        .unwrap();
+    let d = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    s.request_open(
+        "netmums",
+        ME,
+        d,
+        "email",
+        "Alice",
+        Some("SAR-ID"),
+        true,
+        t(3),
+    )
+    .unwrap();
+    let r = s.review_create("SAR-ID", t(4), &NoProgress);
+    assert!(
+        matches!(&r, Err(Error::Invalid(m)) if m.contains("identity")),
+        "{r:?}"
+    );
+    let r = s.review_create("SAR-NONE", t(4), &NoProgress);
+    assert!(matches!(r, Err(Error::NotFound(_))), "{r:?}");
+    s.request_verify_identity("SAR-ID", d, t(4)).unwrap();
+    s.review_create("SAR-ID", t(4), &NoProgress).unwrap();
+    let r = s.review_create("SAR-ID", t(4), &NoProgress);
+    assert!(matches!(r, Err(Error::Conflict(_))), "{r:?}");
+    let ada = Session::unlock(&vault, "ada", "ada-password", t(4)).unwrap();
+    let r = ada.review_summary("SAR-ID", t(4));
+    assert!(matches!(r, Err(Error::Forbidden { .. })), "{r:?}");
+    // Withdrawn: a new draft may be made, and the decisions carry over.
+    redact_all_of(&s, "SAR-ID");
+    s.review_withdraw("SAR-ID", "start again", t(5)).unwrap();
+    let again = s.review_create("SAR-ID", t(5), &NoProgress).unwrap();
+    assert_eq!(again.proposals_undecided, 0);
+    // A closed request takes no draft and no release.
+    s.request_close("SAR-ID", "withdrawn", None, t(6)).unwrap();
+    s.review_withdraw("SAR-ID", "closed", t(6)).unwrap();
+    let r = s.review_create("SAR-ID", t(6), &NoProgress);
+    assert!(matches!(r, Err(Error::Invalid(_))), "{r:?}");
+}
+
+fn redact_all_of(s: &Session, reference: &str) {
+    let parties = s.review_parties(reference, false, 0, 500, t(4)).unwrap();
+    let list: Vec<DecisionInput> = parties
+        .parties
+        .iter()
+        .map(|p| DecisionInput::Party {
+            party: p.party,
+            verdict: redact("third party"),
+            three_step: None,
+        })
+        .collect();
+    s.review_decide(reference, &list, t(4)).unwrap();
+}
