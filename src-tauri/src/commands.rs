@@ -34,6 +34,13 @@ pub const COMMANDS: &[&str] = &[
     "hold_set",
     "hold_lift",
     "hold_list",
+    // mentions and free-text search
+    "mentions",
+    "mentions_stale",
+    "mentions_rebuild",
+    "text_search",
+    "text_index_status",
+    "text_index_set",
     // requests
     "request_list",
     "request_show",

@@ -14,6 +14,7 @@ pub mod disclosures;
 pub mod error;
 pub mod jobs;
 pub mod members;
+pub mod mentions;
 pub mod requests;
 pub mod state;
 pub mod vault;
@@ -71,6 +72,12 @@ handler![
     members::hold_set,
     members::hold_lift,
     members::hold_list,
+    mentions::mentions,
+    mentions::mentions_stale,
+    mentions::mentions_rebuild,
+    mentions::text_search,
+    mentions::text_index_status,
+    mentions::text_index_set,
     requests::request_list,
     requests::request_show,
     requests::request_open,

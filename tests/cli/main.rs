@@ -9,6 +9,7 @@ mod export;
 mod harness;
 mod keycrash;
 mod member;
+mod mentions;
 mod request;
 mod snapshot;
 mod team;

@@ -4,6 +4,7 @@
 mod bundle_cmd;
 mod disclosure_cmd;
 mod member_cmd;
+mod mentions_cmd;
 mod output;
 mod progress;
 mod request_cmd;
@@ -73,6 +74,11 @@ enum Command {
     Search(member_cmd::SearchArgs),
     /// A member's whole record.
     Member(member_cmd::MemberArgs),
+    /// A member in other people's words: posts, messages, tickets naming them.
+    Mentions(mentions_cmd::MentionsArgs),
+    /// The optional per-site full-text index behind `desk search --text`.
+    #[command(subcommand)]
+    TextIndex(mentions_cmd::TextIndexCmd),
     /// A member's consent, now or at a time, and its whole history.
     Consent(member_cmd::ConsentArgs),
     /// Activity that contradicts the consent record.
@@ -292,6 +298,8 @@ fn run(cli: Cli, out: &Out) -> CliResult {
     match cli.command {
         Command::Search(a) => member_cmd::search(&vault, a, out)?,
         Command::Member(a) => member_cmd::member(&vault, a, out)?,
+        Command::Mentions(a) => mentions_cmd::mentions(&vault, a, out)?,
+        Command::TextIndex(c) => mentions_cmd::text_index(&vault, c, out)?,
         Command::Consent(a) => member_cmd::consent(&vault, a, out)?,
         Command::Conflicts(a) => member_cmd::conflicts(&vault, a, out)?,
         Command::Bundle(a) => bundle_cmd::bundle(&vault, a, out)?,

@@ -35,7 +35,11 @@ pub fn core_types(b: &mut Bindings) {
     b.add::<ErrorBody>()
         .add::<ErrorCode>()
         .add::<Role>()
-        .add::<Action>();
+        .add::<Action>()
+        .add::<crate::mentions::MentionsPage>()
+        .add::<crate::mentions::TextResults>()
+        .add::<crate::mentions::TextQuery>()
+        .add::<crate::mentions::TextIndexSite>();
     b.add_file("constants.ts", constants());
 }
 

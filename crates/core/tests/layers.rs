@@ -32,6 +32,7 @@ const ORDER: &[&str] = &[
     "privacy",
     "export",
     "search",
+    "mentions",
     "consent",
     "member",
     "conflicts",

@@ -21,6 +21,7 @@ import type {
   Hold,
   Home,
   MemberRecord,
+  MentionsPage,
   PrivacyFacts,
   Progress,
   RecentVault,
@@ -32,6 +33,9 @@ import type {
   SessionInfo,
   Status,
   SyncReport,
+  TextIndexSite,
+  TextQuery,
+  TextResults,
   UserInfo,
   Verification,
 } from './types';
@@ -165,6 +169,19 @@ export const conflictsPage = (filter: ConflictFilter) => call<ConflictPage>('con
 export const holdSet = (site: string, memberId: string, reason: string) => call<null>('hold_set', { site, memberId, reason });
 export const holdLift = (site: string, memberId: string) => call<number>('hold_lift', { site, memberId });
 export const holdList = () => call<Hold[]>('hold_list');
+
+// ---- mentions and free-text search ----
+export const mentions = (site: string, memberId: string, page: number, pageSize: number) =>
+  call<MentionsPage>('mentions', { site, memberId, page, pageSize });
+export const mentionsStale = () => call<boolean>('mentions_stale');
+export async function mentionsRebuild(onProgress: (p: Progress) => void): Promise<number> {
+  return call<number>('mentions_rebuild', { onProgress: await channel(onProgress) });
+}
+export const textSearch = (query: TextQuery) => call<TextResults>('text_search', { query });
+export const textIndexStatus = () => call<TextIndexSite[]>('text_index_status');
+export async function textIndexSet(site: string, on: boolean, onProgress: (p: Progress) => void): Promise<number> {
+  return call<number>('text_index_set', { site, on, onProgress: await channel(onProgress) });
+}
 
 // ---- requests ----
 export const requestList = (site: string | null, overdueOnly: boolean, openOnly: boolean) =>

@@ -7,7 +7,7 @@ import type { Backend } from './api';
 import { ROLE_CAN, type ErrorBody, type ErrorCode, type ProblemBody } from './generated';
 import type {
   AuditEvent, Conflict, ConflictCheck, ConflictCount, ConflictFilter, ConsentEvent, ConsentView, Disclosure, Home, MemberRecord, PrivacyFacts, Progress, Request, RequestDetail,
-  SearchResult, SessionInfo, UserInfo, Verification,
+  MentionsPage, SearchResult, SessionInfo, TextIndexSite, TextResults, UserInfo, Verification,
 } from './types';
 
 const params = new URLSearchParams(location.search);
@@ -136,6 +136,41 @@ function conflictCounts(): ConflictCount[] {
 let conflictCheck: ConflictCheck | null = params.has('unchecked') ? null
   : { checked_at: '2026-11-22T07:30:00Z', checked_by: 'asha', total: conflictList.length, counts: conflictCounts(), stale: params.has('stale') };
 
+function mentionsPage(site: string, id: string, page: number, size: number): MentionsPage {
+  const all: MentionsPage['items'] = [
+    { entity: 'posts', id: 'p-88120', field: 'body', context: 'Good soft play near me?', at: '2026-11-20T19:04:00Z',
+      author: { kind: 'member', member_id: 'm-2210', username: 'SleeplessInLeeds' }, kinds: ['at_username'],
+      snippet: [{ text: 'Ask ', mark: false }, { text: '@LittleMissCrafty', mark: true }, { text: ', she knows them all <3', mark: false }] },
+    { entity: 'private_messages', id: 'pm-5521', field: 'body', context: 'That thread earlier', at: '2026-11-12T08:30:00Z',
+      author: { kind: 'former_member', member_id: 'm-0977', username: null }, kinds: ['name'],
+      snippet: [{ text: '… her real name is ', mark: false }, { text: 'Zoë Smith', mark: true }, { text: ' and she lives near the park …', mark: false }] },
+    { entity: 'helpdesk_tickets', id: 'h-301', field: 'messages[1].body', context: 'Complaint about a member', at: '2026-10-02T11:15:00Z',
+      author: { kind: 'staff', member_id: null, username: null }, kinds: ['username'],
+      snippet: [{ text: 'We have spoken to ', mark: false }, { text: 'LittleMissCrafty', mark: true }, { text: ' about it.', mark: false }] },
+  ];
+  return {
+    site, member_id: id, total: all.length, page, page_size: size, authors: 3,
+    by_kind: [{ kind: 'at_username', items: 1 }, { kind: 'username', items: 1 }, { kind: 'name', items: 1 }],
+    by_author: all.map((m) => ({ author: m.author, items: 1 })),
+    items: all.slice((page - 1) * size, page * size),
+  };
+}
+
+const textSites: TextIndexSite[] = [
+  { site: 'netmums', enabled: true, since: '2026-11-20T09:00:00Z', by: 'asha' },
+  { site: 'mumsnet', enabled: false, since: null, by: null },
+];
+
+function textResults(text: string, page: number, size: number): TextResults {
+  return {
+    words: text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean), page, page_size: size, more: false,
+    items: page > 1 ? [] : [{ site: 'netmums', entity: 'posts', id: 'p-7781', field: 'body', context: 'Primary school appeals', at: '2026-09-03T07:50:00Z',
+      author: { kind: 'member', member_id: 'm-1042', username: 'MumOfTwoBoys' },
+      snippet: [{ text: 'We got into ', mark: false }, { text: text, mark: true }, { text: ' in the end, so relieved', mark: false }] }],
+    sites: [{ site: 'netmums', indexed: true, complete: true, rows_read: 1 }, { site: 'mumsnet', indexed: false, complete: false, rows_read: 50000 }],
+  };
+}
+
 let cancelled = false;
 async function job(onProgress: (p: Progress) => void, stages: string[], total: number) {
   cancelled = false;
@@ -208,6 +243,12 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
     }
     case 'member': return member(String(a.site), String(a.memberId), Number(a.page), Number(a.pageSize));
     case 'consent': return consentAt((a.at as string) ?? null);
+    case 'mentions': return mentionsPage(String(a.site), String(a.memberId), Number(a.page), Number(a.pageSize));
+    case 'mentions_stale': return false;
+    case 'mentions_rebuild': if (prog) await job(prog, ['reading posts'], 300000); return 300000;
+    case 'text_search': { const q = a.query as { text: string; page: number; page_size: number }; return textResults(q.text, q.page, q.page_size); }
+    case 'text_index_status': return textSites;
+    case 'text_index_set': if (prog) await job(prog, ['indexing the text of posts'], 100000); return 100000;
     case 'conflicts': return conflictList.slice(0, 1);
     case 'conflicts_check':
       await job(prog!, ['checking newsletters sent (1 of 5)', 'checking consent proof (5 of 5)'], 40000);

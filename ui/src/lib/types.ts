@@ -15,13 +15,25 @@ import type { Role } from './generated';
 
 export type {
   ActionKey,
+  Author,
+  AuthorCount,
   ErrorBody,
   ErrorCode,
+  Kind,
+  KindCount,
+  Mention,
+  MentionsPage,
   ProblemBody,
   Progress,
   RecentVault,
   Role,
   SessionInfo,
+  SiteSearched,
+  SnippetPart,
+  TextHit,
+  TextIndexSite,
+  TextQuery,
+  TextResults,
 } from './generated';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
