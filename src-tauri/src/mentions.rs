@@ -54,5 +54,8 @@ pub async fn text_index_set<R: Runtime>(
     on: bool,
     on_progress: Channel<ProgressMsg>,
 ) -> DeskResult<u64> {
-    run_job(app, on_progress, move |s, p| s.text_index_set(&site, on, now(), p)).await
+    run_job(app, on_progress, move |s, p| {
+        s.text_index_set(&site, on, now(), p)
+    })
+    .await
 }

@@ -507,15 +507,17 @@ async fn desktop_end_to_end() {
     .await;
     let summary = ui.text("mentions-summary").await;
     assert!(summary.contains("name this member"), "mentions: {summary}");
-    let mark = ui
-        .c
-        .find(Locator::Css("[data-testid=\"mention\"] mark"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(mark.starts_with('@'), "the @username is highlighted: {mark}");
+    let mark =
+        ui.c.find(Locator::Css("[data-testid=\"mention\"] mark"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    assert!(
+        mark.starts_with('@'),
+        "the @username is highlighted: {mark}"
+    );
     ui.shot("mentions").await;
 
     // ---- open a request --------------------------------------------------
@@ -701,7 +703,12 @@ fn mention_delta(full: &Path, dir: &Path, vault: &Path) {
         "thread_title": "Primary school appeals", "posted_at": "2026-11-21T09:00:00Z", "status": "visible",
         "body": format!("Ask @{username}, her two went to Oakfield Primary.")});
     let files = [
-        ("members", "members.csv", "member_id,username,email,signup_at,status,updated_at\n".to_string(), 0),
+        (
+            "members",
+            "members.csv",
+            "member_id,username,email,signup_at,status,updated_at\n".to_string(),
+            0,
+        ),
         ("consent_events", "consent_events.jsonl", String::new(), 0),
         ("posts", "posts.jsonl", format!("{post}\n"), 1),
     ];

@@ -15,8 +15,16 @@ fn export(d: &Desk) -> PathBuf {
     };
     let posts: String = [
         post("p-1", "2026-01-01T10:00:00Z", "Thanks @LittleMissCrafty!"),
-        post("p-2", "2026-01-02T10:00:00Z", "Zoë Smith was at Oakfield Primary today."),
-        post("p-3", "2026-01-03T10:00:00Z", "Ask littlemisscrafty, or email zoe@example.org."),
+        post(
+            "p-2",
+            "2026-01-02T10:00:00Z",
+            "Zoë Smith was at Oakfield Primary today.",
+        ),
+        post(
+            "p-3",
+            "2026-01-03T10:00:00Z",
+            "Ask littlemisscrafty, or email zoe@example.org.",
+        ),
     ]
     .iter()
     .map(|v| format!("{v}\n"))
@@ -67,7 +75,9 @@ fn ids(v: &Value) -> Vec<String> {
 #[test]
 fn mentions_json_text_and_paging() {
     let d = desk();
-    let v = d.ok("staff", &["mentions", "netmums", "m-1", "--json"]).json();
+    let v = d
+        .ok("staff", &["mentions", "netmums", "m-1", "--json"])
+        .json();
     assert_eq!(v["total"], 3);
     assert_eq!(ids(&v), ["p-3", "p-2", "p-1"]);
     assert_eq!(v["authors"], 1);
@@ -81,16 +91,38 @@ fn mentions_json_text_and_paging() {
     assert_eq!(kinds, ["at_username", "username", "email", "name"]);
     let p3 = &v["items"][0];
     assert_eq!(p3["kinds"], json!(["username", "email"]));
-    assert_eq!(p3["snippet"][1], json!({"text": "littlemisscrafty", "mark": true}));
+    assert_eq!(
+        p3["snippet"][1],
+        json!({"text": "littlemisscrafty", "mark": true})
+    );
     // Paged.
     let v = d
-        .ok("staff", &["mentions", "netmums", "m-1", "--page", "2", "--page-size", "2", "--json"])
+        .ok(
+            "staff",
+            &[
+                "mentions",
+                "netmums",
+                "m-1",
+                "--page",
+                "2",
+                "--page-size",
+                "2",
+                "--json",
+            ],
+        )
         .json();
-    assert_eq!((v["page"].as_u64(), v["page_size"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(
+        (v["page"].as_u64(), v["page_size"].as_u64()),
+        (Some(2), Some(2))
+    );
     assert_eq!(ids(&v), ["p-1"]);
     // Text: the mention between « ».
     let r = d.ok("dpo", &["mentions", "netmums", "m-1"]);
-    assert!(r.stdout.contains("3 item(s) by 1 author(s)"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("3 item(s) by 1 author(s)"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("«Zoë Smith»"), "{}", r.stdout);
     assert!(r.stdout.contains("by bob"), "{}", r.stdout);
     // Unknown member: not found (exit 1); no ID: usage (exit 2); auditor: 4.
@@ -108,36 +140,80 @@ fn mentions_json_text_and_paging() {
 fn text_search_by_scan_and_index_and_audited() {
     let d = desk();
     let v = d
-        .ok("staff", &["search", "--text", "oakfield primary", "--site", "netmums", "--json"])
+        .ok(
+            "staff",
+            &[
+                "search",
+                "--text",
+                "oakfield primary",
+                "--site",
+                "netmums",
+                "--json",
+            ],
+        )
         .json();
     assert_eq!(ids(&v), ["p-2"]);
     assert_eq!(v["sites"][0]["indexed"], false);
     assert_eq!(v["sites"][0]["complete"], true);
     // Dates: p-2 is on 2 January.
     let v = d
-        .ok("staff", &["search", "--text", "oakfield primary", "--from", "2026-01-03", "--json"])
+        .ok(
+            "staff",
+            &[
+                "search",
+                "--text",
+                "oakfield primary",
+                "--from",
+                "2026-01-03",
+                "--json",
+            ],
+        )
         .json();
     assert!(ids(&v).is_empty());
     // The index on: the same answer, through it.
-    let v = d.ok("dpo", &["text-index", "on", "netmums", "--json"]).json();
+    let v = d
+        .ok("dpo", &["text-index", "on", "netmums", "--json"])
+        .json();
     assert_eq!(v["rows"], 3);
     let r = d.ok("dpo", &["text-index", "status"]);
-    assert!(r.stdout.contains("netmums") && r.stdout.contains("on since"), "{}", r.stdout);
-    let v = d.ok("staff", &["search", "--text", "OAKFIELD Primary", "--json"]).json();
+    assert!(
+        r.stdout.contains("netmums") && r.stdout.contains("on since"),
+        "{}",
+        r.stdout
+    );
+    let v = d
+        .ok("staff", &["search", "--text", "OAKFIELD Primary", "--json"])
+        .json();
     assert_eq!(ids(&v), ["p-2"]);
     assert_eq!(v["sites"][0]["indexed"], true);
-    let r = d.ok("staff", &["search", "--text", "littlemisscrafty", "--page-size", "1"]);
+    let r = d.ok(
+        "staff",
+        &["search", "--text", "littlemisscrafty", "--page-size", "1"],
+    );
     assert!(r.stdout.contains("(more on the next page)"), "{}", r.stdout);
     assert!(r.stdout.contains("«littlemisscrafty»"), "{}", r.stdout);
-    let v = d.ok("dpo", &["text-index", "off", "netmums", "--json"]).json();
+    let v = d
+        .ok("dpo", &["text-index", "off", "netmums", "--json"])
+        .json();
     assert_eq!(v["enabled"], false);
     // Usage: a query and --text at once, or neither.
     assert_eq!(d.as_user("dpo", &["search", "x", "--text", "y"]).code, 2);
     assert_eq!(d.as_user("dpo", &["search"]).code, 2);
-    assert_eq!(d.as_user("dpo", &["search", "--text", "!", "--json"]).code, 1);
+    assert_eq!(
+        d.as_user("dpo", &["search", "--text", "!", "--json"]).code,
+        1
+    );
     // The auditor is refused; the words are in the audit trail.
     assert_eq!(d.as_user("ada", &["search", "--text", "oakfield"]).code, 4);
-    let v = d.ok("dpo", &["audit", "list", "--action", "text_search", "--json"]).json();
+    let v = d
+        .ok(
+            "dpo",
+            &["audit", "list", "--action", "text_search", "--json"],
+        )
+        .json();
     let s = v.to_string();
-    assert!(s.contains("oakfield primary") && s.contains("OAKFIELD Primary"), "{s}");
+    assert!(
+        s.contains("oakfield primary") && s.contains("OAKFIELD Primary"),
+        "{s}"
+    );
 }

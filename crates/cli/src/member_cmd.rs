@@ -88,7 +88,14 @@ fn s(v: &Value) -> String {
 pub fn search(vault: &Path, a: SearchArgs, out: &Out) -> CliResult {
     if let Some(text) = a.text {
         return crate::mentions_cmd::text_search(
-            vault, text, a.site, a.from, a.to, a.page, a.page_size, out,
+            vault,
+            text,
+            a.site,
+            a.from,
+            a.to,
+            a.page,
+            a.page_size,
+            out,
         );
     }
     let sess = sign_in(vault)?;

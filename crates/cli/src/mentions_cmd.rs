@@ -189,7 +189,11 @@ pub fn text_search(
             r.page,
             r.items.len(),
             r.words.join(" "),
-            if r.more { " (more on the next page)" } else { "" }
+            if r.more {
+                " (more on the next page)"
+            } else {
+                ""
+            }
         );
     }
     for h in &r.items {
@@ -210,11 +214,18 @@ pub fn text_search(
                 "{}: not every item was read ({} {}); {}",
                 s.site,
                 thousands(s.rows_read),
-                if s.indexed { "candidates checked" } else { "items read, newest first" },
+                if s.indexed {
+                    "candidates checked"
+                } else {
+                    "items read, newest first"
+                },
                 if s.indexed {
                     "give more words or dates to narrow it".to_string()
                 } else {
-                    format!("turn its text index on to search everything (`desk text-index on {}`)", s.site)
+                    format!(
+                        "turn its text index on to search everything (`desk text-index on {}`)",
+                        s.site
+                    )
                 }
             );
         }
@@ -230,7 +241,10 @@ pub fn text_index(vault: &Path, cmd: TextIndexCmd, out: &Out) -> CliResult {
             let n = sess.text_index_set(&site, true, now(), p.as_ref())?;
             drop(p);
             out.done(
-                &format!("The text index of {site} is on: {} rows indexed.", thousands(n)),
+                &format!(
+                    "The text index of {site} is on: {} rows indexed.",
+                    thousands(n)
+                ),
                 json!({"site": site, "enabled": true, "rows": n}),
             );
             Ok(())

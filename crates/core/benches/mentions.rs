@@ -123,7 +123,11 @@ fn sizes(conn: &rusqlite::Connection, names: &[&str]) -> Value {
     Value::Object(out)
 }
 
-const INDEX_OBJECTS: &[&str] = &["mention_tokens", "mention_tokens_row", "search_terms_posted_as"];
+const INDEX_OBJECTS: &[&str] = &[
+    "mention_tokens",
+    "mention_tokens_row",
+    "search_terms_posted_as",
+];
 const TEXT_OBJECTS: &[&str] = &[
     "text_index_data",
     "text_index_idx",
@@ -152,7 +156,8 @@ fn sync_phase(work: &Path, vault: &Path, target: &Path, mentions: bool, out: &mu
         .unwrap();
     out["index_bytes"] = sizes(&conn, INDEX_OBJECTS);
     out["entries"] = json!(conn
-        .query_row("SELECT count(*) FROM mention_tokens", [], |r| r.get::<_, i64>(0))
+        .query_row("SELECT count(*) FROM mention_tokens", [], |r| r
+            .get::<_, i64>(0))
         .unwrap());
     let _ = work;
 }
@@ -174,7 +179,14 @@ fn write_delta(work: &Path, out: &mut Value) {
         .query_row("SELECT max(sequence) FROM exports", [], |r| r.get(0))
         .unwrap();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    type Who = (String, String, String, Option<String>, Option<String>, Option<String>);
+    type Who = (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
     let mut pick = |rng: &mut Rng| -> Who {
         loop {
             let rowid = 1 + rng.next(max_rowid as u64) as i64;
@@ -200,7 +212,9 @@ fn write_delta(work: &Path, out: &mut Value) {
                 id,
                 t("username").unwrap_or_default(),
                 t("email").unwrap_or_default(),
-                t("first_name").zip(t("surname")).map(|(f, s)| format!("{f} {s}")),
+                t("first_name")
+                    .zip(t("surname"))
+                    .map(|(f, s)| format!("{f} {s}")),
                 phone,
                 None,
             );
@@ -208,7 +222,11 @@ fn write_delta(work: &Path, out: &mut Value) {
     };
     let heavy: Who = {
         let data: String = conn
-            .query_row("SELECT data FROM members WHERE site = 'netmums' AND id = 'm-1'", [], |r| r.get(0))
+            .query_row(
+                "SELECT data FROM members WHERE site = 'netmums' AND id = 'm-1'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         let m: serde_json::Map<String, Value> = serde_json::from_str(&data).unwrap();
         (
@@ -288,10 +306,20 @@ fn write_delta(work: &Path, out: &mut Value) {
         );
     }
     let files = [
-        ("members", "members.csv", "member_id,username,email,signup_at,status,updated_at\n".to_string(), 0u64),
+        (
+            "members",
+            "members.csv",
+            "member_id,username,email,signup_at,status,updated_at\n".to_string(),
+            0u64,
+        ),
         ("consent_events", "consent_events.jsonl", String::new(), 0),
         ("posts", "posts.jsonl", posts, n_posts),
-        ("private_messages", "private_messages.jsonl", messages, n_messages),
+        (
+            "private_messages",
+            "private_messages.jsonl",
+            messages,
+            n_messages,
+        ),
     ];
     let mut listed = Vec::new();
     for (entity, path, content, rows) in files {
@@ -335,11 +363,9 @@ fn reads(work: &Path, out: &mut Value) {
     let mut random_ids = Vec::new();
     while random_ids.len() < 400 {
         let rowid = 1 + rng.next(max_rowid as u64) as i64;
-        if let Ok(id) = conn.query_row(
-            "SELECT id FROM members WHERE rowid = ?1",
-            [rowid],
-            |r| r.get::<_, String>(0),
-        ) {
+        if let Ok(id) = conn.query_row("SELECT id FROM members WHERE rowid = ?1", [rowid], |r| {
+            r.get::<_, String>(0)
+        }) {
             random_ids.push(id);
         }
     }
@@ -352,7 +378,9 @@ fn reads(work: &Path, out: &mut Value) {
     out["mentions_random"] = stats(&mut random);
     let mut heavy = Vec::new();
     let mut total = 0;
-    for page in [1u64, 2, 10, 100, 500, 999, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1] {
+    for page in [
+        1u64, 2, 10, 100, 500, 999, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ] {
         let t = Instant::now();
         let p = s.mentions("netmums", "m-1", page, 20, now()).unwrap();
         heavy.push(t.elapsed().as_secs_f64() * 1e3);
@@ -389,7 +417,9 @@ fn reads(work: &Path, out: &mut Value) {
     search(&s, "oakfield primary", "text_rare_scan", out);
     search(&s, "health visitor", "text_common_scan", out);
     let t = Instant::now();
-    let rows = s.text_index_set("netmums", true, now(), &NoProgress).unwrap();
+    let rows = s
+        .text_index_set("netmums", true, now(), &NoProgress)
+        .unwrap();
     out["text_index_on_s"] = json!(t.elapsed().as_secs_f64());
     out["text_index_rows"] = json!(rows);
     out["text_index_bytes"] = sizes(&conn, TEXT_OBJECTS);
@@ -443,7 +473,10 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     if args.first().map(String::as_str) == Some("--phase") {
         let (name, members, work) = (&args[1], args[2].parse().unwrap(), PathBuf::from(&args[3]));
         let v = phase(name, members, &work);
@@ -468,14 +501,24 @@ fn main() {
     for name in &phases {
         eprintln!("phase {name} …");
         let st = std::process::Command::new(&me)
-            .args(["--phase", name, &members.to_string(), work.to_str().unwrap()])
+            .args([
+                "--phase",
+                name,
+                &members.to_string(),
+                work.to_str().unwrap(),
+            ])
             .status()
             .unwrap();
         assert!(st.success(), "phase {name} failed");
-        let v: Value =
-            serde_json::from_str(&std::fs::read_to_string(work.join(format!("{name}.json"))).unwrap())
-                .unwrap();
-        eprintln!("  {:.1} s, peak RSS {:.0} MiB", v["seconds"].as_f64().unwrap(), v["peak_rss_mib"].as_f64().unwrap());
+        let v: Value = serde_json::from_str(
+            &std::fs::read_to_string(work.join(format!("{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        eprintln!(
+            "  {:.1} s, peak RSS {:.0} MiB",
+            v["seconds"].as_f64().unwrap(),
+            v["peak_rss_mib"].as_f64().unwrap()
+        );
         results.insert(name.clone(), v);
     }
     let r = |p: &str, k: &str| results.get(p).and_then(|v| v[k].as_f64()).unwrap_or(0.0);

@@ -22,7 +22,13 @@ fn m(id: &str, user: &str, email: &str, first: &str, sur: &str) -> String {
 
 fn members() -> Vec<String> {
     vec![
-        m("m-zoe", "LittleMissCrafty", "zoe.smith@example.org", "Zoë", "Smith"),
+        m(
+            "m-zoe",
+            "LittleMissCrafty",
+            "zoe.smith@example.org",
+            "Zoë",
+            "Smith",
+        ),
         m("m-tired", "Tired", "tired@example.org", "Ann", "Other"),
         m("m-chat", "Chatty", "chat@example.org", "Carol", "Jones"),
         m("m-help", "Helper99", "help@example.org", "Hal", "Per"),
@@ -41,21 +47,71 @@ fn pm(id: &str, sender: &str, to: &[&str], body: &str) -> Value {
 
 fn posts() -> Vec<Value> {
     vec![
-        p("p-1", "m-chat", "2026-01-01T10:00:00Z", "Has anyone seen @LittleMissCrafty lately?"),
-        p("p-2", "m-chat", "2026-01-02T10:00:00Z", "LittleMissCrafty's tips were great."),
-        p("p-3", "m-chat", "2026-01-03T10:00:00Z", "Email her at ZOE.SMITH@Example.org please"),
-        p("p-4", "m-chat", "2026-01-04T10:00:00Z", "Ring 07700 900123 after six."),
-        p("p-5", "m-chat", "2026-01-05T10:00:00Z", "I met ZOË SMITH at the school gate."),
-        p("p-6", "m-chat", "2026-01-06T10:00:00Z", "CraftyZ said the same thing."),
-        p("p-7", "m-chat", "2026-01-07T10:00:00Z", "So tired today. Tired of it all."),
+        p(
+            "p-1",
+            "m-chat",
+            "2026-01-01T10:00:00Z",
+            "Has anyone seen @LittleMissCrafty lately?",
+        ),
+        p(
+            "p-2",
+            "m-chat",
+            "2026-01-02T10:00:00Z",
+            "LittleMissCrafty's tips were great.",
+        ),
+        p(
+            "p-3",
+            "m-chat",
+            "2026-01-03T10:00:00Z",
+            "Email her at ZOE.SMITH@Example.org please",
+        ),
+        p(
+            "p-4",
+            "m-chat",
+            "2026-01-04T10:00:00Z",
+            "Ring 07700 900123 after six.",
+        ),
+        p(
+            "p-5",
+            "m-chat",
+            "2026-01-05T10:00:00Z",
+            "I met ZOË SMITH at the school gate.",
+        ),
+        p(
+            "p-6",
+            "m-chat",
+            "2026-01-06T10:00:00Z",
+            "CraftyZ said the same thing.",
+        ),
+        p(
+            "p-7",
+            "m-chat",
+            "2026-01-07T10:00:00Z",
+            "So tired today. Tired of it all.",
+        ),
         p("p-8", "m-chat", "2026-01-08T10:00:00Z", "Thanks @Tired!"),
-        p("p-9", "m-help", "2026-01-09T10:00:00+01:00", "Little\u{200B}Miss\u{202E}Crafty\u{202C} is lovely"),
+        p(
+            "p-9",
+            "m-help",
+            "2026-01-09T10:00:00+01:00",
+            "Little\u{200B}Miss\u{202E}Crafty\u{202C} is lovely",
+        ),
         {
-            let mut own = p("p-10", "m-zoe", "2026-01-10T10:00:00Z", "I am LittleMissCrafty, hello");
+            let mut own = p(
+                "p-10",
+                "m-zoe",
+                "2026-01-10T10:00:00Z",
+                "I am LittleMissCrafty, hello",
+            );
             own["posted_as"] = json!("CraftyZ");
             own
         },
-        p("p-11", "m-chat", "2026-01-11T10:00:00Z", "Nothing about anyone here, Oakfield Primary."),
+        p(
+            "p-11",
+            "m-chat",
+            "2026-01-11T10:00:00Z",
+            "Nothing about anyone here, Oakfield Primary.",
+        ),
     ]
 }
 
@@ -96,14 +152,25 @@ fn fixture(root: &Path) -> PathBuf {
             "members",
             HEADER,
             &[
-                m("m-zoe", "LittleMissCrafty", "zoe@elsewhere.org", "Zoe", "Elsewhere"),
+                m(
+                    "m-zoe",
+                    "LittleMissCrafty",
+                    "zoe@elsewhere.org",
+                    "Zoe",
+                    "Elsewhere",
+                ),
                 m("m-x", "Xavier2", "x@elsewhere.org", "Xavier", "Two"),
             ],
         )
         .jsonl("consent_events", &[])
         .jsonl(
             "posts",
-            &[p("q-1", "m-x", "2026-01-01T10:00:00Z", "@LittleMissCrafty and zoe.smith@example.org")],
+            &[p(
+                "q-1",
+                "m-x",
+                "2026-01-01T10:00:00Z",
+                "@LittleMissCrafty and zoe.smith@example.org",
+            )],
         )
         .write();
     sync(&vault, &e);
@@ -119,18 +186,33 @@ fn ids(p: &MentionsPage) -> Vec<String> {
 }
 
 fn kinds_of(p: &MentionsPage, id: &str) -> Vec<Kind> {
-    p.items.iter().find(|i| i.id == id).map(|i| i.kinds.clone()).unwrap_or_default()
+    p.items
+        .iter()
+        .find(|i| i.id == id)
+        .map(|i| i.kinds.clone())
+        .unwrap_or_default()
 }
 
 fn marked(p: &MentionsPage, id: &str) -> Vec<String> {
     let item = p.items.iter().find(|i| i.id == id).unwrap();
-    item.snippet.iter().filter(|s| s.mark).map(|s| s.text.clone()).collect()
+    item.snippet
+        .iter()
+        .filter(|s| s.mark)
+        .map(|s| s.text.clone())
+        .collect()
 }
 
 fn entries(vault: &Path, id: &str) -> i64 {
-    let conn = open_raw(vault, "dpo", "dpo-password").unwrap().data.unwrap();
-    conn.query_row("SELECT count(*) FROM mention_tokens WHERE id = ?1", [id], |r| r.get(0))
+    let conn = open_raw(vault, "dpo", "dpo-password")
         .unwrap()
+        .data
+        .unwrap();
+    conn.query_row(
+        "SELECT count(*) FROM mention_tokens WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -141,7 +223,11 @@ fn each_kind_is_found_with_its_snippet_and_counts() {
     let r = page(&s, "netmums", "m-zoe", 1, 50);
     let got = ids(&r);
     // Newest first; her own post and the message she received are in her record.
-    assert_eq!(got, ["h-1", "pm-1", "p-9", "p-6", "p-5", "p-4", "p-3", "p-2", "p-1"], "{r:#?}");
+    assert_eq!(
+        got,
+        ["h-1", "pm-1", "p-9", "p-6", "p-5", "p-4", "p-3", "p-2", "p-1"],
+        "{r:#?}"
+    );
     assert_eq!(kinds_of(&r, "p-1"), [Kind::AtUsername]);
     assert_eq!(kinds_of(&r, "p-2"), [Kind::Username]);
     assert_eq!(kinds_of(&r, "p-3"), [Kind::Email]);
@@ -167,7 +253,10 @@ fn each_kind_is_found_with_its_snippet_and_counts() {
     // Authors and counts.
     assert_eq!(r.total, 9);
     let p1 = r.items.iter().find(|i| i.id == "p-1").unwrap();
-    assert_eq!((p1.author.kind.as_str(), p1.author.username.as_deref()), ("member", Some("Chatty")));
+    assert_eq!(
+        (p1.author.kind.as_str(), p1.author.username.as_deref()),
+        ("member", Some("Chatty"))
+    );
     assert_eq!(p1.context.as_deref(), Some("Crafts"));
     assert_eq!(r.authors, 2);
     assert_eq!(r.by_author[0].author.username.as_deref(), Some("Chatty"));
@@ -187,7 +276,11 @@ fn an_ordinary_username_only_as_at_name_and_other_sites_not_linked() {
     let vault = fixture(root.path());
     let s = dpo(&vault);
     let r = page(&s, "netmums", "m-tired", 1, 50);
-    assert_eq!(ids(&r), ["p-8"], "'tired' and 'Tired' as words are not @Tired");
+    assert_eq!(
+        ids(&r),
+        ["p-8"],
+        "'tired' and 'Tired' as words are not @Tired"
+    );
     assert_eq!(marked(&r, "p-8"), ["@Tired"]);
     // The mumsnet post names mumsnet's LittleMissCrafty, not netmums'.
     assert!(!ids(&page(&s, "netmums", "m-zoe", 1, 50)).contains(&"q-1".to_string()));
@@ -195,7 +288,10 @@ fn an_ordinary_username_only_as_at_name_and_other_sites_not_linked() {
     assert_eq!(ids(&other), ["q-1"]);
     assert_eq!(kinds_of(&other, "q-1"), [Kind::AtUsername]);
     // Unknown member: not found.
-    assert!(matches!(s.mentions("netmums", "m-none", 1, 10, t(5)), Err(Error::NotFound(_))));
+    assert!(matches!(
+        s.mentions("netmums", "m-none", 1, 10, t(5)),
+        Err(Error::NotFound(_))
+    ));
 }
 
 #[test]
@@ -226,7 +322,10 @@ fn a_member_added_later_is_found_in_older_posts() {
         .csv(
             "members",
             HEADER,
-            &[m("m-new", "CraftyZ", "new@example.org", "", ""), m("m-tired", "Tired", "tired@example.org", "Zoë", "Smith")],
+            &[
+                m("m-new", "CraftyZ", "new@example.org", "", ""),
+                m("m-tired", "Tired", "tired@example.org", "Zoë", "Smith"),
+            ],
         )
         .jsonl("consent_events", &[])
         .write();
@@ -238,7 +337,11 @@ fn a_member_added_later_is_found_in_older_posts() {
     assert_eq!(ids(&r), ["p-6"]);
     assert_eq!(kinds_of(&r, "p-6"), [Kind::Username]);
     let r = page(&s, "netmums", "m-tired", 1, 50);
-    assert_eq!(ids(&r), ["pm-1", "p-8", "p-5"], "their name, given later, names them in pm-1 and p-5");
+    assert_eq!(
+        ids(&r),
+        ["pm-1", "p-8", "p-5"],
+        "their name, given later, names them in pm-1 and p-5"
+    );
 }
 
 #[test]
@@ -250,8 +353,20 @@ fn every_delete_path_leaves_no_entry() {
     let d = ExportBuilder::delta(root.path(), "nm-2", "netmums", 2, 1)
         .csv("members", HEADER, &[])
         .jsonl("consent_events", &[])
-        .jsonl("posts", &[p("p-2", "m-chat", "2026-01-02T10:00:00Z", "Edited: nothing to see.")])
-        .csv("deletions", "entity,id,deleted_at", &["posts,p-1,2026-11-02T01:00:00Z".into()])
+        .jsonl(
+            "posts",
+            &[p(
+                "p-2",
+                "m-chat",
+                "2026-01-02T10:00:00Z",
+                "Edited: nothing to see.",
+            )],
+        )
+        .csv(
+            "deletions",
+            "entity,id,deleted_at",
+            &["posts,p-1,2026-11-02T01:00:00Z".into()],
+        )
         .write();
     sync(&vault, &d);
     assert_eq!((entries(&vault, "p-1"), entries(&vault, "p-2")), (0, 0));
@@ -263,26 +378,63 @@ fn every_delete_path_leaves_no_entry() {
     let d = ExportBuilder::delta(root.path(), "nm-3", "netmums", 3, 2)
         .csv("members", HEADER, &[])
         .jsonl("consent_events", &[])
-        .csv("deletions", "entity,id,deleted_at", &["members,m-help,2026-11-03T01:00:00Z".into()])
+        .csv(
+            "deletions",
+            "entity,id,deleted_at",
+            &["members,m-help,2026-11-03T01:00:00Z".into()],
+        )
         .write();
     sync(&vault, &d);
     assert_eq!((entries(&vault, "p-9"), entries(&vault, "h-1")), (0, 0));
-    // A hold on m-chat, then a full export without m-chat and without p-3:
-    // m-chat's rows are kept (marked), so their mentions stay; p-11 of m-chat too.
-    dpo(&vault).hold_set("netmums", "m-chat", "police request", t(3)).unwrap();
+    // m-tired writes p-13 naming her.
+    let d = ExportBuilder::delta(root.path(), "nm-3b", "netmums", 4, 3)
+        .csv("members", HEADER, &[])
+        .jsonl("consent_events", &[])
+        .jsonl(
+            "posts",
+            &[p(
+                "p-13",
+                "m-tired",
+                "2026-02-02T10:00:00Z",
+                "Ask @LittleMissCrafty",
+            )],
+        )
+        .write();
+    sync(&vault, &d);
+    assert!(entries(&vault, "p-13") > 0);
+    // A hold on m-chat, then a full export without m-chat and without p-13:
+    // the sweep deletes p-13 (m-tired is not held) and marks m-chat's rows,
+    // which keep their mentions (the data is kept).
+    dpo(&vault)
+        .hold_set("netmums", "m-chat", "police request", t(3))
+        .unwrap();
     let mut keep = posts();
     keep.retain(|p| p["member_id"] == "m-zoe");
-    let full = ExportBuilder::full(root.path(), "nm-4", "netmums", 4)
-        .csv("members", HEADER, &[members()[0].clone(), members()[1].clone()])
+    let full = ExportBuilder::full(root.path(), "nm-5", "netmums", 5)
+        .csv(
+            "members",
+            HEADER,
+            &[members()[0].clone(), members()[1].clone()],
+        )
         .jsonl("consent_events", &[])
         .jsonl("posts", &keep)
         .write();
     sync(&vault, &full);
-    assert!(entries(&vault, "p-3") > 0, "held rows keep their mentions");
-    assert_eq!(entries(&vault, "pm-2"), 0, "the sweep removed pm-2 (its sender is held, but...)");
+    assert_eq!(
+        entries(&vault, "p-13"),
+        0,
+        "the sweep took p-13's entries with it"
+    );
+    assert!(
+        entries(&vault, "p-3") > 0 && entries(&vault, "pm-2") > 0,
+        "held rows keep their mentions"
+    );
     // The hold lifted: the held rows are purged, and their mentions with them.
     dpo(&vault).hold_lift("netmums", "m-chat", t(3)).unwrap();
-    let conn = open_raw(&vault, "dpo", "dpo-password").unwrap().data.unwrap();
+    let conn = open_raw(&vault, "dpo", "dpo-password")
+        .unwrap()
+        .data
+        .unwrap();
     let left: Vec<String> = conn
         .prepare("SELECT DISTINCT id FROM mention_tokens WHERE site = 'netmums' ORDER BY id")
         .unwrap()
@@ -297,7 +449,10 @@ fn every_delete_path_leaves_no_entry() {
 fn each_about_streams_items_with_spans_oldest_first() {
     let root = tempfile::tempdir().unwrap();
     let vault = fixture(root.path());
-    let conn = open_raw(&vault, "dpo", "dpo-password").unwrap().data.unwrap();
+    let conn = open_raw(&vault, "dpo", "dpo-password")
+        .unwrap()
+        .data
+        .unwrap();
     let mut items = Vec::new();
     each_about(&conn, "netmums", "m-zoe", |i| {
         items.push(i);
@@ -305,12 +460,22 @@ fn each_about_streams_items_with_spans_oldest_first() {
     })
     .unwrap();
     let order: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
-    assert_eq!(order, ["p-1", "p-2", "p-3", "p-4", "p-5", "p-6", "p-9", "pm-1", "h-1"]);
+    assert_eq!(
+        order,
+        ["p-1", "p-2", "p-3", "p-4", "p-5", "p-6", "p-9", "pm-1", "h-1"]
+    );
     let h = items.last().unwrap();
     assert_eq!(h.author_id.as_deref(), Some("m-help"));
     // The subject (by the member) and the staff message both name her.
-    let fields: Vec<(&str, &str)> = h.fields.iter().map(|f| (f.field.as_str(), f.author.kind.as_str())).collect();
-    assert_eq!(fields, [("subject", "member"), ("messages[1].body", "staff")]);
+    let fields: Vec<(&str, &str)> = h
+        .fields
+        .iter()
+        .map(|f| (f.field.as_str(), f.author.kind.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        [("subject", "member"), ("messages[1].body", "staff")]
+    );
     for i in &items {
         for f in &i.fields {
             for sp in &f.spans {
@@ -326,7 +491,10 @@ fn each_about_streams_items_with_spans_oldest_first() {
         &f.text,
         &f.spans.iter().map(|s| (s.start, s.end)).collect::<Vec<_>>(),
     );
-    assert_eq!(&f.text[sentences[0].0..sentences[0].1], "Her real name is Zoë Smith and she lives in Leeds.");
+    assert_eq!(
+        &f.text[sentences[0].0..sentences[0].1],
+        "Her real name is Zoë Smith and she lives in Leeds."
+    );
 }
 
 #[test]
@@ -334,7 +502,10 @@ fn the_rebuild_builds_the_same_index_and_a_stale_one_is_refused() {
     let root = tempfile::tempdir().unwrap();
     let vault = fixture(root.path());
     let dump = |vault: &Path| -> Vec<(String, String, String, String)> {
-        let conn = open_raw(vault, "dpo", "dpo-password").unwrap().data.unwrap();
+        let conn = open_raw(vault, "dpo", "dpo-password")
+            .unwrap()
+            .data
+            .unwrap();
         let v = conn
             .prepare("SELECT site, key, entity, id FROM mention_tokens ORDER BY 1, 2, 3, 4")
             .unwrap()
@@ -347,9 +518,14 @@ fn the_rebuild_builds_the_same_index_and_a_stale_one_is_refused() {
     let before = dump(&vault);
     assert!(before.len() > 10);
     // As a vault from before migration 8: an empty index, never built.
-    let conn = open_raw(&vault, "dpo", "dpo-password").unwrap().data.unwrap();
-    conn.execute_batch("DELETE FROM mention_tokens; UPDATE meta SET value = '0' WHERE key = 'mentions_version';")
+    let conn = open_raw(&vault, "dpo", "dpo-password")
+        .unwrap()
+        .data
         .unwrap();
+    conn.execute_batch(
+        "DELETE FROM mention_tokens; UPDATE meta SET value = '0' WHERE key = 'mentions_version';",
+    )
+    .unwrap();
     drop(conn);
     let s = dpo(&vault);
     assert!(s.mentions_stale(t(4)).unwrap());
@@ -378,7 +554,12 @@ fn text_search_scans_bounded_pages_and_is_audited() {
     assert_eq!(r.items.len(), 1);
     assert_eq!(r.items[0].id, "p-11");
     assert!(!r.sites[0].indexed && r.sites[0].complete);
-    let marked: Vec<&str> = r.items[0].snippet.iter().filter(|s| s.mark).map(|s| s.text.as_str()).collect();
+    let marked: Vec<&str> = r.items[0]
+        .snippet
+        .iter()
+        .filter(|s| s.mark)
+        .map(|s| s.text.as_str())
+        .collect();
     assert_eq!(marked, ["Oakfield Primary"]);
     // Paged: "littlemisscrafty" is in 6 of netmums' items.
     let mut seen = Vec::new();
@@ -395,20 +576,34 @@ fn text_search_scans_bounded_pages_and_is_audited() {
     dated.page_size = 20;
     let r = staff.text_search(&dated, t(5)).unwrap();
     let got: Vec<&str> = r.items.iter().map(|i| i.id.as_str()).collect();
-    assert_eq!(got, ["p-9", "p-2"], "p-9 is 09:00 UTC on the 9th: inside the 9th");
-    assert!(matches!(staff.text_search(&q("!", 1), t(5)), Err(Error::Invalid(_))));
+    assert_eq!(
+        got,
+        ["p-9", "p-2"],
+        "p-9 is 09:00 UTC on the 9th: inside the 9th"
+    );
+    assert!(matches!(
+        staff.text_search(&q("!", 1), t(5)),
+        Err(Error::Invalid(_))
+    ));
     // Audited with the words, in the encrypted trail.
     let events = dpo(&vault).audit_list(&Default::default(), t(6)).unwrap();
     let e = events.iter().find(|e| e.action == "text_search").unwrap();
     assert_eq!(e.user.as_deref(), Some("staff"));
-    assert!(e.detail.as_ref().unwrap().to_string().contains("oakfield  PRIMARY"));
+    assert!(e
+        .detail
+        .as_ref()
+        .unwrap()
+        .to_string()
+        .contains("oakfield  PRIMARY"));
 }
 
 #[test]
 fn the_auditor_is_refused_and_refusals_are_audited() {
     let root = tempfile::tempdir().unwrap();
     let vault = fixture(root.path());
-    dpo(&vault).add_user("ada", Role::Auditor, "ada-password", t(2)).unwrap();
+    dpo(&vault)
+        .add_user("ada", Role::Auditor, "ada-password", t(2))
+        .unwrap();
     let ada = Session::unlock(&vault, "ada", "ada-password", t(2)).unwrap();
     let q = TextQuery {
         text: "zoe".into(),
@@ -417,7 +612,8 @@ fn the_auditor_is_refused_and_refusals_are_audited() {
     for r in [
         ada.mentions("netmums", "m-zoe", 1, 10, t(5)).map(|_| ()),
         ada.text_search(&q, t(5)).map(|_| ()),
-        ada.text_index_set("netmums", true, t(5), &NoProgress).map(|_| ()),
+        ada.text_index_set("netmums", true, t(5), &NoProgress)
+            .map(|_| ()),
         ada.mentions_rebuild(t(5), &NoProgress).map(|_| ()),
         ada.text_index_status(t(5)).map(|_| ()),
     ] {
@@ -433,12 +629,18 @@ fn the_auditor_is_refused_and_refusals_are_audited() {
     staff.mentions("netmums", "m-zoe", 1, 10, t(5)).unwrap();
     let events = dpo(&vault).audit_list(&Default::default(), t(6)).unwrap();
     let v = events.iter().find(|e| e.action == "mentions_view").unwrap();
-    assert_eq!((v.site.as_deref(), v.member_id.as_deref()), (Some("netmums"), Some("m-zoe")));
+    assert_eq!(
+        (v.site.as_deref(), v.member_id.as_deref()),
+        (Some("netmums"), Some("m-zoe"))
+    );
 }
 
 /// Every page of the vault's text index (its FTS5 shadow table), raw.
 fn index_pages(vault: &Path) -> Vec<Vec<u8>> {
-    let conn = open_raw(vault, "dpo", "dpo-password").unwrap().data.unwrap();
+    let conn = open_raw(vault, "dpo", "dpo-password")
+        .unwrap()
+        .data
+        .unwrap();
     let v = conn
         .prepare("SELECT block FROM text_index_data")
         .unwrap()
@@ -450,7 +652,9 @@ fn index_pages(vault: &Path) -> Vec<Vec<u8>> {
 }
 
 fn holds(pages: &[Vec<u8>], word: &str) -> bool {
-    pages.iter().any(|b| b.windows(word.len()).any(|w| w == word.as_bytes()))
+    pages
+        .iter()
+        .any(|b| b.windows(word.len()).any(|w| w == word.as_bytes()))
 }
 
 #[test]
@@ -458,8 +662,15 @@ fn the_text_index_finds_keeps_up_and_leaves_no_word_of_a_deleted_row() {
     let root = tempfile::tempdir().unwrap();
     let vault = fixture(root.path());
     let s = dpo(&vault);
-    assert_eq!(s.text_index_set("netmums", true, t(3), &NoProgress).unwrap(), 14);
-    assert!(matches!(s.text_index_set("netmums", true, t(3), &NoProgress), Err(Error::Conflict(_))));
+    assert_eq!(
+        s.text_index_set("netmums", true, t(3), &NoProgress)
+            .unwrap(),
+        14
+    );
+    assert!(matches!(
+        s.text_index_set("netmums", true, t(3), &NoProgress),
+        Err(Error::Conflict(_))
+    ));
     let status = s.text_index_status(t(3)).unwrap();
     assert!(status.iter().any(|x| x.site == "netmums" && x.enabled));
     assert!(status.iter().any(|x| x.site == "mumsnet" && !x.enabled));
@@ -470,11 +681,18 @@ fn the_text_index_finds_keeps_up_and_leaves_no_word_of_a_deleted_row() {
         ..Default::default()
     };
     let r = s.text_search(&q("Oakfield primary"), t(5)).unwrap();
-    assert_eq!(r.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["p-11"]);
+    assert_eq!(
+        r.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        ["p-11"]
+    );
     let netmums = r.sites.iter().find(|x| x.site == "netmums").unwrap();
     assert!(netmums.indexed && netmums.complete);
     // Words in the wrong order are not the phrase.
-    assert!(s.text_search(&q("primary oakfield"), t(5)).unwrap().items.is_empty());
+    assert!(s
+        .text_search(&q("primary oakfield"), t(5))
+        .unwrap()
+        .items
+        .is_empty());
     drop(s);
     // A delta adds a post with a rare word and deletes p-11: the index
     // follows, and no page of it holds p-11's rare words any more.
@@ -482,18 +700,41 @@ fn the_text_index_finds_keeps_up_and_leaves_no_word_of_a_deleted_row() {
     let d = ExportBuilder::delta(root.path(), "nm-2", "netmums", 2, 1)
         .csv("members", HEADER, &[])
         .jsonl("consent_events", &[])
-        .jsonl("posts", &[p("p-12", "m-chat", "2026-02-01T10:00:00Z", "Quixotically zephyrous weather")])
-        .csv("deletions", "entity,id,deleted_at", &["posts,p-11,2026-11-02T01:00:00Z".into()])
+        .jsonl(
+            "posts",
+            &[p(
+                "p-12",
+                "m-chat",
+                "2026-02-01T10:00:00Z",
+                "Quixotically zephyrous weather",
+            )],
+        )
+        .csv(
+            "deletions",
+            "entity,id,deleted_at",
+            &["posts,p-11,2026-11-02T01:00:00Z".into()],
+        )
         .write();
     sync(&vault, &d);
     let pages = index_pages(&vault);
     assert!(holds(&pages, "zephyrous"));
-    assert!(!holds(&pages, "oakfield"), "a deleted row's words are gone from the index's pages");
+    assert!(
+        !holds(&pages, "oakfield"),
+        "a deleted row's words are gone from the index's pages"
+    );
     let s = dpo(&vault);
-    assert!(s.text_search(&q("oakfield"), t(5)).unwrap().items.is_empty());
-    assert_eq!(s.text_search(&q("ZEPHYROUS"), t(5)).unwrap().items[0].id, "p-12");
+    assert!(s
+        .text_search(&q("oakfield"), t(5))
+        .unwrap()
+        .items
+        .is_empty());
+    assert_eq!(
+        s.text_search(&q("ZEPHYROUS"), t(5)).unwrap().items[0].id,
+        "p-12"
+    );
     // Off: every word of the site goes.
-    s.text_index_set("netmums", false, t(6), &NoProgress).unwrap();
+    s.text_index_set("netmums", false, t(6), &NoProgress)
+        .unwrap();
     let pages = index_pages(&vault);
     assert!(!holds(&pages, "zephyrous") && !holds(&pages, "littlemisscrafty"));
     // Still searchable by the scan.

@@ -29,8 +29,8 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 pub use rules::{Kind, SnippetPart};
-pub(crate) use store::{index_row, Scratch};
 pub use store::set_mentions_for_benchmark;
+pub(crate) use store::{index_row, Scratch};
 pub use textsearch::{TextHit, TextIndexSite, TextQuery, TextResults};
 
 /// The version of the index's rules ([`rules::RULES_VERSION`] and the
@@ -185,7 +185,11 @@ pub fn is_stale(data: &Connection) -> Result<bool> {
         return Ok(false);
     }
     for (entity, _) in crate::text::norm::FREE_TEXT {
-        let any: bool = data.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {entity})"), [], |r| r.get(0))?;
+        let any: bool = data.query_row(
+            &format!("SELECT EXISTS (SELECT 1 FROM {entity})"),
+            [],
+            |r| r.get(0),
+        )?;
         if any {
             return Ok(true);
         }
@@ -238,7 +242,11 @@ fn fields_naming(
     for (field, text, spans) in found {
         let (author, at) = match field.strip_prefix("messages[") {
             Some(rest) => {
-                let i: usize = rest.split(']').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+                let i: usize = rest
+                    .split(']')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
                 let m = fields
                     .get("messages")
                     .and_then(|v| v.get(i))
@@ -296,7 +304,10 @@ pub fn mentions_conn(
         .into_iter()
         .map(|k| KindCount {
             kind: k,
-            items: hits.iter().filter(|h| h.kinds & Kind::bits([k]) != 0).count() as u64,
+            items: hits
+                .iter()
+                .filter(|h| h.kinds & Kind::bits([k]) != 0)
+                .count() as u64,
         })
         .filter(|c| c.items > 0)
         .collect();
@@ -320,7 +331,14 @@ pub fn mentions_conn(
         let Some((row_member, fields)) = store::read_row(data, site, h.entity, &h.id)? else {
             continue;
         };
-        let named = fields_naming(h.entity, row_member.as_deref(), &fields, &s, &mut users, h.at.as_ref())?;
+        let named = fields_naming(
+            h.entity,
+            row_member.as_deref(),
+            &fields,
+            &s,
+            &mut users,
+            h.at.as_ref(),
+        )?;
         let (field, snippet, author, at) = match named.first() {
             Some(f) => {
                 let spans: Vec<(usize, usize)> = f.spans.iter().map(|s| (s.start, s.end)).collect();
@@ -384,7 +402,14 @@ pub fn each_about(
         let Some((row_member, fields)) = store::read_row(data, site, h.entity, &h.id)? else {
             continue;
         };
-        let named = fields_naming(h.entity, row_member.as_deref(), &fields, &s, &mut users, h.at.as_ref())?;
+        let named = fields_naming(
+            h.entity,
+            row_member.as_deref(),
+            &fields,
+            &s,
+            &mut users,
+            h.at.as_ref(),
+        )?;
         if named.is_empty() {
             continue;
         }

@@ -206,7 +206,12 @@ fn phone_at(t: &str, i: usize) -> Option<(usize, String)> {
             seps = 0;
             j += 1;
             end = j;
-        } else if (c == b'+' && j == i) || c == b'(' || c == b')' || c == b' ' || c == b'-' || c == b'.'
+        } else if (c == b'+' && j == i)
+            || c == b'('
+            || c == b')'
+            || c == b' '
+            || c == b'-'
+            || c == b'.'
         {
             seps += 1;
             if seps > 2 {
@@ -221,7 +226,10 @@ fn phone_at(t: &str, i: usize) -> Option<(usize, String)> {
         return None;
     }
     let run = &t[i..end];
-    if !run.trim_start_matches(['(', '+']).starts_with(|c: char| c.is_ascii_digit()) {
+    if !run
+        .trim_start_matches(['(', '+'])
+        .starts_with(|c: char| c.is_ascii_digit())
+    {
         return None;
     }
     // "+44 (0)113": the bracketed trunk prefix is not dialled from abroad.
@@ -260,7 +268,12 @@ impl Found<'_> {
 /// Read `n` (the normalised `original`) for candidates: `f(found, start,
 /// end)` with byte offsets into the normalised text. `all_words`: also
 /// report ordinary bare words (for phrase and name-pair checks, never stored).
-pub fn scan(original: &str, n: &Normalised, all_words: bool, mut f: impl FnMut(Found, usize, usize)) {
+pub fn scan(
+    original: &str,
+    n: &Normalised,
+    all_words: bool,
+    mut f: impl FnMut(Found, usize, usize),
+) {
     let t = n.text.as_str();
     let b = t.as_bytes();
     // Emails first: their parts are not words.
@@ -325,9 +338,8 @@ pub fn scan(original: &str, n: &Normalised, all_words: bool, mut f: impl FnMut(F
             }
         }
         let word = &t[s..e];
-        let at = s > 0
-            && b[s - 1] == b'@'
-            && char_before(t, s - 1).is_none_or(|c| !is_local_char(c));
+        let at =
+            s > 0 && b[s - 1] == b'@' && char_before(t, s - 1).is_none_or(|c| !is_local_char(c));
         if at {
             f(Found::At(word), s - 1, e);
             prev = None;
@@ -400,7 +412,10 @@ impl MemberNames {
 
     /// The kind a key names this member by.
     pub fn kind_of(&self, key: &str) -> Option<Kind> {
-        self.keys.iter().find(|(k, _)| k == key).map(|(_, kind)| *kind)
+        self.keys
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, kind)| *kind)
     }
 }
 
@@ -636,7 +651,8 @@ pub fn sentences_with(text: &str, spans: &[(usize, usize)]) -> Vec<(usize, usize
     let b = text.as_bytes();
     for (i, c) in text.char_indices() {
         let next = b.get(i + c.len_utf8()).copied();
-        let ends = c == '\n' || (matches!(c, '.' | '!' | '?') && next.is_none_or(|n| n.is_ascii_whitespace()));
+        let ends = c == '\n'
+            || (matches!(c, '.' | '!' | '?') && next.is_none_or(|n| n.is_ascii_whitespace()));
         if ends {
             bounds.push(i + c.len_utf8());
         }
@@ -681,7 +697,10 @@ mod tests {
         assert!(k.contains(&"p:07700900123".to_string()), "{k:?}");
         assert!(k.contains(&"p:01134960123".to_string()), "{k:?}");
         // Ordinary words are not stored; parts of the email are not words.
-        assert!(!k.iter().any(|k| k == "w:friend" || k == "w:example"), "{k:?}");
+        assert!(
+            !k.iter().any(|k| k == "w:friend" || k == "w:example"),
+            "{k:?}"
+        );
     }
 
     #[test]
@@ -707,7 +726,9 @@ mod tests {
         ] {
             let found = find_in(text, &names);
             assert_eq!(found.len(), 1, "{text:?}");
-            assert!(text[found[0].0..found[0].1].to_lowercase().contains("crafts"));
+            assert!(text[found[0].0..found[0].1]
+                .to_lowercase()
+                .contains("crafts"));
         }
         // Whole words only.
         assert!(find_in("zoecraftsy", &names).is_empty());
@@ -740,7 +761,11 @@ mod tests {
         let text = "I saw Ann Smith-Jones at the park; call 07700 900123.";
         let spans: Vec<(usize, usize)> = find_in(text, &names).iter().map(|s| (s.0, s.1)).collect();
         let parts = snippet(text, &spans, 30);
-        let marked: Vec<&str> = parts.iter().filter(|p| p.mark).map(|p| p.text.as_str()).collect();
+        let marked: Vec<&str> = parts
+            .iter()
+            .filter(|p| p.mark)
+            .map(|p| p.text.as_str())
+            .collect();
         assert_eq!(marked, ["Ann Smith-Jones", "07700 900123"]);
         let sentences = sentences_with("Hello. I saw Ann Smith-Jones!  Bye now.", &[(13, 28)]);
         assert_eq!(sentences, [(7, 29)]);

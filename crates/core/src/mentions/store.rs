@@ -51,9 +51,11 @@ pub fn time_field(entity: &str) -> &'static str {
 
 /// An RFC 3339 time as UTC, `YYYY-MM-DDTHH:MM:SSZ` (sorts as text).
 pub fn utc(s: &str) -> Option<String> {
-    DateTime::parse_from_rfc3339(s.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    DateTime::parse_from_rfc3339(s.trim()).ok().map(|t| {
+        t.with_timezone(&Utc)
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    })
 }
 
 /// Reused per sync: the normaliser's buffers and the keys of one row.
@@ -123,7 +125,8 @@ pub(crate) fn rebuild(conn: &Connection, progress: &dyn Progress) -> Result<u64>
     let mut sc = Scratch::default();
     let mut rows = 0u64;
     for &(entity, _) in FREE_TEXT {
-        let total: i64 = conn.query_row(&format!("SELECT count(*) FROM {entity}"), [], |r| r.get(0))?;
+        let total: i64 =
+            conn.query_row(&format!("SELECT count(*) FROM {entity}"), [], |r| r.get(0))?;
         progress.event(ProgressEvent::Stage {
             name: format!("reading {entity}"),
             total: Some(total as u64),
@@ -135,7 +138,17 @@ pub(crate) fn rebuild(conn: &Connection, progress: &dyn Progress) -> Result<u64>
             let (site, id, author, data): (String, String, Option<String>, String) =
                 (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
             let fields: Map<String, Value> = serde_json::from_str(&data).unwrap_or_default();
-            index_row(conn, &mut sc, &site, entity, &id, author.as_deref(), None, &data, &fields)?;
+            index_row(
+                conn,
+                &mut sc,
+                &site,
+                entity,
+                &id,
+                author.as_deref(),
+                None,
+                &data,
+                &fields,
+            )?;
             done += 1;
             if done.is_multiple_of(10_000) {
                 if progress.cancelled() {
@@ -175,7 +188,9 @@ pub(crate) fn subject(conn: &Connection, site: &str, member_id: &str) -> Result<
         )
         .optional()?;
     let Some(data) = data else {
-        return Err(Error::NotFound(format!("no member {member_id} on site {site}")));
+        return Err(Error::NotFound(format!(
+            "no member {member_id} on site {site}"
+        )));
     };
     let m: Map<String, Value> = serde_json::from_str(&data).unwrap_or_default();
     let mut phones = Vec::new();
@@ -202,7 +217,8 @@ pub(crate) fn subject(conn: &Connection, site: &str, member_id: &str) -> Result<
         "SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE key = ?1 AND site = ?2 LIMIT 2)",
     )?;
     for n in names {
-        let users: i64 = others.query_row(params![format!("posted_as\u{1f}{n}"), site], |r| r.get(0))?;
+        let users: i64 =
+            others.query_row(params![format!("posted_as\u{1f}{n}"), site], |r| r.get(0))?;
         if users == 1 {
             posted_as.push(n);
         }
@@ -296,7 +312,10 @@ pub(crate) fn hits(conn: &Connection, s: &Subject) -> Result<Vec<Hit>> {
                AND lower(json_extract(data, '$.requester_email')) = lower(?3)",
         )?;
         for ((e, id), h) in &by_row {
-            if *e == "helpdesk_tickets" && h.author.is_none() && probe.exists(params![s.site, id, email])? {
+            if *e == "helpdesk_tickets"
+                && h.author.is_none()
+                && probe.exists(params![s.site, id, email])?
+            {
                 own_tickets.insert(id.clone());
             }
         }
@@ -309,7 +328,11 @@ pub(crate) fn hits(conn: &Connection, s: &Subject) -> Result<Vec<Hit>> {
             _ => true,
         })
         .collect();
-    out.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.entity.cmp(b.entity)).then_with(|| a.id.cmp(&b.id)));
+    out.sort_by(|a, b| {
+        b.at.cmp(&a.at)
+            .then_with(|| a.entity.cmp(b.entity))
+            .then_with(|| a.id.cmp(&b.id))
+    });
     Ok(out)
 }
 
@@ -321,7 +344,9 @@ pub(crate) fn read_row(
     id: &str,
 ) -> Result<Option<(Option<String>, Map<String, Value>)>> {
     let r: Option<(Option<String>, String)> = conn
-        .prepare_cached(&format!("SELECT member_id, data FROM {entity} WHERE site = ?1 AND id = ?2"))?
+        .prepare_cached(&format!(
+            "SELECT member_id, data FROM {entity} WHERE site = ?1 AND id = ?2"
+        ))?
         .query_row(params![site, id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     Ok(r.map(|(m, d)| (m, serde_json::from_str(&d).unwrap_or_default())))

@@ -164,7 +164,14 @@ impl Collect<'_> {
     }
 
     /// Check one row; true when it matched.
-    fn row(&mut self, site: &str, entity: &'static str, id: &str, member: Option<&str>, data: &str) -> Result<()> {
+    fn row(
+        &mut self,
+        site: &str,
+        entity: &'static str,
+        id: &str,
+        member: Option<&str>,
+        data: &str,
+    ) -> Result<()> {
         let fields: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
         let at = fields
             .get(store::time_field(entity))
@@ -259,14 +266,32 @@ pub fn text_search_conn(data: &Connection, q: &TextQuery) -> Result<TextResults>
         return Err(Error::Invalid("give at most 32 words to search for".into()));
     }
     let window = Window {
-        from: q.from.as_deref().filter(|s| !s.trim().is_empty()).map(crate::contract::audit_from).transpose()?.map(fmt),
-        to: q.to.as_deref().filter(|s| !s.trim().is_empty()).map(crate::contract::audit_to).transpose()?.map(fmt),
+        from: q
+            .from
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(crate::contract::audit_from)
+            .transpose()?
+            .map(fmt),
+        to: q
+            .to
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(crate::contract::audit_to)
+            .transpose()?
+            .map(fmt),
     };
     let page = q.page.max(1);
-    let page_size = if q.page_size == 0 { DEFAULT_PAGE_SIZE } else { q.page_size.min(200) };
+    let page_size = if q.page_size == 0 {
+        DEFAULT_PAGE_SIZE
+    } else {
+        q.page_size.min(200)
+    };
     let sites = all_sites(data)?;
     let chosen: Vec<String> = match &q.site {
-        Some(s) if !sites.contains(s) => return Err(Error::NotFound(format!("no site {s} in the vault"))),
+        Some(s) if !sites.contains(s) => {
+            return Err(Error::NotFound(format!("no site {s} in the vault")))
+        }
         Some(s) => vec![s.clone()],
         None => sites,
     };
@@ -312,9 +337,13 @@ pub fn text_search_conn(data: &Connection, q: &TextQuery) -> Result<TextResults>
                 .prepare_cached(&format!(
                     "SELECT site, id, member_id, data FROM {entity} WHERE rowid = ?1"
                 ))?
-                .query_row([rowid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .query_row([rowid], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
                 .optional()?;
-            let Some((site, id, member, d)) = row else { continue };
+            let Some((site, id, member, d)) = row else {
+                continue;
+            };
             if !via_index.contains(&&site) {
                 continue;
             }
@@ -425,7 +454,9 @@ impl Session {
     pub fn text_search(&self, q: &TextQuery, now: DateTime<Utc>) -> Result<TextResults> {
         let op = Op::logs(Action::ReadMembers, "text_search").on(q.site.as_deref(), None);
         self.door(op, now, |tx| {
-            tx.detail(json!({"text": q.text, "site": q.site, "from": q.from, "to": q.to, "page": q.page}));
+            tx.detail(
+                json!({"text": q.text, "site": q.site, "from": q.from, "to": q.to, "page": q.page}),
+            );
             let r = text_search_conn(tx.data()?, q)?;
             tx.detail(json!({
                 "text": q.text, "site": q.site, "from": q.from, "to": q.to, "page": r.page,
@@ -445,7 +476,11 @@ impl Session {
         now: DateTime<Utc>,
         progress: &dyn Progress,
     ) -> Result<u64> {
-        let event = if on { "text_index_on" } else { "text_index_off" };
+        let event = if on {
+            "text_index_on"
+        } else {
+            "text_index_off"
+        };
         let op = Op::data(Action::Sync, event).on(Some(site), None);
         self.door(op, now, |tx| {
             let data = tx.data()?;
@@ -455,10 +490,14 @@ impl Session {
             let is_on = indexed_sites(data)?.iter().any(|s| s == site);
             let n = match (on, is_on) {
                 (true, true) => {
-                    return Err(Error::Conflict(format!("the text index of {site} is already on")))
+                    return Err(Error::Conflict(format!(
+                        "the text index of {site} is already on"
+                    )))
                 }
                 (false, false) => {
-                    return Err(Error::Conflict(format!("the text index of {site} is already off")))
+                    return Err(Error::Conflict(format!(
+                        "the text index of {site} is already off"
+                    )))
                 }
                 (true, false) => {
                     data.execute(
@@ -471,7 +510,10 @@ impl Session {
                     let n = unindex_site(data, site, progress)?;
                     data.execute("DELETE FROM text_index_sites WHERE site = ?1", [site])?;
                     if indexed_sites(data)?.is_empty() {
-                        data.execute("INSERT INTO text_index (text_index) VALUES ('delete-all')", [])?;
+                        data.execute(
+                            "INSERT INTO text_index (text_index) VALUES ('delete-all')",
+                            [],
+                        )?;
                     }
                     n
                 }
@@ -503,5 +545,66 @@ impl Session {
             }
             Ok(out)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    /// Whether any page of the index holds `word` after a row holding it was
+    /// deleted, with and without FTS5's `secure-delete`: what makes the text
+    /// index erasure-safe.
+    fn left_behind(secure: bool) -> bool {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE VIRTUAL TABLE t USING fts5(body, content='', detail=none,
+               tokenize='unicode61 remove_diacritics 2');",
+        )
+        .unwrap();
+        if secure {
+            c.execute_batch("INSERT INTO t (t, rank) VALUES ('secure-delete', 1)")
+                .unwrap();
+        }
+        for (id, text) in [
+            (1, "a quixotic zephyr"),
+            (2, "nothing to see"),
+            (3, "more words here"),
+        ] {
+            c.execute(
+                "INSERT INTO t (rowid, body) VALUES (?1, ?2)",
+                rusqlite::params![id, text],
+            )
+            .unwrap();
+        }
+        c.execute(
+            "INSERT INTO t (t, rowid, body) VALUES ('delete', 1, 'a quixotic zephyr')",
+            [],
+        )
+        .unwrap();
+        let found: bool = c
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM t WHERE t MATCH 'zephyr')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(!found, "the row is gone from the answers either way");
+        let mut stmt = c.prepare("SELECT block FROM t_data").unwrap();
+        let pages: Vec<Vec<u8>> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        pages.iter().any(|p| p.windows(6).any(|w| w == b"zephyr"))
+    }
+
+    #[test]
+    fn secure_delete_is_what_removes_a_deleted_rows_words() {
+        assert!(
+            left_behind(false),
+            "without it, the words stay until a merge"
+        );
+        assert!(!left_behind(true), "with it, they are gone at once");
     }
 }

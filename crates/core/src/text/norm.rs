@@ -118,7 +118,10 @@ pub const FREE_TEXT: &[(&str, &[&str])] = &[
     ("private_messages", &["subject", "body"]),
     ("helpdesk_tickets", &["subject", "messages"]),
     ("reviews", &["body"]),
-    ("local_listings", &["business_name", "contact_name", "address"]),
+    (
+        "local_listings",
+        &["business_name", "contact_name", "address"],
+    ),
 ];
 
 /// The free-text fields of `entity` (empty for other entities).
@@ -188,7 +191,10 @@ mod tests {
         assert_eq!(&"Hi ZOË, Zo\u{200B}ë and Ｚｏｅ\u{202E}!"[s..e], "ZOË");
         let j = n.text[i + 3..].find("zoe").unwrap() + i + 3;
         let (s, e) = n.span(j, j + 3);
-        assert_eq!(&"Hi ZOË, Zo\u{200B}ë and Ｚｏｅ\u{202E}!"[s..e], "Zo\u{200B}ë");
+        assert_eq!(
+            &"Hi ZOË, Zo\u{200B}ë and Ｚｏｅ\u{202E}!"[s..e],
+            "Zo\u{200B}ë"
+        );
         assert_eq!(norm("Straße Łódź Æsir"), "strasse lodz aesir");
         assert_eq!(norm("Zoe\u{0308}"), "zoe");
     }

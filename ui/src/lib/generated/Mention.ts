@@ -3,4 +3,27 @@ import type { Author } from "./Author";
 import type { Kind } from "./Kind";
 import type { SnippetPart } from "./SnippetPart";
 
-export type Mention = { entity: string, id: string, field: string, context: string | null, at: string | null, author: Author, kinds: Array<Kind>, snippet: Array<SnippetPart>, };
+/**
+ * One item of other people's words that names the member.
+ */
+export type Mention = { 
+/**
+ * `posts`, `private_messages`, `helpdesk_tickets`, `reviews`, `local_listings`.
+ */
+entity: string, id: string, 
+/**
+ * The field the snippet is from (`body`, `thread_title`, `messages[2].body`, …).
+ */
+field: string, 
+/**
+ * The thread title, message subject or ticket subject, when there is one.
+ */
+context: string | null, 
+/**
+ * When it was written (UTC).
+ */
+at: string | null, author: Author, 
+/**
+ * How the member is named in the item.
+ */
+kinds: Array<Kind>, snippet: Array<SnippetPart>, };

@@ -3,4 +3,23 @@ import type { AuthorCount } from "./AuthorCount";
 import type { KindCount } from "./KindCount";
 import type { Mention } from "./Mention";
 
-export type MentionsPage = { site: string, member_id: string, total: number, page: number, page_size: number, by_kind: Array<KindCount>, by_author: Array<AuthorCount>, authors: number, items: Array<Mention>, };
+/**
+ * A page of a member's mentions, with the counts of all of them.
+ */
+export type MentionsPage = { site: string, member_id: string, 
+/**
+ * Items of other people that name the member.
+ */
+total: number, page: number, page_size: number, by_kind: Array<KindCount>, 
+/**
+ * The authors who name the member most, most first.
+ */
+by_author: Array<AuthorCount>, 
+/**
+ * How many different authors there are.
+ */
+authors: number, 
+/**
+ * Newest first.
+ */
+items: Array<Mention>, };

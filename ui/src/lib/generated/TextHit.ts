@@ -2,4 +2,7 @@
 import type { Author } from "./Author";
 import type { SnippetPart } from "./SnippetPart";
 
+/**
+ * One item holding the words.
+ */
 export type TextHit = { site: string, entity: string, id: string, field: string, context: string | null, at: string | null, author: Author, snippet: Array<SnippetPart>, };

@@ -2,4 +2,15 @@
 import type { SiteSearched } from "./SiteSearched";
 import type { TextHit } from "./TextHit";
 
-export type TextResults = { words: Array<string>, page: number, page_size: number, items: Array<TextHit>, more: boolean, sites: Array<SiteSearched>, };
+/**
+ * A page of items holding the words.
+ */
+export type TextResults = { 
+/**
+ * The words looked for, normalised.
+ */
+words: Array<string>, page: number, page_size: number, items: Array<TextHit>, 
+/**
+ * Whether a next page has items.
+ */
+more: boolean, sites: Array<SiteSearched>, };
