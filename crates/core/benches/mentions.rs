@@ -162,7 +162,16 @@ fn sync_phase(work: &Path, vault: &Path, target: &Path, mentions: bool, out: &mu
     let _ = work;
 }
 
-/// A delta in which members name other members; returns who was named.
+/// A member to name, and the ways to name them.
+struct Who {
+    id: String,
+    user: String,
+    email: String,
+    name: Option<String>,
+    phone: Option<String>,
+}
+
+/// A delta in which members name other members; writes who was named.
 fn write_delta(work: &Path, out: &mut Value) {
     let vault = work.join("vault");
     let conn = desk_core::vault::raw::open_raw(&vault, "bench", "bench-password")
@@ -179,15 +188,7 @@ fn write_delta(work: &Path, out: &mut Value) {
         .query_row("SELECT max(sequence) FROM exports", [], |r| r.get(0))
         .unwrap();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    type Who = (
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    let mut pick = |rng: &mut Rng| -> Who {
+    let pick = |rng: &mut Rng| -> Who {
         loop {
             let rowid = 1 + rng.next(max_rowid as u64) as i64;
             let got: Option<(String, String)> = conn
@@ -208,16 +209,15 @@ fn write_delta(work: &Path, out: &mut Value) {
                 )
                 .ok()
                 .flatten();
-            return (
+            return Who {
                 id,
-                t("username").unwrap_or_default(),
-                t("email").unwrap_or_default(),
-                t("first_name")
+                user: t("username").unwrap_or_default(),
+                email: t("email").unwrap_or_default(),
+                name: t("first_name")
                     .zip(t("surname"))
                     .map(|(f, s)| format!("{f} {s}")),
                 phone,
-                None,
-            );
+            };
         }
     };
     let heavy: Who = {
@@ -229,18 +229,17 @@ fn write_delta(work: &Path, out: &mut Value) {
             )
             .unwrap();
         let m: serde_json::Map<String, Value> = serde_json::from_str(&data).unwrap();
-        (
-            "m-1".into(),
-            m["username"].as_str().unwrap().into(),
-            m["email"].as_str().unwrap().into(),
-            None,
-            None,
-            None,
-        )
+        Who {
+            id: "m-1".into(),
+            user: m["username"].as_str().unwrap().into(),
+            email: m["email"].as_str().unwrap().into(),
+            name: None,
+            phone: None,
+        }
     };
     let named_n = (members / 100).max(100) as usize;
-    let mut named: Vec<Who> = (0..named_n).map(|_| pick(&mut rng)).collect();
-    let authors: Vec<String> = (0..2000).map(|_| pick(&mut rng).0).collect();
+    let named: Vec<Who> = (0..named_n).map(|_| pick(&mut rng)).collect();
+    let authors: Vec<String> = (0..2000).map(|_| pick(&mut rng).id).collect();
     drop(conn);
     let dir = work.join("export-mentions");
     let _ = std::fs::remove_dir_all(&dir);
@@ -251,7 +250,7 @@ fn write_delta(work: &Path, out: &mut Value) {
     let mut n_messages = 0u64;
     let mut targets: Vec<String> = Vec::new();
     let filler = "We tried that last year and it made no difference.";
-    let mut line = |posts: &mut String, n: &mut u64, author: &str, body: String| {
+    let line = |posts: &mut String, n: &mut u64, author: &str, body: String| {
         *n += 1;
         let p = json!({"post_id": format!("mb-p-{n}"), "member_id": author, "thread_id": format!("mb-t-{}", *n / 20),
             "thread_title": "Does anyone know", "posted_at": "2026-11-22T10:00:00Z", "status": "visible", "body": body});
@@ -260,13 +259,23 @@ fn write_delta(work: &Path, out: &mut Value) {
     };
     // Each named member: three posts and a message naming them, in turn by
     // each kind.
-    for (k, (id, user, email, name, phone, _)) in named.iter_mut().enumerate() {
+    for (
+        k,
+        Who {
+            id,
+            user,
+            email,
+            name,
+            phone,
+        },
+    ) in named.iter().enumerate()
+    {
         targets.push(id.clone());
         let bodies = [
             format!("Has anyone heard from @{user} lately? {filler}"),
             format!("{user} posted about this last week. {filler}"),
             format!("You could email {email} about it."),
-            match (&name, &phone) {
+            match (name, phone) {
                 (Some(n), _) if k % 2 == 0 => format!("I met {n} at the school gate."),
                 (_, Some(p)) => format!("Her number is {p} if you need it."),
                 (Some(n), None) => format!("I met {n} at the school gate."),
@@ -290,18 +299,18 @@ fn write_delta(work: &Path, out: &mut Value) {
     for k in 0..20_000usize {
         let a = &authors[k % authors.len()];
         let body = if k % 2 == 0 {
-            format!("Thanks @{} for this!", heavy.1)
+            format!("Thanks @{} for this!", heavy.user)
         } else {
-            format!("{} is right, {filler}", heavy.1)
+            format!("{} is right, {filler}", heavy.user)
         };
         line(&mut posts, &mut n_posts, a, body);
     }
     // A rare phrase, in five posts.
-    for k in 0..5usize {
+    for a in authors.iter().take(5) {
         line(
             &mut posts,
             &mut n_posts,
-            &authors[k],
+            a,
             "Her two went to Oakfield Primary on Zanzibar Road.".into(),
         );
     }

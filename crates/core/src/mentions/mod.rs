@@ -222,6 +222,9 @@ pub fn index_version(data: &Connection) -> Result<u32> {
     Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
+/// A field, its text and where the member is named in it.
+type Naming<'t> = (String, &'t str, Vec<(usize, usize, Kind)>);
+
 /// The fields of a row that name the member, with their spans.
 fn fields_naming(
     entity: &str,
@@ -232,7 +235,7 @@ fn fields_naming(
     row_at: Option<&String>,
 ) -> Result<Vec<MentionField>> {
     let mut out = Vec::new();
-    let mut found: Vec<(String, &str, Vec<(usize, usize, Kind)>)> = Vec::new();
+    let mut found: Vec<Naming> = Vec::new();
     crate::text::norm::each_free_text(entity, fields, |field, text| {
         let spans = rules::find_in(text, &s.names);
         if !spans.is_empty() {

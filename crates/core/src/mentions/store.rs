@@ -336,13 +336,16 @@ pub(crate) fn hits(conn: &Connection, s: &Subject) -> Result<Vec<Hit>> {
     Ok(out)
 }
 
+/// A stored row: its member and fields.
+pub(crate) type StoredRow = (Option<String>, Map<String, Value>);
+
 /// A stored row read for a mention: its member and fields.
 pub(crate) fn read_row(
     conn: &Connection,
     site: &str,
     entity: &str,
     id: &str,
-) -> Result<Option<(Option<String>, Map<String, Value>)>> {
+) -> Result<Option<StoredRow>> {
     let r: Option<(Option<String>, String)> = conn
         .prepare_cached(&format!(
             "SELECT member_id, data FROM {entity} WHERE site = ?1 AND id = ?2"

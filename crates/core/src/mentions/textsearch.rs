@@ -145,6 +145,9 @@ fn fmt(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// A field, its text and the spans found in it.
+type FieldSpans<'t> = (String, &'t str, Vec<(usize, usize)>);
+
 /// Collects hits past the pages skipped.
 struct Collect<'c> {
     conn: &'c Connection,
@@ -180,7 +183,7 @@ impl Collect<'_> {
         if !self.window.holds(at.as_deref()) {
             return Ok(());
         }
-        let mut first: Option<(String, &str, Vec<(usize, usize)>)> = None;
+        let mut first: Option<FieldSpans> = None;
         each_free_text(entity, &fields, |field, text| {
             if first.is_none() {
                 let spans = rules::find_phrase(text, &self.words);
