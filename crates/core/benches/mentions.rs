@@ -473,6 +473,40 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
             out["index_bytes"] = o["index_bytes"].clone();
         }
         "reads" => reads(work, &mut out),
+        "keys" => {
+            // What the index holds: entries by kind, and the commonest keys.
+            let conn =
+                desk_core::vault::raw::open_raw(&work.join("vault"), "bench", "bench-password")
+                    .unwrap()
+                    .data
+                    .unwrap();
+            let mut stmt = conn
+                .prepare("SELECT substr(key, 1, 1), count(*) FROM mention_tokens GROUP BY 1 ORDER BY 2 DESC")
+                .unwrap();
+            let by_kind: serde_json::Map<String, Value> = stmt
+                .query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, json!(r.get::<_, i64>(1)?)))
+                })
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            out["by_kind"] = Value::Object(by_kind);
+            let mut stmt = conn
+                .prepare("SELECT key, entity, count(*) FROM mention_tokens GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 25")
+                .unwrap();
+            let top: Vec<Value> = stmt
+                .query_map([], |r| {
+                    Ok(json!([
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?
+                    ]))
+                })
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            out["top"] = json!(top);
+        }
         other => panic!("unknown phase {other}"),
     }
     out["seconds"] = json!(t0.elapsed().as_secs_f64());

@@ -12,7 +12,7 @@
 //! | `w:` | a bare word that is not ordinary (see below) | `LittleMissCrafty`, `zoe1985` |
 //! | `e:` | an email address | `Zoe.Smith@Example.org` |
 //! | `p:` | a phone number starting `0` or `+`, 10–13 digits | `07700 900123`, `+44 7700 900123` |
-//! | `n:` | two adjacent capitalised words (a first name and surname) | `Zoë Smith`, `ZOË SMITH` |
+//! | `n:` | two adjacent capitalised words, neither a function word (a first name and surname) | `Zoë Smith`, `ZOË SMITH` (not `Our GP`) |
 //!
 //! A word is letters, digits and `_`, with `-` and `.` inside it
 //! (`smith-jones`); an apostrophe ends it (`LittleMissCrafty's` is
@@ -22,7 +22,8 @@
 //! ordinary word is matched only as `@name`. A word is ordinary when it is
 //! shorter than 4 characters or has fewer than 3 letters (`Mum`, `DS1`,
 //! `10am`), or every part of it (split at `-` and `.`) is in the built-in word
-//! lists: ~39,000 English words from SCOWL's British list (`words.txt`) and
+//! lists: ~72,000 English words and common names from SCOWL's British list
+//! (size 50, `words.txt`) and
 //! the forum's own words, brands, and common UK first names and surnames
 //! (`common.txt`). A word with `_` is a handle, never ordinary.
 //!
@@ -133,6 +134,23 @@ pub fn is_ordinary(word: &str) -> bool {
     word.split(['-', '.']).all(|part| {
         part.chars().count() < 4 || !part.chars().any(char::is_alphabetic) || words.contains(part)
     })
+}
+
+/// Words that never start or end a person's name: a pair of capitalised
+/// words with one of these ("Our GP", "Is Florence") is not stored.
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
+    "been", "before", "but", "by", "can", "could", "dear", "did", "do", "does", "dr", "each",
+    "every", "for", "from", "had", "has", "have", "he", "hello", "her", "hi", "him", "his", "how",
+    "i", "if", "in", "into", "is", "it", "its", "just", "may", "me", "might", "miss", "mr", "mrs",
+    "ms", "must", "my", "no", "not", "of", "ok", "on", "or", "our", "re", "she", "should", "so",
+    "some", "than", "thank", "thanks", "that", "the", "their", "them", "then", "these", "they",
+    "this", "those", "to", "us", "was", "we", "were", "what", "when", "where", "which", "who",
+    "why", "will", "with", "would", "yes", "you", "your",
+];
+
+fn is_function_word(w: &str) -> bool {
+    FUNCTION_WORDS.binary_search(&w).is_ok()
 }
 
 fn is_word_char(c: char) -> bool {
@@ -349,7 +367,8 @@ pub fn scan(
             }
             let cap = capital(s)
                 && word.chars().count() >= 2
-                && word.chars().next().is_some_and(char::is_alphabetic);
+                && word.chars().next().is_some_and(char::is_alphabetic)
+                && !is_function_word(word);
             if let Some((ps, pe, true)) = prev {
                 if cap && t[pe..s].chars().all(char::is_whitespace) {
                     f(Found::Pair(&t[ps..pe], word), ps, e);
@@ -700,6 +719,15 @@ mod tests {
         assert!(
             !k.iter().any(|k| k == "w:friend" || k == "w:example"),
             "{k:?}"
+        );
+        // Function words start no name; contractions and markup are ordinary.
+        assert_eq!(
+            keys("Our GP said. Is Florence too old? It doesn't <a href=\"http://x.org\">help</a>"),
+            Vec::<String>::new()
+        );
+        assert!(
+            FUNCTION_WORDS.windows(2).all(|w| w[0] < w[1]),
+            "sorted, for the search"
         );
     }
 

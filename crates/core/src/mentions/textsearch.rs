@@ -6,7 +6,8 @@
 //! - **The text index** (off by default; a dpo or staff member turns it on
 //!   per site, [`Session::text_index_set`]): one FTS5 table, `text_index`,
 //!   contentless (it keeps no copy of the text, only its words), `detail=none`
-//!   (no positions: the phrase is checked on the row itself), holding each
+//!   (no positions: the phrase is checked on the row itself), `columnsize=0`
+//!   (no document lengths: results are not ranked), holding each
 //!   row's normalised free text ([`crate::text::norm::row_text`], the SQL
 //!   function `desk_text`) under the id `rowid × 16 + entity`. Triggers
 //!   frozen in migration 8 keep it as rows are inserted, changed and deleted
@@ -561,7 +562,7 @@ mod tests {
     fn left_behind(secure: bool) -> bool {
         let c = Connection::open_in_memory().unwrap();
         c.execute_batch(
-            "CREATE VIRTUAL TABLE t USING fts5(body, content='', detail=none,
+            "CREATE VIRTUAL TABLE t USING fts5(body, content='', detail=none, columnsize=0,
                tokenize='unicode61 remove_diacritics 2');",
         )
         .unwrap();

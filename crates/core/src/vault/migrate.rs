@@ -191,7 +191,7 @@ mod tests {
             ),
             (
                 "0008_mentions",
-                "71cae3da6dbcbbc314284345855650d8364f677b93f5d234e25c64a569b8484e",
+                "543bfc063ccaf792e2e958f0c5a364c3419a6c04870192b8dc479130dbec6047",
             ),
         ];
         assert_eq!(

@@ -9,7 +9,7 @@
 -- cascade, a full export's sweep, a hold lift's purge).
 --
 -- text_index: the optional per-site full-text index (FTS5, contentless,
--- detail=none, secure-delete on), holding desk_text(entity, data) under the id
+-- detail=none, columnsize=0, secure-delete on), holding desk_text(entity, data) under the id
 -- rowid * 16 + entity (posts 1, private_messages 2, helpdesk_tickets 3,
 -- reviews 4, local_listings 5) for the sites listed in text_index_sites; kept
 -- by the triggers below. secure-delete removes a deleted row's words from
@@ -41,7 +41,7 @@ CREATE TABLE main.text_index_sites (
     by TEXT NOT NULL
 );
 CREATE VIRTUAL TABLE main.text_index USING fts5(
-    body, content='', detail=none, tokenize='unicode61 remove_diacritics 2'
+    body, content='', detail=none, columnsize=0, tokenize='unicode61 remove_diacritics 2'
 );
 INSERT INTO main.text_index (text_index, rank) VALUES ('secure-delete', 1);
 
