@@ -473,6 +473,50 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
             out["index_bytes"] = o["index_bytes"].clone();
         }
         "reads" => reads(work, &mut out),
+        "matcher" => {
+            // The matcher's own CPU per row, apart from the sync: every text
+            // row's JSON parsed, then parsed and read for candidates.
+            use desk_core::text::norm::{each_free_text, Normalised, FREE_TEXT};
+            let conn =
+                desk_core::vault::raw::open_raw(&work.join("vault"), "bench", "bench-password")
+                    .unwrap()
+                    .data
+                    .unwrap();
+            let mut texts: Vec<(&str, String)> = Vec::new();
+            for &(e, _) in FREE_TEXT {
+                let mut stmt = conn.prepare(&format!("SELECT data FROM {e}")).unwrap();
+                for d in stmt.query_map([], |r| r.get::<_, String>(0)).unwrap() {
+                    texts.push((e, d.unwrap()));
+                }
+            }
+            let mut norm = Normalised::default();
+            let mut keys = Vec::new();
+            let mut best = [f64::MAX; 2];
+            for _ in 0..3 {
+                for (k, scan) in [false, true].into_iter().enumerate() {
+                    let t = Instant::now();
+                    let mut n = 0usize;
+                    for (e, d) in &texts {
+                        let f: serde_json::Map<String, Value> = serde_json::from_str(d).unwrap();
+                        if scan {
+                            keys.clear();
+                            each_free_text(e, &f, |_, text| {
+                                desk_core::mentions::rules::text_keys(text, &mut norm, &mut keys)
+                            });
+                            n += keys.len();
+                        } else {
+                            n += f.len();
+                        }
+                    }
+                    std::hint::black_box(n);
+                    best[k] = best[k].min(t.elapsed().as_secs_f64());
+                }
+            }
+            out["rows"] = json!(texts.len());
+            out["parse_s"] = json!(best[0]);
+            out["parse_and_match_s"] = json!(best[1]);
+            out["match_us_per_row"] = json!((best[1] - best[0]) / texts.len() as f64 * 1e6);
+        }
         "keys" => {
             // What the index holds: entries by kind, and the commonest keys.
             let conn =
