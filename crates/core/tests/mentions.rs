@@ -585,6 +585,13 @@ fn text_search_scans_bounded_pages_and_is_audited() {
         staff.text_search(&q("!", 1), t(5)),
         Err(Error::Invalid(_))
     ));
+    // Bounded: a scan reads at most so many rows a call, and says so.
+    desk_core::mentions::textsearch::set_caps_for_tests(Some((4, 2)));
+    let r = staff.text_search(&q("littlemisscrafty", 1), t(5)).unwrap();
+    desk_core::mentions::textsearch::set_caps_for_tests(None);
+    assert_eq!((r.sites[0].rows_read, r.sites[0].complete), (4, false));
+    let got: Vec<&str> = r.items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(got, ["p-10", "p-9"], "among the newest 4 posts only");
     // Audited with the words, in the encrypted trail.
     let events = dpo(&vault).audit_list(&Default::default(), t(6)).unwrap();
     let e = events.iter().find(|e| e.action == "text_search").unwrap();
@@ -687,6 +694,13 @@ fn the_text_index_finds_keeps_up_and_leaves_no_word_of_a_deleted_row() {
     );
     let netmums = r.sites.iter().find(|x| x.site == "netmums").unwrap();
     assert!(netmums.indexed && netmums.complete);
+    // Bounded: at most so many candidates a call, and it says so.
+    desk_core::mentions::textsearch::set_caps_for_tests(Some((4, 2)));
+    let r = s.text_search(&q("littlemisscrafty"), t(5)).unwrap();
+    desk_core::mentions::textsearch::set_caps_for_tests(None);
+    let netmums = r.sites.iter().find(|x| x.site == "netmums").unwrap();
+    assert_eq!((netmums.rows_read, netmums.complete), (2, false));
+    assert_eq!(r.items.iter().filter(|i| i.site == "netmums").count(), 2);
     // Words in the wrong order are not the phrase.
     assert!(s
         .text_search(&q("primary oakfield"), t(5))

@@ -41,6 +41,22 @@ pub const SCAN_CAP: u64 = 50_000;
 /// Index candidates checked at most in one call.
 pub const CANDIDATE_CAP: u64 = 20_000;
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
+
+thread_local! {
+    /// Tests only: smaller bounds, on this thread.
+    static CAPS: std::cell::Cell<Option<(u64, u64)>> = const { std::cell::Cell::new(None) };
+}
+
+/// For tests only: bound scans and candidates to these on this thread
+/// (None: [`SCAN_CAP`] and [`CANDIDATE_CAP`]).
+#[doc(hidden)]
+pub fn set_caps_for_tests(caps: Option<(u64, u64)>) {
+    CAPS.with(|c| c.set(caps));
+}
+
+fn caps() -> (u64, u64) {
+    CAPS.with(|c| c.get()).unwrap_or((SCAN_CAP, CANDIDATE_CAP))
+}
 const SNIPPET_WIDTH: usize = 70;
 
 /// The number of an entity in a text-index id.
@@ -300,6 +316,7 @@ pub fn text_search_conn(data: &Connection, q: &TextQuery) -> Result<TextResults>
         None => sites,
     };
     let indexed = indexed_sites(data)?;
+    let (scan_cap, candidate_cap) = caps();
     let mut c = Collect {
         conn: data,
         words: words.clone(),
@@ -329,7 +346,7 @@ pub fn text_search_conn(data: &Connection, q: &TextQuery) -> Result<TextResults>
             if c.full() {
                 break;
             }
-            if checked >= CANDIDATE_CAP {
+            if checked >= candidate_cap {
                 complete = false;
                 break;
             }
@@ -362,7 +379,7 @@ pub fn text_search_conn(data: &Connection, q: &TextQuery) -> Result<TextResults>
             });
         }
     }
-    let mut budget = SCAN_CAP;
+    let mut budget = scan_cap;
     for site in chosen.iter().filter(|s| !indexed.contains(s)) {
         let mut read = 0u64;
         let mut complete = true;
