@@ -39,8 +39,11 @@ pub enum DisclosureCmd {
     Show { id: String },
     /// Verify the log's hash chain (and, with --head, that it still extends HASH).
     Verify {
-        #[arg(long, value_name = "HASH")]
+        #[arg(long, value_name = "HASH", value_parser = crate::parse_head)]
         head: Option<String>,
+        /// The root fingerprint you kept (`desk vault fingerprint`).
+        #[arg(long, value_name = "FINGERPRINT", value_parser = crate::parse_fingerprint)]
+        root: Option<String>,
     },
     /// Write the log as CSV: one row per stored entry, with hashes.
     Export {
@@ -61,16 +64,7 @@ pub enum DisclosureCmd {
 }
 
 fn read_entry(path: &Path) -> CliResult<Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_str(&text).map_err(|e| {
-        Error::Invalid(format!(
-            "{}: not valid JSON (line {}, column {})",
-            path.display(),
-            e.line(),
-            e.column()
-        ))
-        .into()
-    })
+    Ok(desk_core::fsutil::read_json_input(path)?)
 }
 
 fn hold_words(m: &MemberStatus) -> String {
@@ -241,8 +235,8 @@ pub fn run(vault: &Path, cmd: DisclosureCmd, out: &Out) -> CliResult {
                 print_disclosure(&d, true);
             }
         }
-        DisclosureCmd::Verify { head } => {
-            let v = s.disclosure_verify(head.as_deref(), now())?;
+        DisclosureCmd::Verify { head, root } => {
+            let v = s.disclosure_verify_with(head.as_deref(), root.as_deref(), now())?;
             out.verification(&v, "disclosure log");
             if !v.ok {
                 let at = v.failure.as_ref().map(|f| f.seq).unwrap_or_default();

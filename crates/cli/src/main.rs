@@ -84,6 +84,38 @@ enum Command {
     /// A site's privacy facts: the supplementary information of bundles.
     #[command(subcommand)]
     Privacy(bundle_cmd::PrivacyCmd),
+    /// The vault itself: its root key's fingerprint, a check of every page.
+    #[command(subcommand)]
+    Vault(VaultCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum VaultCmd {
+    /// The fingerprint of the vault's root signing key (the first dpo's):
+    /// keep it outside the vault and give it to `verify --root`.
+    Fingerprint,
+    /// Check every page of the vault's databases (minutes on a large vault).
+    Check,
+}
+
+/// A kept head: 64 hexadecimal digits.
+fn parse_head(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    if t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(t.to_ascii_lowercase())
+    } else {
+        Err("a head is 64 hexadecimal digits (as `verify` prints it)".into())
+    }
+}
+
+/// A kept root fingerprint: 64 hexadecimal digits, spaces allowed.
+fn parse_fingerprint(s: &str) -> Result<String, String> {
+    let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    if t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(t.to_ascii_lowercase())
+    } else {
+        Err("a fingerprint is 64 hexadecimal digits (as `desk vault fingerprint` prints it)".into())
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -110,6 +142,13 @@ enum UserCmd {
     },
     /// Change your own password (new one from DESK_NEW_PASSWORD, else prompted).
     Passwd,
+    /// Confirm the signing key a user made when the vault was upgraded,
+    /// after checking its fingerprint with them (`user list` shows it).
+    Confirm {
+        name: String,
+        #[arg(value_name = "FINGERPRINT", num_args = 1.., required = true)]
+        fingerprint: Vec<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -165,10 +204,14 @@ enum AuditCmd {
         #[arg(long, value_name = "WHEN")]
         to: Option<String>,
     },
-    /// Verify the hash chain (and, with --head, that it still extends HASH).
+    /// Verify the trail: its chain, signatures, grants and pages (with
+    /// --head, that it still extends HASH; with --root, that its root key is
+    /// the one whose fingerprint you kept).
     Verify {
-        #[arg(long, value_name = "HASH")]
+        #[arg(long, value_name = "HASH", value_parser = parse_head)]
         head: Option<String>,
+        #[arg(long, value_name = "FINGERPRINT", value_parser = parse_fingerprint)]
+        root: Option<String>,
     },
 }
 
@@ -304,14 +347,37 @@ fn run(cli: Cli, out: &Out) -> CliResult {
         Command::Init { admin } => {
             let pw = new_password(&format!("Password for {admin}"))?;
             let s = Session::create(&vault, &admin, &pw, now())?;
+            let fp = s.root_fingerprint(now())?.unwrap_or_default();
             out.done(
                 &format!(
-                    "Created a vault in {} with {} as its dpo.",
+                    "Created a vault in {} with {} as its dpo.\nIts root key's fingerprint (keep it outside the vault, e.g. printed in the DPO's file; `desk audit verify --root` checks it):\n  {fp}",
                     vault.display(),
                     s.user().name
                 ),
-                json!({"vault": vault, "admin": s.user().name}),
+                json!({"vault": vault, "admin": s.user().name, "root_fingerprint": fp}),
             );
+        }
+        Command::Vault(cmd) => {
+            let s = sign_in(&vault)?;
+            match cmd {
+                VaultCmd::Fingerprint => {
+                    let fp = s.root_fingerprint(now())?;
+                    match fp {
+                        Some(fp) => out.done(&fp, json!({"root_fingerprint": fp})),
+                        None => out.done(
+                            "This vault has no root key yet (a dpo's next sign-in upgrades it).",
+                            json!({"root_fingerprint": null}),
+                        ),
+                    }
+                }
+                VaultCmd::Check => {
+                    let c = s.vault_check(now())?;
+                    out.vault_check(&c);
+                    if !c.ok {
+                        return Err(CliError::Reported);
+                    }
+                }
+            }
         }
         Command::User(cmd) => {
             let s = sign_in(&vault)?;
@@ -329,6 +395,13 @@ fn run(cli: Cli, out: &Out) -> CliResult {
                 UserCmd::List => {
                     let users = s.list_users(now())?;
                     out.users(&users);
+                }
+                UserCmd::Confirm { name, fingerprint } => {
+                    s.confirm_user(&name, &fingerprint.join(" "), now())?;
+                    out.done(
+                        &format!("Confirmed {name}'s signing key."),
+                        json!({"confirmed": name}),
+                    );
                 }
                 UserCmd::Remove { name, rekey } => {
                     s.remove_user(&name, rekey, now())?;
@@ -463,8 +536,8 @@ fn run(cli: Cli, out: &Out) -> CliResult {
                     out.audit_events(&s.audit_list(&filter, now())?);
                 }
                 AuditCmd::Export { .. } => unreachable!("handled above"),
-                AuditCmd::Verify { head } => {
-                    let v = s.audit_verify(head.as_deref(), now())?;
+                AuditCmd::Verify { head, root } => {
+                    let v = s.audit_verify_with(head.as_deref(), root.as_deref(), now())?;
                     out.verification(&v, "audit trail");
                     if !v.ok {
                         return Err(
@@ -530,7 +603,11 @@ fn sign_in(vault: &Path) -> CliResult<Session> {
             ))
         }
     };
-    Ok(Session::unlock(vault, &user, &password, now())?)
+    let s = Session::unlock(vault, &user, &password, now())?;
+    for w in s.warnings() {
+        eprintln!("desk: warning: {w}");
+    }
+    Ok(s)
 }
 
 /// A new password: DESK_NEW_PASSWORD, else asked twice on a terminal.

@@ -66,6 +66,14 @@ pub enum FailureKind {
     Reordered,
     /// The head given to check against is not in the chain.
     HeadNotFound,
+    /// A signature does not hold, or is missing where one must be.
+    BadSignature,
+    /// A record was made by someone whose granted role did not allow it.
+    NotAuthorised,
+    /// A head an earlier verification recorded is no longer in the chain.
+    RecordedHeadChanged,
+    /// The database holding the log is damaged.
+    Damaged,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -84,6 +92,24 @@ pub struct Verification {
     /// The hash of the last entry (the genesis value for an empty chain).
     pub head: String,
     pub failure: Option<Failure>,
+    /// What holds but deserves a look (entries made before signatures, keys
+    /// a dpo has not confirmed).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// The fingerprint of the vault's root signing key (the first dpo's),
+    /// for comparing with the one kept outside the vault.
+    #[serde(default)]
+    pub root_fingerprint: Option<String>,
+}
+
+impl Verification {
+    /// Record `f` unless an earlier failure is already recorded.
+    pub fn fail(&mut self, f: Failure) {
+        if self.failure.as_ref().is_none_or(|old| f.seq < old.seq) {
+            self.failure = Some(f);
+        }
+        self.ok = false;
+    }
 }
 
 /// A stored entry as the verifier sees it.
@@ -158,6 +184,8 @@ pub fn verify(
         entries: count,
         head: prev,
         failure,
+        warnings: Vec::new(),
+        root_fingerprint: None,
     })
 }
 

@@ -143,7 +143,7 @@ fn after_the_upgrade_an_auditor_holds_no_key_to_member_data() {
     // The auditor cannot upgrade the vault (they will never hold the data key).
     let e = Session::unlock(&old, "demo-auditor", "demo-password", t(9)).unwrap_err();
     assert!(matches!(e, Error::BadVault { .. }), "{e}");
-    assert!(e.to_string().contains("dpo or staff"), "{e}");
+    assert!(e.to_string().contains("opened once by a dpo"), "{e}");
     // The old one key, as the auditor's old slot held it, before the upgrade.
     let old_key = user_keys(&old, "demo-auditor", "demo-password")
         .unwrap()

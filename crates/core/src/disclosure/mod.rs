@@ -661,14 +661,15 @@ pub fn verify_log(conn: &Connection, expect_head: Option<&str>) -> Result<Verifi
 
 /// Append one entry (inside the caller's transaction). Returns its id.
 fn append(
-    conn: &Connection,
+    tx: &Tx,
     kind: &str,
     original: Option<&str>,
     site: &str,
     mut content: Map<String, Value>,
-    recorded_by: &str,
-    now: DateTime<Utc>,
 ) -> Result<String> {
+    let conn = tx.logs;
+    let recorded_by = tx.user.name.as_str();
+    let now = tx.now;
     let last: Option<(i64, String)> = conn
         .query_row(
             "SELECT seq, hash FROM disclosures ORDER BY seq DESC LIMIT 1",
@@ -696,9 +697,12 @@ fn append(
     content.insert("recorded_by".into(), json!(recorded_by));
     let content = Value::Object(content);
     let hash = chain::link_hash(&prev, &content);
+    // Signed by who recorded it: its hash covers its content and the chain.
+    let signed = tx.sign(crate::signing::Domain::Disclosure, hash.as_bytes());
     conn.execute(
-        "INSERT INTO disclosures (seq, id, original_id, kind, site, content, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO disclosures (seq, id, original_id, kind, site, content, prev_hash, hash,
+                                  signer_key, signature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             seq,
             id,
@@ -707,7 +711,9 @@ fn append(
             site,
             chain::canonical_json(&content),
             prev,
-            hash
+            hash,
+            signed.as_ref().map(|s| s.0.clone()),
+            signed.as_ref().map(|s| s.1.clone())
         ],
     )?;
     if kind != "review" {
@@ -720,6 +726,14 @@ fn append(
         }
     }
     Ok(id)
+}
+
+/// Refuse an entry far larger or deeper than any real one (whatever
+/// interface it came through).
+fn bounded(input: &Value) -> Result<()> {
+    crate::fsutil::parse_json_input(input.to_string().as_bytes())
+        .map(|_| ())
+        .map_err(|e| Error::Invalid(format!("the disclosure was not recorded: the entry is {e}")))
 }
 
 /// The original entry an id names (an amendment or review names its original).
@@ -768,18 +782,11 @@ impl Session {
         let site = input.get("site").and_then(Value::as_str);
         let op = Op::logs(Action::RecordDisclosure, "disclosure_recorded").on(site, None);
         self.door(op, now, |tx| {
+            bounded(input)?;
             let content = validate(tx.data()?, input, now)?;
             let site = content["site"].as_str().unwrap_or_default().to_string();
             let members = content_members(&Value::Object(content.clone())).1;
-            let id = append(
-                tx.logs,
-                "original",
-                None,
-                &site,
-                content,
-                &tx.user.name,
-                now,
-            )?;
+            let id = append(tx, "original", None, &site, content)?;
             about(tx, &site, &members);
             tx.detail(json!({"id": id, "members": members.len()}));
             let members = statuses(tx, &entry_content(tx.logs, &id)?)?;
@@ -801,18 +808,11 @@ impl Session {
             now,
             |tx| {
                 let (original, _) = original_of(tx.logs, id)?;
+                bounded(input)?;
                 let content = validate(tx.data()?, input, now)?;
                 let site = content["site"].as_str().unwrap_or_default().to_string();
                 let members = content_members(&Value::Object(content.clone())).1;
-                let new_id = append(
-                    tx.logs,
-                    "amendment",
-                    Some(&original),
-                    &site,
-                    content,
-                    &tx.user.name,
-                    now,
-                )?;
+                let new_id = append(tx, "amendment", Some(&original), &site, content)?;
                 about(tx, &site, &members);
                 tx.detail(json!({"id": new_id, "amends": original}));
                 let members = statuses(tx, &entry_content(tx.logs, &new_id)?)?;
@@ -839,15 +839,7 @@ impl Session {
                 let (original, site) = original_of(tx.logs, id)?;
                 let mut content = Map::new();
                 content.insert("note".into(), json!(note));
-                let new_id = append(
-                    tx.logs,
-                    "review",
-                    Some(&original),
-                    &site,
-                    content,
-                    &tx.user.name,
-                    now,
-                )?;
+                let new_id = append(tx, "review", Some(&original), &site, content)?;
                 tx.about(&site, None);
                 tx.detail(json!({"id": new_id, "reviews": original}));
                 Ok(new_id)
@@ -917,16 +909,48 @@ impl Session {
         head: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Verification> {
-        self.door(
-            Op::logs(Action::ReadDisclosures, "disclosure_verify"),
-            now,
-            |tx| {
-                let v = verify_log(tx.logs, head)?;
-                tx.detail(json!({"ok": v.ok, "entries": v.entries, "head": v.head,
-                             "failed_at": v.failure.as_ref().map(|f| f.seq)}));
-                Ok(v)
-            },
-        )
+        self.disclosure_verify_with(head, None, now)
+    }
+
+    /// Verify the log: its chain (against `head`, when kept), each entry's
+    /// signature by who recorded it, the grants (against the root
+    /// fingerprint `root`, when kept), and the pages of `logs.db`. The event
+    /// records the outcome truthfully.
+    pub fn disclosure_verify_with(
+        &self,
+        head: Option<&str>,
+        root: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Verification> {
+        self.door(Op::logs(Action::ReadDisclosures, "disclosure_verify"), now, |tx| {
+            let mut v = verify_log(tx.logs, head)?;
+            if let Some(f) = crate::vault::open::damage_failure(tx.logs, "logs.db")? {
+                v.fail(f);
+            }
+            check_signed(tx.logs, tx.roster(), &mut v)?;
+            let roster = tx.roster();
+            v.root_fingerprint = roster.root.as_ref().map(|r| crate::signing::fingerprint(r));
+            if let Some(exp) = root {
+                let got = v
+                    .root_fingerprint
+                    .as_deref()
+                    .map(crate::signing::normalise_fingerprint);
+                if got.as_deref() != Some(crate::signing::normalise_fingerprint(exp).as_str()) {
+                    v.fail(crate::chain::Failure {
+                        seq: 0,
+                        kind: crate::chain::FailureKind::BadSignature,
+                        message: "the vault's root signing key is not the one whose fingerprint you kept".into(),
+                    });
+                }
+            }
+            tx.detail(json!({"ok": v.ok, "entries": v.entries, "head": v.head,
+                             "failed_at": v.failure.as_ref().map(|f| f.seq),
+                             "failure": v.failure.as_ref().map(|f| &f.message)}));
+            if !v.ok {
+                tx.outcome(crate::trail::Outcome::Failed);
+            }
+            Ok(v)
+        })
     }
 
     /// The log as CSV: one row per stored entry (amendments and reviews
@@ -960,6 +984,67 @@ impl Session {
             },
         )
     }
+}
+
+/// Each entry's signature: by who recorded it, over its hash. Entries
+/// from before signed records have none; after the first signed entry,
+/// every entry must be signed.
+fn check_signed(
+    logs: &Connection,
+    roster: &crate::session::grants::Roster,
+    v: &mut Verification,
+) -> Result<()> {
+    let mut stmt = logs.prepare(
+        "SELECT seq, id, content, hash, signer_key, signature FROM disclosures ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut signed_seen = false;
+    let mut unsigned = 0u64;
+    while let Some(r) = rows.next()? {
+        let (seq, id, content, hash): (i64, String, String, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        let key: Option<Vec<u8>> = r.get(4)?;
+        let sig: Option<Vec<u8>> = r.get(5)?;
+        let recorder = serde_json::from_str::<Value>(&content)
+            .ok()
+            .and_then(|c| c["recorded_by"].as_str().map(String::from))
+            .unwrap_or_default();
+        let fail = |v: &mut Verification, message: String| {
+            v.fail(crate::chain::Failure {
+                seq,
+                kind: crate::chain::FailureKind::BadSignature,
+                message,
+            })
+        };
+        let (Some(key), Some(sig)) = (key, sig) else {
+            if signed_seen {
+                fail(v, format!("disclosure log entry {seq} ({id}) is not signed, though the entries before it are"));
+            } else {
+                unsigned += 1;
+            }
+            continue;
+        };
+        signed_seen = true;
+        if !crate::signing::verify(
+            &key,
+            crate::signing::Domain::Disclosure,
+            hash.as_bytes(),
+            &sig,
+        ) {
+            fail(
+                v,
+                format!("disclosure log entry {seq} ({id}) was changed after {recorder} signed it"),
+            );
+        } else if !roster.unsigned && !roster.held(&recorder, &key) {
+            fail(v, format!("disclosure log entry {seq} ({id}) is signed by a key that {recorder} never held"));
+        }
+    }
+    if unsigned > 0 {
+        v.warnings.push(format!(
+            "entries 1 to {unsigned} of the disclosure log were recorded before signed records (by an older desk)"
+        ));
+    }
+    Ok(())
 }
 
 /// Every entry of the disclosures that (in any version) named the member.

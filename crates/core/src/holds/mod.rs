@@ -42,6 +42,13 @@ fn held_rows(conn: &Connection, site: &str, member_id: &str) -> Result<u64> {
     Ok(n)
 }
 
+/// What the dpo who sets a hold signs.
+pub fn hold_bytes(site: &str, member_id: &str, reason: &str, set_at: &str, set_by: &str) -> String {
+    crate::chain::canonical_json(&json!({
+        "site": site, "member_id": member_id, "reason": reason, "set_at": set_at, "set_by": set_by,
+    }))
+}
+
 /// Whether a member is on hold (for other areas' reads).
 pub fn is_held(conn: &Connection, site: &str, member_id: &str) -> Result<bool> {
     Ok(conn.query_row(
@@ -74,9 +81,23 @@ impl Session {
             if !exists {
                 return Err(Error::NotFound(format!("no member {member_id} on site {site}")));
             }
+            let set_at = trail::ts(now);
+            let signed = tx.sign(
+                crate::signing::Domain::Hold,
+                hold_bytes(site, member_id, reason, &set_at, &tx.user.name).as_bytes(),
+            );
             let n = data.execute(
-                "INSERT OR IGNORE INTO holds (site, member_id, reason, set_at, set_by) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![site, member_id, reason, trail::ts(now), tx.user.name],
+                "INSERT OR IGNORE INTO holds (site, member_id, reason, set_at, set_by, signer_key, signature)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    site,
+                    member_id,
+                    reason,
+                    set_at,
+                    tx.user.name,
+                    signed.as_ref().map(|s| s.0.clone()),
+                    signed.as_ref().map(|s| s.1.clone())
+                ],
             )?;
             if n == 0 {
                 return Err(Error::Conflict(format!(

@@ -25,6 +25,7 @@ use serde_json::{json, Value};
 
 pub use rules::replay;
 use rules::{calendar_of, earliest_received, required_reason, validate_reference};
+pub(crate) use store::event_bytes;
 use store::Row;
 
 /// How a request arrived.
@@ -126,7 +127,15 @@ fn build(tx: &Tx, row: Row, events: &[RequestEvent], today: NaiveDate) -> Result
 
 /// Append an event and say what the audit event records.
 fn progress(tx: &mut Tx, row: &Row, kind: &str, detail: Value) -> Result<()> {
-    let state = store::append(tx.logs, row, kind, &detail, &tx.user.name, tx.now)?;
+    let state = store::append(
+        tx.logs,
+        row,
+        kind,
+        &detail,
+        &tx.user.name,
+        tx.now,
+        tx.signer(),
+    )?;
     let mut audit = json!({"ref": row.reference, "kind": kind});
     if let Some(due) = state.due {
         audit["due"] = json!(due.to_string());
@@ -549,7 +558,15 @@ pub(crate) fn for_bundle(
 /// Record a `bundle` event on a request, inside the caller's transaction.
 pub(crate) fn note_bundle(tx: &Tx, reference: &str, detail: &Value) -> Result<()> {
     let row = store::row(tx.logs, reference)?;
-    store::append(tx.logs, &row, "bundle", detail, &tx.user.name, tx.now)?;
+    store::append(
+        tx.logs,
+        &row,
+        "bundle",
+        detail,
+        &tx.user.name,
+        tx.now,
+        tx.signer(),
+    )?;
     Ok(())
 }
 

@@ -25,16 +25,18 @@
 //!   audits itself through two `Logs` calls (bundles): read snapshots of both
 //!   databases, no write lock held.
 
+use super::grants::{self, Roster};
 use super::{lock as mlock, Held, Session, User};
 use crate::error::{Error, Result};
 use crate::roles::{Action, Role};
-use crate::trail::{self, NewEvent, Outcome, OwnedEvent};
+use crate::trail::{self, NewEvent, Outcome, OwnedEvent, Signer};
 use crate::vault::keys::{self, KeySet, Sealed};
 use crate::vault::lock::{self, KeyLock};
 use crate::vault::open::{self, Db};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 /// How a use case touches the vault.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,6 +128,10 @@ pub(crate) struct Tx<'s> {
     pub user: User,
     pub now: DateTime<Utc>,
     keys: &'s KeySet,
+    signer: Option<Signer<'s>>,
+    roster: Arc<Roster>,
+    root: Option<[u8; 32]>,
+    paths: &'s crate::vault::VaultPaths,
     detail: Option<Value>,
     site: Option<String>,
     member_id: Option<String>,
@@ -176,6 +182,48 @@ impl<'s> Tx<'s> {
         }
     }
 
+    /// A connection of its own to one of the vault's files (for a check
+    /// that may leave a connection unusable once it meets a damaged page).
+    pub fn open_fresh(&self, db: Db) -> Result<Connection> {
+        let key = match db {
+            Db::Logs => &self.keys.logs,
+            Db::Data => self.keys.data.as_ref().ok_or_else(|| Error::Forbidden {
+                role: self.user.role.name().into(),
+                action: "reading members' data".into(),
+            })?,
+        };
+        let path = match db {
+            Db::Logs => self.paths.logs(),
+            Db::Data => self.paths.db(),
+        };
+        open::open(&path, key, db, std::time::Duration::from_secs(30))
+    }
+
+    /// Who signs what this use case writes (the signed-in user).
+    pub fn signer(&self) -> Option<Signer<'s>> {
+        self.signer
+    }
+
+    /// Sign `bytes` for `domain` as the signed-in user: (public key, signature).
+    pub fn sign(&self, domain: crate::signing::Domain, bytes: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+        self.signer.map(|s| {
+            (
+                crate::signing::public_key(s.seed).to_vec(),
+                crate::signing::sign(s.seed, domain, bytes),
+            )
+        })
+    }
+
+    /// The users, keys and roles as the signed grants say.
+    pub fn roster(&self) -> &Roster {
+        &self.roster
+    }
+
+    /// The vault's root signing key as this user's slot holds it.
+    pub fn trusted_root(&self) -> Option<[u8; 32]> {
+        self.root
+    }
+
     /// Open a sealed field; an auditor (no field key) gets an empty text.
     pub fn open_field(&self, sealed: &str) -> Result<String> {
         match &self.keys.field {
@@ -194,25 +242,36 @@ impl<'s> Tx<'s> {
         if let (Some(d), Value::Object(f)) = (d.as_object_mut(), failure_detail(e)) {
             d.extend(f);
         }
-        let mut ev = self.owned_event(outcome_of(e), Some(d));
-        if let Some(name) = fails_as {
-            ev.action = name.to_string();
-        }
-        ev
+        self.named_event(fails_as.or(self.event), outcome_of(e), Some(d))
     }
 
     fn owned_event(&self, outcome: Outcome, detail: Option<Value>) -> OwnedEvent {
-        OwnedEvent::new(
+        self.named_event(self.event, outcome, detail)
+    }
+
+    /// An event of the signed-in user, signed (the name is part of what is
+    /// signed, so it is set before).
+    fn named_event(
+        &self,
+        name: Option<&str>,
+        outcome: Outcome,
+        detail: Option<Value>,
+    ) -> OwnedEvent {
+        let mut ev = OwnedEvent::new(
             self.now,
             &NewEvent {
                 user: Some(&self.user.name),
-                action: self.event.unwrap_or("unnamed"),
+                action: name.unwrap_or("unnamed"),
                 site: self.site.as_deref(),
                 member_id: self.member_id.as_deref(),
                 detail,
             },
             outcome,
-        )
+        );
+        if let Some(s) = self.signer {
+            ev.sign(s.seed);
+        }
+        ev
     }
 }
 
@@ -284,9 +343,9 @@ impl Session {
 
     /// Open `logs.db`, and `vault.db` when the keys open it.
     pub(crate) fn connect(&self, keys: &KeySet) -> Result<Conns> {
-        let logs = open::open(&self.paths.logs(), &keys.logs, Db::Logs, self.busy)?;
+        let logs = open_named(&self.paths, Db::Logs, &keys.logs, self.busy)?;
         let data = match &keys.data {
-            Some(k) => Some(open::open(&self.paths.db(), k, Db::Data, self.busy)?),
+            Some(k) => Some(open_named(&self.paths, Db::Data, k, self.busy)?),
             None => None,
         };
         Ok(Conns { logs, data })
@@ -299,26 +358,47 @@ impl Session {
     }
 
     fn current_user(&self, logs: &Connection) -> Result<User> {
-        let name = self.user().name;
-        let found: Option<(String, String, Vec<u8>)> = logs
-            .query_row(
-                "SELECT name, role, public_key FROM users WHERE name = ?1",
-                [&name],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let Some((name, role, pk)) = found else {
-            return Err(Error::BadCredentials);
-        };
-        if pk != self.identity.public_key() {
-            return Err(Error::BadCredentials);
-        }
-        let user = User {
-            name,
-            role: role.parse()?,
-        };
+        Ok(self.current(logs)?.0)
+    }
+
+    /// The signed-in user (role read afresh) and the roster it came from.
+    fn current(&self, logs: &Connection) -> Result<(User, Arc<Roster>)> {
+        let roster = self.roster(logs)?;
+        let user = user_from(logs, &roster, &self.name, &self.identity.public_key())?;
         *mlock(&self.user) = user.clone();
-        Ok(user)
+        Ok((user, roster))
+    }
+
+    /// The grants as a roster, verified against the root this user's slot
+    /// trusts; recomputed only when the grants changed.
+    pub(crate) fn roster(&self, logs: &Connection) -> Result<Arc<Roster>> {
+        let mark: (i64, i64) = logs.query_row(
+            "SELECT coalesce(max(seq), 0), count(*) FROM grants",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let mut cache = mlock(&self.roster_cache);
+        if let Some((m, r)) = cache.as_ref() {
+            if *m == mark {
+                return Ok(r.clone());
+            }
+        }
+        let rows = grants::load(logs)?;
+        let r = Arc::new(grants::roster(
+            &rows,
+            self.identity.root.as_ref().map(|r| r.as_slice()),
+        ));
+        *cache = Some((mark, r.clone()));
+        Ok(r)
+    }
+
+    /// Who signs what this session writes.
+    pub(crate) fn signer(&self) -> Option<Signer<'_>> {
+        let name: &str = &self.name;
+        self.identity
+            .signing_seed
+            .as_ref()
+            .map(|seed| Signer { name, seed })
     }
 
     /// Run a use case through the door (see the module documentation).
@@ -331,10 +411,16 @@ impl Session {
         self.door_inner(op, now, f).map_err(|e| self.busy_or(e))
     }
 
-    /// Map "database is locked" to the plain busy answer.
+    /// Map "database is locked" to the plain busy answer, and a page that
+    /// fails its check to the plain "damaged".
     pub(crate) fn busy_or(&self, e: Error) -> Error {
         match &e {
             Error::Db(d) if open::is_busy(d) => lock::busy(&self.paths),
+            Error::Db(d) if open::is_damage(d) => Error::Damaged(
+                "a page of the vault fails its check (the file is damaged): nothing was done; \
+                 `desk vault check` names the damaged pages; restore from a backup"
+                    .into(),
+            ),
             _ => e,
         }
     }
@@ -361,6 +447,7 @@ impl Session {
         conns: &'s Conns,
         keys: &'s KeySet,
         user: User,
+        roster: Arc<Roster>,
     ) -> Tx<'s> {
         let data = match user.role {
             Role::Auditor => None,
@@ -372,6 +459,10 @@ impl Session {
             user,
             now,
             keys,
+            signer: self.signer(),
+            roster,
+            root: self.identity.root,
+            paths: &self.paths,
             detail: None,
             site: op.site.map(String::from),
             member_id: op.member_id.map(String::from),
@@ -383,15 +474,18 @@ impl Session {
     /// Append a refusal or failure in a transaction of its own.
     fn audit_alone(&self, logs: &Connection, ev: &OwnedEvent) -> Result<()> {
         let tx = rusqlite::Transaction::new_unchecked(logs, TransactionBehavior::Immediate)?;
-        trail::append_owned(&tx, ev)?;
+        trail::append_owned(&tx, ev, self.signer())?;
         tx.commit()?;
         Ok(())
     }
 
     fn refuse(&self, op: &Op, tx: &Tx, user: &User) -> Error {
-        let mut t = tx.owned_event(Outcome::Refused, Some(json!({"role": user.role.name()})));
-        t.action = op.action.name().to_string();
-        if let Err(e) = trail::append_owned(tx.logs, &t) {
+        let t = tx.named_event(
+            Some(op.action.name()),
+            Outcome::Refused,
+            Some(json!({"role": user.role.name()})),
+        );
+        if let Err(e) = trail::append_owned(tx.logs, &t, tx.signer) {
             return e;
         }
         Error::Forbidden {
@@ -416,8 +510,8 @@ impl Session {
         };
         let ltx =
             rusqlite::Transaction::new_unchecked(&conns.logs, TransactionBehavior::Immediate)?;
-        let user = self.current_user(&ltx)?;
-        let mut tx = self.tx(&op, now, conns, keys, user.clone());
+        let (user, roster) = self.current(&ltx)?;
+        let mut tx = self.tx(&op, now, conns, keys, user.clone(), roster);
         if !op.action.allowed_for(user.role) {
             let e = self.refuse(&op, &tx, &user);
             ltx.commit()?;
@@ -427,7 +521,7 @@ impl Session {
             Ok(v) => {
                 if tx.event.is_some() && op.event.is_some() {
                     let ev = tx.owned_event(tx.outcome, tx.detail.clone());
-                    trail::append_owned(&ltx, &ev)?;
+                    trail::append_owned(&ltx, &ev, tx.signer)?;
                 }
                 ltx.commit()?;
                 drop(data_tx);
@@ -451,13 +545,13 @@ impl Session {
         keys: &KeySet,
         f: impl FnOnce(&mut Tx) -> Result<T>,
     ) -> Result<T> {
-        let user = {
+        let (user, roster) = {
             let t = conns.logs.unchecked_transaction()?;
-            let u = self.current_user(&t)?;
+            let u = self.current(&t)?;
             t.commit()?;
             u
         };
-        let probe = self.tx(&op, now, conns, keys, user.clone());
+        let probe = self.tx(&op, now, conns, keys, user.clone(), roster.clone());
         if !op.action.allowed_for(user.role) || probe.data.is_none() {
             let ltx =
                 rusqlite::Transaction::new_unchecked(&conns.logs, TransactionBehavior::Immediate)?;
@@ -469,7 +563,7 @@ impl Session {
         let data = conns.data.as_ref().ok_or(Error::BadCredentials)?;
         let dtx = rusqlite::Transaction::new_unchecked(data, TransactionBehavior::Immediate)?;
         let _note = lock::announce(&self.paths, &user.name, &describe(&op), now)?;
-        let mut tx = self.tx(&op, now, conns, keys, user);
+        let mut tx = self.tx(&op, now, conns, keys, user, roster);
         match f(&mut tx) {
             Ok(v) => {
                 if tx.event.is_some() && op.event.is_some() {
@@ -477,7 +571,7 @@ impl Session {
                 }
                 trail::outbox_prune(&dtx, &conns.logs)?;
                 dtx.commit()?;
-                trail::outbox_flush(data, &conns.logs)?;
+                trail::outbox_flush(data, &conns.logs, self.signer())?;
                 Ok(v)
             }
             Err(e) => {
@@ -502,8 +596,8 @@ impl Session {
             None => None,
         };
         let ltx = begin_snapshot(&conns.logs)?;
-        let user = self.current_user(&conns.logs)?;
-        let mut tx = self.tx(&op, now, conns, keys, user.clone());
+        let (user, roster) = self.current(&conns.logs)?;
+        let mut tx = self.tx(&op, now, conns, keys, user.clone(), roster);
         if !op.action.allowed_for(user.role) {
             drop(ltx);
             let w =
@@ -536,9 +630,75 @@ impl Session {
     /// holding the data key does this when it signs in).
     pub(crate) fn flush_outbox(&self, conns: &Conns) -> Result<()> {
         if let Some(d) = &conns.data {
-            trail::outbox_flush(d, &conns.logs)?;
+            trail::outbox_flush(d, &conns.logs, self.signer())?;
         }
         Ok(())
+    }
+}
+
+/// The signed-in user as the grants say (the `users` table alone is not
+/// trusted: anyone with the logs key could edit it). A vault with no grants
+/// yet (older than signatures) falls back to the table.
+pub(crate) fn user_from(
+    logs: &Connection,
+    roster: &Roster,
+    name: &str,
+    public_key: &[u8; 32],
+) -> Result<User> {
+    if roster.unsigned {
+        let found: Option<(String, String, Vec<u8>)> = logs
+            .query_row(
+                "SELECT name, role, public_key FROM users WHERE name = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((name, role, _)) = found.filter(|f| f.2 == public_key) else {
+            return Err(Error::BadCredentials);
+        };
+        return Ok(User {
+            name,
+            role: role.parse()?,
+        });
+    }
+    let m = roster.member(name).ok_or(Error::BadCredentials)?;
+    if m.public_key.as_deref() != Some(public_key.as_slice()) {
+        return Err(Error::BadCredentials);
+    }
+    let role = m.role.ok_or(Error::BadCredentials)?;
+    Ok(User {
+        name: m.name.clone(),
+        role,
+    })
+}
+
+/// Open one of the vault's files; when it will not open with a key whose
+/// check value the slot file records for it, the file is damaged — say so,
+/// rather than that the key is wrong.
+pub(crate) fn open_named(
+    paths: &crate::vault::VaultPaths,
+    db: Db,
+    key: &crate::vault::keys::Key,
+    busy: std::time::Duration,
+) -> Result<Connection> {
+    let path = match db {
+        Db::Data => paths.db(),
+        Db::Logs => paths.logs(),
+    };
+    match open::open(&path, key, db, busy) {
+        Err(Error::BadVault { .. })
+            if keys::SlotFile::read(&paths.slots())
+                .ok()
+                .and_then(|f| f.key_matches(db.file_name(), key))
+                == Some(true) =>
+        {
+            Err(Error::Damaged(format!(
+                "{} cannot be read although the key is right: its first page is damaged; \
+                 restore the vault from a backup (`desk vault check` says more)",
+                db.file_name()
+            )))
+        }
+        other => other,
     }
 }
 

@@ -26,7 +26,7 @@
 use super::Session;
 use crate::error::{Error, Result};
 use crate::roles::Role;
-use crate::trail::{self, OwnedEvent};
+use crate::trail::{self, OwnedEvent, Signer};
 use crate::vault::keys::{self, Identity, Key, KeySet, Sealed, SlotFile};
 use crate::vault::open::{self, Db};
 use crate::vault::{migrate, VaultPaths};
@@ -77,6 +77,9 @@ pub struct Record {
     pub users: Vec<UserChange>,
     #[serde(default)]
     pub events: Vec<OwnedEvent>,
+    /// Signed grants of keys and roles (applied with the users' changes).
+    #[serde(default)]
+    pub grants: Vec<super::grants::NewGrant>,
 }
 
 impl Record {
@@ -94,6 +97,7 @@ impl Record {
             rekey_logs: false,
             users: Vec::new(),
             events: Vec::new(),
+            grants: Vec::new(),
         }
     }
 
@@ -204,7 +208,7 @@ fn rekey_forward(path: &Path, db: Db, old: Option<&Key>, new: &Key, busy: Durati
 
 /// Apply the logs changes once (the operation's id marks them applied).
 /// Returns true if this call applied them.
-fn apply_logs(logs: &Connection, rec: &Record) -> Result<bool> {
+fn apply_logs(logs: &Connection, rec: &Record, signer: Option<Signer>) -> Result<bool> {
     let tx = rusqlite::Transaction::new_unchecked(logs, TransactionBehavior::Immediate)?;
     let done: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM keyops WHERE id = ?1)",
@@ -243,8 +247,11 @@ fn apply_logs(logs: &Connection, rec: &Record) -> Result<bool> {
             }
         }
     }
+    for g in &rec.grants {
+        g.insert(&tx)?;
+    }
     for ev in &rec.events {
-        trail::append_owned(&tx, ev)?;
+        trail::append_owned(&tx, ev, signer)?;
     }
     tx.execute(
         "INSERT INTO keyops (id, op, at) VALUES (?1, ?2, ?3)",
@@ -272,6 +279,7 @@ fn forward(
     before: &Before,
     after: &KeySet,
     busy: Duration,
+    signer: Option<Signer>,
 ) -> Result<()> {
     if rec.migrate {
         let data_key = before.data.as_ref().ok_or(Error::BadCredentials)?;
@@ -310,7 +318,7 @@ fn forward(
         open::open(&paths.db(), d, Db::Data, busy)?;
     }
     let logs = open::open(&paths.logs(), &after.logs, Db::Logs, busy)?;
-    apply_logs(&logs, rec)?;
+    apply_logs(&logs, rec, signer)?;
     crash_point("logs_applied");
     write_slots(paths, rec)?;
     crash_point("slots_written");
@@ -345,11 +353,12 @@ pub(crate) fn execute(
     before: &Before,
     after: &KeySet,
     busy: Duration,
+    signer: Option<Signer>,
 ) -> Result<()> {
     check_space(paths, rec)?;
     rec.write(paths)?;
     crash_point("recorded");
-    let result = forward(paths, rec, before, after, busy);
+    let result = forward(paths, rec, before, after, busy, signer);
     if let Err(e) = result {
         // Committed already? Then it is done in the vault: finish forward later.
         let committed = open::open(&paths.logs(), &after.logs, Db::Logs, busy)
@@ -437,7 +446,7 @@ pub(crate) fn recover_with(
         Error::BadCredentials
     })?;
     let mut rec = rec.clone();
-    rec.events.push(OwnedEvent::new(
+    let mut ev = OwnedEvent::new(
         now,
         &trail::NewEvent {
             user: Some(user),
@@ -449,8 +458,16 @@ pub(crate) fn recover_with(
             ..Default::default()
         },
         trail::Outcome::Ok,
-    ));
-    forward(paths, &rec, &before, &after, busy)
+    );
+    if let Some(seed) = &identity.signing_seed {
+        ev.sign(seed);
+    }
+    rec.events.push(ev);
+    let signer = identity
+        .signing_seed
+        .as_ref()
+        .map(|seed| Signer { name: user, seed });
+    forward(paths, &rec, &before, &after, busy, signer)
 }
 
 /// What a key operation's use case sees: the vault as it is now, read under
@@ -495,9 +512,9 @@ impl KeyTx<'_> {
         self.session.vault_id()
     }
 
-    /// An audit event by the acting user, for the record.
+    /// An audit event by the acting user, signed, for the record.
     pub fn event(&self, action: &str, detail: serde_json::Value) -> OwnedEvent {
-        OwnedEvent::new(
+        let mut ev = OwnedEvent::new(
             self.now,
             &trail::NewEvent {
                 user: Some(&self.user.name),
@@ -506,7 +523,36 @@ impl KeyTx<'_> {
                 ..Default::default()
             },
             trail::Outcome::Ok,
-        )
+        );
+        if let Some(s) = self.session.signer() {
+            ev.sign(s.seed);
+        }
+        ev
+    }
+
+    /// A grant signed by the acting user.
+    pub fn grant(
+        &self,
+        kind: &str,
+        name: &str,
+        role: Option<Role>,
+        public_key: Option<&[u8]>,
+        signing_key: Option<&[u8]>,
+    ) -> Result<super::grants::NewGrant> {
+        let s = self.session.signer().ok_or_else(|| Error::Forbidden {
+            role: self.user.role.name().into(),
+            action: "granting keys without a signing key of your own".into(),
+        })?;
+        Ok(super::grants::NewGrant::signed(
+            kind,
+            name,
+            role,
+            public_key,
+            signing_key,
+            &trail::ts(self.now),
+            s.name,
+            s.seed,
+        ))
     }
 }
 
@@ -557,6 +603,7 @@ impl Session {
                     ..Default::default()
                 },
                 outcome,
+                self.signer(),
             )?;
             tx.commit()?;
             Ok(())
@@ -589,7 +636,14 @@ impl Session {
             }
         };
         drop(conns);
-        if let Err(e) = execute(self.paths(), &rec, &Before::of(&keys), &after, self.wait()) {
+        if let Err(e) = execute(
+            self.paths(),
+            &rec,
+            &Before::of(&keys),
+            &after,
+            self.wait(),
+            self.signer(),
+        ) {
             if !matches!(e, Error::Busy(_)) {
                 let conns = self.connect(&self.current_keys_now()?)?;
                 let tx = rusqlite::Transaction::new_unchecked(
@@ -608,6 +662,7 @@ impl Session {
                         ..Default::default()
                     },
                     super::door::outcome_of(&e),
+                    self.signer(),
                 )?;
                 tx.commit()?;
             }

@@ -10,6 +10,7 @@
 
 mod convert;
 pub(crate) mod door;
+pub mod grants;
 pub mod keyop;
 mod unlock;
 
@@ -42,9 +43,16 @@ struct Held {
 pub struct Session {
     paths: VaultPaths,
     vault_id: String,
+    /// The signed-in user's name (fixed); `user` holds it with the role as
+    /// last read.
+    name: String,
     user: Mutex<User>,
     identity: Identity,
     held: Mutex<Held>,
+    /// The grants as last verified, and the mark (max seq, count) they had.
+    roster_cache: Mutex<Option<((i64, i64), std::sync::Arc<grants::Roster>)>>,
+    /// What the sign-in found that a person should know.
+    warnings: Vec<String>,
     busy: Duration,
 }
 

@@ -45,6 +45,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("0005_privacy_facts"),
     migration!("0006_conflict_check"),
     migration!("0007_split_logs"),
+    migration!("0008_signatures"),
 ];
 
 /// The first migration after which `logs.db` exists.
@@ -187,6 +188,10 @@ mod tests {
             (
                 "0007_split_logs",
                 "117b95f4abad771dcc861fc9ffbd3ac7f858872c91b36794bc9e2fa58918f197",
+            ),
+            (
+                "0008_signatures",
+                "abb7b41fb624cb46e4d24ad13029eee5a2673b677f174a3708f18c35a235a08d",
             ),
         ];
         assert_eq!(

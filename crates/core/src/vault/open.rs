@@ -40,6 +40,15 @@ pub fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// Whether an SQLite error means a page failed its check or the file's
+/// structure is broken.
+pub fn is_damage(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
+    )
+}
+
 /// Create an empty database file readable by its owner only (SQLite gives
 /// its `-wal` and `-shm` files the same mode).
 pub fn create_owner_only(path: &Path) -> Result<()> {
@@ -160,4 +169,70 @@ pub fn set_wal(conn: &Connection) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The pages that fail SQLCipher's authentication check (each page's HMAC,
+/// checked independently of the others), and nothing else: an empty list
+/// for a sound file.
+pub fn failing_pages(conn: &Connection) -> Result<Vec<u64>> {
+    let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;
+    let rows = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut pages: Vec<u64> = rows
+        .iter()
+        .filter_map(|line| {
+            line.split(|c: char| !c.is_ascii_digit())
+                .filter(|p| !p.is_empty())
+                .last()
+                .and_then(|p| p.parse().ok())
+        })
+        .collect();
+    pages.sort_unstable();
+    pages.dedup();
+    Ok(pages)
+}
+
+/// SQLite's own structural check (`PRAGMA integrity_check`), up to `max`
+/// problems; an empty list for a sound file.
+pub fn structure_problems(conn: &Connection, max: u32) -> Result<Vec<String>> {
+    let run = || -> rusqlite::Result<Vec<String>> {
+        let mut stmt = conn.prepare(&format!("PRAGMA integrity_check({max})"))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows.into_iter().filter(|r| r != "ok").collect())
+    };
+    // A page that fails decryption stops SQLite's walk (SQLCipher reports
+    // it as an error): that is a finding, not a failure of the check.
+    Ok(run().unwrap_or_else(|e| {
+        vec![format!(
+            "the structural check stopped at a page it could not read ({})",
+            e.sqlite_error_code()
+                .map(|c| format!("{c:?}"))
+                .unwrap_or_else(|| "error".into())
+        )]
+    }))
+}
+
+/// A verification failure naming the damaged pages of `file`, if any.
+pub fn damage_failure(conn: &Connection, file: &str) -> Result<Option<crate::chain::Failure>> {
+    let pages = failing_pages(conn)?;
+    if pages.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(crate::chain::Failure {
+        seq: 0,
+        kind: crate::chain::FailureKind::Damaged,
+        message: format!(
+            "{file} is damaged: {} page(s) fail their check ({}): restore it from a backup",
+            pages.len(),
+            pages
+                .iter()
+                .take(10)
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }))
 }
