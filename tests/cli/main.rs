@@ -11,5 +11,6 @@ mod keycrash;
 mod member;
 mod request;
 mod snapshot;
+mod hostile;
 mod team;
 mod workflow;
