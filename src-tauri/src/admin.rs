@@ -107,3 +107,22 @@ pub async fn user_remove(desk: State<'_, Desk>, name: String, rekey: bool) -> De
 pub async fn change_password(desk: State<'_, Desk>, password: String) -> DeskResult<()> {
     desk.with(|s| s.change_password(&password, now()))
 }
+
+#[tauri::command]
+pub async fn user_confirm(
+    desk: State<'_, Desk>,
+    name: String,
+    fingerprint: String,
+) -> DeskResult<()> {
+    desk.with(|s| s.confirm_user(&name, &fingerprint, now()))
+}
+
+#[tauri::command]
+pub async fn vault_fingerprint(desk: State<'_, Desk>) -> DeskResult<Option<String>> {
+    desk.with(|s| s.root_fingerprint(now()))
+}
+
+#[tauri::command]
+pub async fn vault_check(desk: State<'_, Desk>) -> DeskResult<desk_core::audit::VaultCheck> {
+    desk.with(|s| s.vault_check(now()))
+}

@@ -63,6 +63,9 @@ pub const COMMANDS: &[&str] = &[
     "user_set_role",
     "user_remove",
     "change_password",
+    "user_confirm",
+    "vault_fingerprint",
+    "vault_check",
     // privacy facts
     "privacy_facts_get",
     "privacy_facts_set",

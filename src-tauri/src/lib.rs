@@ -96,6 +96,9 @@ handler![
     admin::user_set_role,
     admin::user_remove,
     admin::change_password,
+    admin::user_confirm,
+    admin::vault_fingerprint,
+    admin::vault_check,
     bundles::privacy_facts_get,
     bundles::privacy_facts_set,
 ];

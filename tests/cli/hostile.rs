@@ -24,7 +24,10 @@ fn hostile_inputs_get_clear_bounded_answers() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("nested more than"), "{}", r.stderr);
     // A head that is not a hash is wrong usage, never "tampering".
-    for cmd in [&["audit", "verify", "--head", "abc"][..], &["disclosure", "verify", "--head", "zz"][..]] {
+    for cmd in [
+        &["audit", "verify", "--head", "abc"][..],
+        &["disclosure", "verify", "--head", "zz"][..],
+    ] {
         let r = d.dpo(cmd);
         assert_eq!(r.code, 2, "{cmd:?}: {}", r.stderr);
         assert!(r.stderr.contains("64 hexadecimal digits"), "{}", r.stderr);
@@ -32,14 +35,26 @@ fn hostile_inputs_get_clear_bounded_answers() {
     // A date no request could have.
     let export = d.gen("e", &["--site", "netmums", "--members", "5", "--seed", "1"]);
     d.ok("dpo", &["sync", export.to_str().unwrap()]);
-    let r = d.dpo(&["request", "open", "netmums", "m-1", "--received", "0000-01-01"]);
+    let r = d.dpo(&[
+        "request",
+        "open",
+        "netmums",
+        "m-1",
+        "--received",
+        "0000-01-01",
+    ]);
     assert_ne!(r.code, 0);
     assert!(r.code == 1 || r.code == 2, "{}", r.stderr);
     assert!(!r.stderr.to_lowercase().contains("tamper"));
     // Nothing was recorded by any of it.
     let l = d.ok("dpo", &["--json", "disclosure", "list"]).json();
     assert!(l["disclosures"].as_array().unwrap().is_empty());
-    assert!(d.ok("dpo", &["--json", "request", "list"]).json()["requests"].as_array().unwrap().is_empty());
+    assert!(
+        d.ok("dpo", &["--json", "request", "list"]).json()["requests"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[cfg(unix)]
@@ -50,10 +65,19 @@ fn the_vaults_files_are_the_owners_alone() {
     d.add_user("sam", "staff");
     let export = d.gen("e", &["--site", "netmums", "--members", "5", "--seed", "1"]);
     d.ok("dpo", &["sync", export.to_str().unwrap()]);
-    let _ = d.run_with(&["status"], &[("DESK_USER", "dpo"), ("DESK_PASSWORD", "wrong-one")]);
+    let _ = d.run_with(
+        &["status"],
+        &[("DESK_USER", "dpo"), ("DESK_PASSWORD", "wrong-one")],
+    );
     for p in files_under(&d.vault) {
         let mode = std::fs::metadata(&p).unwrap().permissions().mode();
-        assert_eq!(mode & 0o077, 0, "{} is mode {:o}", p.display(), mode & 0o777);
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "{} is mode {:o}",
+            p.display(),
+            mode & 0o777
+        );
     }
     let mode = std::fs::metadata(&d.vault).unwrap().permissions().mode();
     assert_eq!(mode & 0o077, 0);
@@ -93,26 +117,44 @@ fn the_root_fingerprint_is_shown_at_init_and_checked_by_verify() {
     assert!(bad.stdout.contains("FAILS"), "{}", bad.stdout);
     let check = run(&["vault", "check"]);
     assert_eq!(check.code, 0, "{}", check.stdout);
-    assert!(check.stdout.contains("every page checks out"), "{}", check.stdout);
+    assert!(
+        check.stdout.contains("every page checks out"),
+        "{}",
+        check.stdout
+    );
 }
 
 #[test]
 fn an_older_vaults_users_enrol_and_a_dpo_confirms_them() {
-    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/fixtures/vault-v6");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/tests/fixtures/vault-v6"
+    );
     let d = Desk::new();
     std::fs::remove_dir_all(&d.vault).unwrap();
     std::fs::create_dir_all(&d.vault).unwrap();
     for f in ["vault.db", "keyslots.json"] {
         std::fs::copy(std::path::Path::new(fixture).join(f), d.vault.join(f)).unwrap();
     }
-    let as_ = |u: &str, args: &[&str]| d.run_with(args, &[("DESK_USER", u), ("DESK_PASSWORD", "demo-password")]);
+    let as_ = |u: &str, args: &[&str]| {
+        d.run_with(
+            args,
+            &[("DESK_USER", u), ("DESK_PASSWORD", "demo-password")],
+        )
+    };
     // The dpo upgrades it and becomes the root.
     let r = as_("demo-dpo", &["status"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     // staff signs in: makes their signing key, which waits for a dpo.
     assert_eq!(as_("demo-staff", &["status"]).code, 0);
     let users = as_("demo-dpo", &["--json", "user", "list"]).json();
-    let staff = users["users"].as_array().unwrap().iter().find(|u| u["name"] == "demo-staff").unwrap().clone();
+    let staff = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "demo-staff")
+        .unwrap()
+        .clone();
     assert_eq!(staff["confirmed"], false);
     let fp = staff["fingerprint"].as_str().unwrap().to_string();
     let v = as_("demo-dpo", &["--json", "audit", "verify"]).json();
@@ -121,7 +163,14 @@ fn an_older_vaults_users_enrol_and_a_dpo_confirms_them() {
     assert!(notes.contains("written before signed records"), "{notes}");
     assert!(notes.contains("demo-staff"), "{notes}");
     // A wrong fingerprint is refused; the right one confirms.
-    assert_eq!(as_("demo-dpo", &["user", "confirm", "demo-staff", &"a".repeat(64)]).code, 1);
+    assert_eq!(
+        as_(
+            "demo-dpo",
+            &["user", "confirm", "demo-staff", &"a".repeat(64)]
+        )
+        .code,
+        1
+    );
     let r = as_("demo-dpo", &["user", "confirm", "demo-staff", &fp]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = as_("demo-auditor", &["--json", "audit", "verify"]).json();

@@ -209,6 +209,8 @@ export const usersList = () => call<UserInfo[]>('users_list');
 export const userAdd = (name: string, role: Role, password: string) => call<null>('user_add', { name, role, password });
 export const userSetRole = (name: string, role: Role) => call<null>('user_set_role', { name, role });
 export const userRemove = (name: string, rekey: boolean) => call<null>('user_remove', { name, rekey });
+export const userConfirm = (name: string, fingerprint: string) => call<null>('user_confirm', { name, fingerprint });
+export const vaultFingerprint = () => call<string | null>('vault_fingerprint');
 export const changePassword = (password: string) => call<null>('change_password', { password });
 
 // ---- privacy facts ----

@@ -13,7 +13,7 @@ import type {
 const params = new URLSearchParams(location.search);
 const role = (params.get('role') ?? 'dpo') as SessionInfo['role'];
 const can = (r: SessionInfo['role']) => [...ROLE_CAN[r]];
-let session: SessionInfo | null = params.has('signed-out') ? null : { user: role === 'dpo' ? 'asha' : role === 'staff' ? 'ben' : 'carol', role, vault: '/home/asha/PrivacyDesk/vault', can: can(role) };
+let session: SessionInfo | null = params.has('signed-out') ? null : { user: role === 'dpo' ? 'asha' : role === 'staff' ? 'ben' : 'carol', role, vault: '/home/asha/PrivacyDesk/vault', can: can(role), warnings: [] };
 
 /** Reject as the backend does: with an error body. */
 function fail(code: ErrorCode, message: string, problems: ProblemBody[] = []): never {
@@ -99,12 +99,12 @@ const audit: AuditEvent[] = Array.from({ length: 30 }, (_, i) => ({
   member_id: i % 5 === 2 ? 'm-1042' : null, outcome: i === 7 ? 'refused' : 'ok', detail: i % 5 === 1 ? { results: 4 } : null, prev_hash: '', hash: '',
 }));
 
-const verification: Verification = { ok: !params.has('tampered'), entries: 3, head: '9f2c4e1b0d7a6c5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e', failure: params.has('tampered') ? { seq: 2, kind: 'changed', message: "entry 2's content no longer matches its hash" } : null };
+const verification: Verification = { ok: !params.has('tampered'), entries: 3, head: '9f2c4e1b0d7a6c5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e', failure: params.has('tampered') ? { seq: 2, kind: 'changed', message: "entry 2's content no longer matches its hash" } : null, warnings: [], root_fingerprint: '6c4f ba14 d208 6b86 da60 5e5f 24e5 6e7b 641e bf96 0d9c 6d25 cf50 df01 c0f1 4c2b' };
 
 const users: UserInfo[] = [
-  { name: 'asha', role: 'dpo', created_at: '2026-01-05T09:00:00Z', created_by: null },
-  { name: 'ben', role: 'staff', created_at: '2026-01-06T09:00:00Z', created_by: 'asha' },
-  { name: 'carol', role: 'auditor', created_at: '2026-02-01T09:00:00Z', created_by: 'asha' },
+  { name: 'asha', role: 'dpo', created_at: '2026-01-05T09:00:00Z', created_by: null, fingerprint: '6c4f ba14 d208 6b86 da60 5e5f 24e5 6e7b 641e bf96 0d9c 6d25 cf50 df01 c0f1 4c2b', confirmed: true },
+  { name: 'ben', role: 'staff', created_at: '2026-01-06T09:00:00Z', created_by: 'asha', fingerprint: '0a1b 2c3d 4e5f 6071 8293 a4b5 c6d7 e8f9 0a1b 2c3d 4e5f 6071 8293 a4b5 c6d7 e8f9', confirmed: false },
+  { name: 'carol', role: 'auditor', created_at: '2026-02-01T09:00:00Z', created_by: 'asha', fingerprint: null, confirmed: false },
 ];
 
 const facts: PrivacyFacts = {
@@ -164,7 +164,7 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
     case 'pick_save': return `/home/asha/Desktop/${a.defaultName}`;
     case 'sign_in': case 'vault_create':
       if (a.password === 'wrong') fail('bad_credentials', 'wrong user name or password');
-      session = { user: String(a.user ?? a.admin), role: 'dpo', vault: String(a.dir), can: can('dpo') };
+      session = { user: String(a.user ?? a.admin), role: 'dpo', vault: String(a.dir), can: can('dpo'), warnings: [] };
       return session;
     case 'sign_out': session = null; return null;
     case 'session_info': return session;
@@ -245,6 +245,12 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
     }
     case 'audit_list': return audit;
     case 'users_list': return users;
+    case 'user_confirm': {
+      const u = users.find((x) => x.name === a.name);
+      if (u) u.confirmed = true;
+      return null;
+    }
+    case 'vault_fingerprint': return users[0].fingerprint;
     case 'privacy_facts_get': return { ...facts, site: String(a.site) };
     default: return null;
   }

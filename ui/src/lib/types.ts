@@ -35,6 +35,10 @@ export interface UserInfo {
   role: Role;
   created_at: string;
   created_by: string | null;
+  /** The fingerprint of the user's signing key (null until they have one). */
+  fingerprint: string | null;
+  /** Whether a dpo gave or confirmed that key. */
+  confirmed: boolean;
 }
 
 export interface Hold {
@@ -297,7 +301,15 @@ export interface ConflictPage {
 }
 
 // ---- chain.rs ----
-export type FailureKind = 'changed' | 'missing' | 'reordered' | 'head_not_found';
+export type FailureKind =
+  | 'changed'
+  | 'missing'
+  | 'reordered'
+  | 'head_not_found'
+  | 'bad_signature'
+  | 'not_authorised'
+  | 'recorded_head_changed'
+  | 'damaged';
 
 export interface Failure {
   seq: number;
@@ -310,6 +322,10 @@ export interface Verification {
   entries: number;
   head: string;
   failure: Failure | null;
+  /** What holds but deserves a look (entries before signatures, unconfirmed keys). */
+  warnings: string[];
+  /** The vault's root signing key's fingerprint, to compare with the one kept outside. */
+  root_fingerprint: string | null;
 }
 
 // ---- disclosure.rs ----

@@ -22,7 +22,7 @@ let target: HTMLElement;
 let cmp: ReturnType<typeof mount> | null = null;
 beforeEach(() => {
   target = document.body.appendChild(document.createElement('div'));
-  app.session = { user: 'asha', role: 'dpo', vault: '/v', can: ['read_members', 'record_disclosure', 'hold'] };
+  app.session = { user: 'asha', role: 'dpo', vault: '/v', can: ['read_members', 'record_disclosure', 'hold'], warnings: [] };
 });
 afterEach(() => {
   if (cmp) unmount(cmp);
