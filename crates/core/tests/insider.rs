@@ -207,7 +207,17 @@ fn audit_events_deleted_with_a_recomputed_chain_are_caught() {
     raw.logs
         .execute("DELETE FROM audit WHERE seq BETWEEN 2 AND 4", [])
         .unwrap();
-    let rows: Vec<(i64, String, Option<String>, String, Option<String>, Option<String>, String, Option<String>)> = raw
+    type Row = (
+        i64,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<String>,
+    );
+    let rows: Vec<Row> = raw
         .logs
         .prepare("SELECT seq, at, user, action, site, member_id, outcome, detail FROM audit ORDER BY seq")
         .unwrap()

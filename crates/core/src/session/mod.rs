@@ -38,6 +38,9 @@ struct Held {
     keys: KeySet,
 }
 
+/// The roster read from the grants, keyed by (grant count, last grant id).
+type CachedRoster = ((i64, i64), std::sync::Arc<grants::Roster>);
+
 /// An unlocked vault and who is signed in. `Send + Sync`: one session may
 /// serve several threads at once.
 pub struct Session {
@@ -50,7 +53,7 @@ pub struct Session {
     identity: Identity,
     held: Mutex<Held>,
     /// The grants as last verified, and the mark (max seq, count) they had.
-    roster_cache: Mutex<Option<((i64, i64), std::sync::Arc<grants::Roster>)>>,
+    roster_cache: Mutex<Option<CachedRoster>>,
     /// What the sign-in found that a person should know.
     warnings: Vec<String>,
     busy: Duration,

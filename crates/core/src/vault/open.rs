@@ -197,8 +197,7 @@ pub fn failing_pages(conn: &Connection) -> Result<Vec<u64>> {
         .iter()
         .filter_map(|line| {
             line.split(|c: char| !c.is_ascii_digit())
-                .filter(|p| !p.is_empty())
-                .last()
+                .rfind(|p| !p.is_empty())
                 .and_then(|p| p.parse().ok())
         })
         .collect();
