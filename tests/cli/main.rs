@@ -9,6 +9,7 @@ mod export;
 mod harness;
 mod keycrash;
 mod member;
+mod reindex;
 mod request;
 mod snapshot;
 mod team;
