@@ -150,6 +150,10 @@ export async function bundleMake(
 export async function conflictsCheck(onProgress: (p: Progress) => void): Promise<ConflictCheck> {
   return call<ConflictCheck>('conflicts_check', { onProgress: await channel(onProgress) });
 }
+/** Rebuild the search index (when Home says it must be); answers the terms indexed. */
+export async function searchReindex(onProgress: (p: Progress) => void): Promise<number> {
+  return call<number>('search_reindex', { onProgress: await channel(onProgress) });
+}
 export const cancelJob = () => call<null>('cancel_job');
 export const revealFile = (path: string) => call<null>('reveal_file', { path });
 

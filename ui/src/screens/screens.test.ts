@@ -10,12 +10,15 @@ const api = vi.hoisted(() => ({
   conflictsPage: vi.fn(),
   conflictsCheck: vi.fn(),
   cancelJob: vi.fn(),
+  holdList: vi.fn(),
+  searchReindex: vi.fn(),
 }));
 vi.mock('../lib/api', () => api);
 
 import Search from './Search.svelte';
 import DisclosureForm from './DisclosureForm.svelte';
 import Conflicts from './Conflicts.svelte';
+import Home from './Home.svelte';
 import { app } from '../lib/app.svelte';
 
 let target: HTMLElement;
@@ -167,5 +170,69 @@ describe('Conflicts screen', () => {
     await tick();
     expect(target.textContent).toContain('An export has been synced since this check');
     expect(target.querySelector('[data-testid="conflicts-check"]')!.textContent).toContain('Check again');
+  });
+});
+
+describe('Home: the search index banner', () => {
+  const home = (stale: boolean) => ({
+    sites: [{ site: 'netmums', sequence: 3, kind: 'full', generated_at: '2026-11-22T02:00:00Z', synced_at: '2026-11-22T07:00:00Z', rows: 1000 }],
+    requests_due_this_week: [], requests_overdue: [], disclosures_this_month: 0,
+    open_conflicts: null, conflicts_checked_at: null, conflicts_stale: false,
+    search_index_stale: stale, held_members: 0,
+  });
+  const banner = () => target.querySelector('[data-testid="reindex-banner"]');
+  const rebuild = () => target.querySelector<HTMLButtonElement>('[data-testid="reindex-rebuild"]');
+
+  it('asks a dpo to rebuild a stale index, shows the progress, then says search works again', async () => {
+    app.session = { user: 'asha', role: 'dpo', vault: '/v', can: ['read_members', 'sync'] };
+    api.home.mockResolvedValue(home(true));
+    let finish!: (terms: number) => void;
+    api.searchReindex.mockImplementation((onProgress: (p: unknown) => void) => {
+      onProgress({ stage: 'indexing posts', total: null, done: 0, rate: null });
+      return new Promise((r) => (finish = r));
+    });
+    cmp = mount(Home, { target, props: {} });
+    await tick();
+    expect(banner()!.textContent).toContain('Search is off until its index is rebuilt');
+    rebuild()!.click();
+    await tick();
+    expect(api.searchReindex).toHaveBeenCalledTimes(1);
+    expect(rebuild()!.disabled).toBe(true);
+    expect(target.querySelector('[data-testid="reindex-progress"]')!.textContent).toContain('Indexing posts');
+    finish(120_345);
+    await tick();
+    expect(banner()).toBeNull();
+    expect(target.querySelector('[data-testid="reindex-done"]')!.textContent).toContain('120,345 terms indexed');
+  });
+
+  it('can be cancelled, keeping the old index and the banner', async () => {
+    app.session = { user: 'ben', role: 'staff', vault: '/v', can: ['read_members', 'sync'] };
+    api.home.mockResolvedValue(home(true));
+    api.searchReindex.mockRejectedValue({ code: 'cancelled', message: 'cancelled', problems: [], more_problems: 0 });
+    api.cancelJob.mockResolvedValue(null);
+    cmp = mount(Home, { target, props: {} });
+    await tick();
+    rebuild()!.click();
+    await tick();
+    expect(target.querySelector('[data-testid="reindex-cancelled"]')).not.toBeNull();
+    expect(banner()).not.toBeNull();
+    expect(rebuild()!.disabled).toBe(false);
+    expect(target.querySelector('[data-testid="error"]')).toBeNull();
+  });
+
+  it('is not shown when the index is current, nor to a role that cannot search', async () => {
+    app.session = { user: 'asha', role: 'dpo', vault: '/v', can: ['read_members', 'sync'] };
+    api.home.mockResolvedValue(home(false));
+    cmp = mount(Home, { target, props: {} });
+    await tick();
+    expect(target.querySelector('[data-testid="home"]')).not.toBeNull();
+    expect(banner()).toBeNull();
+    unmount(cmp);
+    app.session = { user: 'carol', role: 'auditor', vault: '/v', can: ['read_status'] };
+    api.home.mockResolvedValue(home(true));
+    cmp = mount(Home, { target, props: {} });
+    await tick();
+    expect(banner()).toBeNull();
+    expect(api.searchReindex).not.toHaveBeenCalled();
   });
 });
