@@ -17,6 +17,9 @@ pub const MAX_ZIP_ENTRIES: usize = 10_000;
 
 type Archive = Box<ZipArchive<BufReader<File>>>;
 
+/// The files of an archive `(name, entry index)`, and its directories.
+type Entries = (Vec<(String, usize)>, Vec<String>);
+
 /// Open a zip and check its entries. Problems name the entry, line 0.
 pub(crate) fn open_zip(
     path: &Path,
@@ -124,7 +127,7 @@ fn check_entries(
     archive: &mut Archive,
     label: &str,
     problems: &mut Problems,
-) -> io::Result<(Vec<(String, usize)>, Vec<String>)> {
+) -> io::Result<Entries> {
     let mut files: Vec<(String, usize)> = Vec::new();
     let mut dirs: Vec<String> = Vec::new();
     for i in 0..archive.len() {
