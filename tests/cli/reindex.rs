@@ -76,7 +76,10 @@ fn reindex_rebuilds_a_stale_index_and_search_finds_the_same() {
         r.stdout
     );
     // Audited, as every use case: the first from the old rules.
-    let trail = d.ok("dpo", &["--json", "audit", "list", "--action", "search_reindex"]);
+    let trail = d.ok(
+        "dpo",
+        &["--json", "audit", "list", "--action", "search_reindex"],
+    );
     let events = trail.json();
     let details: Vec<&Value> = events["events"]
         .as_array()
