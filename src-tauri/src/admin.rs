@@ -62,8 +62,12 @@ pub async fn audit_list(
 }
 
 #[tauri::command]
-pub async fn audit_verify(desk: State<'_, Desk>) -> DeskResult<Verification> {
-    desk.with(|s| s.audit_verify(None, now()))
+pub async fn audit_verify(
+    desk: State<'_, Desk>,
+    head: Option<String>,
+    root: Option<String>,
+) -> DeskResult<Verification> {
+    desk.with(|s| s.audit_verify_with(head.as_deref(), root.as_deref(), now()))
 }
 
 #[tauri::command]

@@ -25,6 +25,7 @@ pub const COMMANDS: &[&str] = &[
     "reveal_file",
     "bundle_make",
     "conflicts_check",
+    "search_reindex",
     // members
     "search",
     "member",

@@ -63,6 +63,7 @@ handler![
     jobs::reveal_file,
     bundles::bundle_make,
     members::search,
+    members::search_reindex,
     members::member,
     members::consent,
     members::conflicts,

@@ -173,7 +173,10 @@ fn an_export_never_replaces_a_file_without_force() {
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep");
     t.call("audit_export_csv", json!({"path": path, "force": true}))
         .unwrap();
-    assert!(std::fs::read_to_string(&out).unwrap().starts_with("seq,"));
+    // For spreadsheets: a byte-order mark, then the header.
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .starts_with("\u{feff}seq,"));
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod harness;
 mod hostile;
 mod keycrash;
 mod member;
+mod reindex;
 mod request;
 mod snapshot;
 mod team;

@@ -2,7 +2,8 @@
 //! bundles and the privacy facts they carry.
 
 use crate::output::{thousands, Out};
-use crate::{now, progress, sign_in, CliError, CliResult};
+use crate::signin::sign_in;
+use crate::{now, progress, CliError, CliResult};
 use clap::{Args, Subcommand};
 use desk_core::bundle::{BundleMade, BundleOptions, Encryption};
 use desk_core::privacy::PrivacyFacts;

@@ -57,6 +57,7 @@ pub fn link_hash(prev_hash: &str, content: &Value) -> String {
 /// How a chain failed verification.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum FailureKind {
     /// The entry's content no longer matches its hash.
     Changed,
@@ -77,6 +78,7 @@ pub enum FailureKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Failure {
     /// The sequence number of the first entry that fails.
     pub seq: i64,
@@ -86,6 +88,7 @@ pub struct Failure {
 
 /// The result of walking a chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Verification {
     pub ok: bool,
     pub entries: u64,

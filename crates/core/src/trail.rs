@@ -44,6 +44,7 @@ pub struct NewEvent<'a> {
 
 /// A stored event.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditEvent {
     pub seq: i64,
     pub at: String,
@@ -389,15 +390,17 @@ pub const CSV_COLUMNS: [&str; 10] = [
     "hash",
 ];
 
-/// Events as CSV: a header, then one row per event (`detail` as JSON text).
+/// Events as CSV: a header, then one row per event (`detail` as JSON text),
+/// for spreadsheets as every CSV of the desk ([`crate::csvout`]: a
+/// byte-order mark, formula-like cells as text).
 pub fn to_csv(events: &[AuditEvent]) -> Result<String> {
     let err = |e: String| crate::Error::Invalid(format!("writing CSV: {e}"));
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = crate::csvout::writer(Vec::new()).map_err(|e| err(e.to_string()))?;
     w.write_record(CSV_COLUMNS)
         .map_err(|e| err(e.to_string()))?;
     for e in events {
         let opt = |o: &Option<String>| o.clone().unwrap_or_default();
-        w.write_record([
+        let row = [
             e.seq.to_string(),
             e.at.clone(),
             opt(&e.user),
@@ -408,7 +411,11 @@ pub fn to_csv(events: &[AuditEvent]) -> Result<String> {
             e.detail.as_ref().map(|d| d.to_string()).unwrap_or_default(),
             e.prev_hash.clone(),
             e.hash.clone(),
-        ])
+        ];
+        w.write_record(
+            row.iter()
+                .map(|c| crate::csvout::neutralise(c).into_owned()),
+        )
         .map_err(|e| err(e.to_string()))?;
     }
     let bytes = w.into_inner().map_err(|e| err(e.to_string()))?;

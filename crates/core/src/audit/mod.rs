@@ -47,6 +47,9 @@ impl Session {
         root: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Verification> {
+        let head = head.map(crate::contract::kept_head).transpose()?;
+        let root = root.map(crate::contract::kept_fingerprint).transpose()?;
+        let (head, root) = (head.as_deref(), root.as_deref());
         self.door(Op::logs(Action::ReadAudit, "audit_verify"), now, |tx| {
             let mut v = crate::trail::verify(tx.logs, head)?;
             let roster = tx.roster().clone();
@@ -68,6 +71,7 @@ impl Session {
 }
 
 /// One database file as `desk vault check` found it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct FileCheck {
     pub file: String,
@@ -82,6 +86,7 @@ pub struct FileCheck {
 }
 
 /// What `desk vault check` found.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct VaultCheck {
     pub ok: bool,

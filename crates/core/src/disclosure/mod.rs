@@ -94,6 +94,7 @@ const CONDITION_KEYS: [&str; 3] = [
 
 /// One stored entry of the log, as written.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LogEntry {
     pub seq: i64,
     pub id: String,
@@ -109,6 +110,7 @@ pub struct LogEntry {
 
 /// A member named by a disclosure, with their status now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MemberStatus {
     pub site: String,
     pub member_id: String,
@@ -121,6 +123,7 @@ pub struct MemberStatus {
 
 /// A disclosure: its effective content and its whole history.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Disclosure {
     /// The original entry's id.
     pub id: String,
@@ -137,6 +140,7 @@ pub struct Disclosure {
 
 /// What recording (or amending) answered.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Recorded {
     pub id: String,
     /// The members named, with their hold status now (the hold offer).
@@ -922,6 +926,9 @@ impl Session {
         root: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Verification> {
+        let head = head.map(crate::contract::kept_head).transpose()?;
+        let root = root.map(crate::contract::kept_fingerprint).transpose()?;
+        let (head, root) = (head.as_deref(), root.as_deref());
         self.door(Op::logs(Action::ReadDisclosures, "disclosure_verify"), now, |tx| {
             let mut v = verify_log(tx.logs, head)?;
             if let Some(f) = crate::vault::open::damage_failure(tx.logs, "logs.db")? {

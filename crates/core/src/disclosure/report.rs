@@ -122,7 +122,8 @@ pub fn csv_row(e: &LogEntry) -> Vec<String> {
 /// The log as CSV: a header, then one row per stored entry; the last column
 /// (`content`) is the canonical JSON the hash covers.
 pub fn log_csv(entries: &[LogEntry]) -> Result<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w =
+        csvout::writer(Vec::new()).map_err(|e| Error::Invalid(format!("writing CSV: {e}")))?;
     let csv_err = |e: csv::Error| Error::Invalid(format!("writing CSV: {e}"));
     let mut header: Vec<&str> = CSV_COLUMNS.to_vec();
     header.push("content");

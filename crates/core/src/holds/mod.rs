@@ -15,6 +15,7 @@ use serde_json::json;
 
 /// A legal hold.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Hold {
     pub site: String,
     pub member_id: String,

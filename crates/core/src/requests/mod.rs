@@ -41,6 +41,7 @@ pub const OUTCOMES: [&str; 4] = [
 
 /// One event of a request's history.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RequestEvent {
     pub seq: i64,
     /// When it was recorded (RFC 3339).
@@ -53,6 +54,7 @@ pub struct RequestEvent {
 
 /// The state of a request, as computed by replaying its events.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "RequestState"))]
 pub struct State {
     /// `awaiting_identity`, `open`, `paused` or `closed`.
     pub status: String,
@@ -80,6 +82,7 @@ pub struct State {
 
 /// A request in the register.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Request {
     #[serde(rename = "ref")]
     pub reference: String,
@@ -95,6 +98,7 @@ pub struct Request {
 
 /// A request with its whole history.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RequestDetail {
     #[serde(flatten)]
     pub request: Request,
@@ -473,7 +477,10 @@ impl Session {
 
 /// The register as CSV text.
 fn register_csv(all: &[Request]) -> Result<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    // For spreadsheets, as every CSV of the desk (`crate::csvout`): a
+    // byte-order mark, formula-like cells (a reference, a requester) as text.
+    let mut w = crate::csvout::writer(Vec::new())
+        .map_err(|e| Error::Invalid(format!("writing the register: {e}")))?;
     let io = |e: csv::Error| Error::Invalid(format!("writing the register: {e}"));
     w.write_record([
         "ref",
@@ -499,7 +506,7 @@ fn register_csv(all: &[Request]) -> Result<String> {
     let d = |x: Option<NaiveDate>| x.map(|d| d.to_string()).unwrap_or_default();
     for r in all {
         let s = &r.state;
-        w.write_record([
+        let row = [
             r.reference.clone(),
             r.site.clone(),
             r.member_id.clone(),
@@ -518,7 +525,11 @@ fn register_csv(all: &[Request]) -> Result<String> {
             s.overdue.to_string(),
             s.outcome.clone().unwrap_or_default(),
             d(s.closed_on),
-        ])
+        ];
+        w.write_record(
+            row.iter()
+                .map(|c| crate::csvout::neutralise(c).into_owned()),
+        )
         .map_err(io)?;
     }
     let bytes = w

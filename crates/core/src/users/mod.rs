@@ -15,6 +15,7 @@ use serde_json::json;
 
 /// A user as listed for a DPO.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserInfo {
     pub name: String,
     pub role: Role,
