@@ -57,6 +57,26 @@ fn hostile_inputs_get_clear_bounded_answers() {
     );
 }
 
+#[test]
+fn a_folder_that_is_not_a_vault_is_named_and_left_untouched() {
+    let d = Desk::new();
+    let missing = d.path("no-such-folder");
+    let empty = d.path("empty");
+    std::fs::create_dir(&empty).unwrap();
+    for dir in [&missing, &empty] {
+        let r = d.dpo(&["--vault", dir.to_str().unwrap(), "status"]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains("no vault here"), "{}", r.stderr);
+        assert!(r.stderr.contains("desk init"), "{}", r.stderr);
+    }
+    assert!(!missing.exists(), "a missing folder was created");
+    assert_eq!(
+        std::fs::read_dir(&empty).unwrap().count(),
+        0,
+        "files were left in a folder that is not a vault"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn the_vaults_files_are_the_owners_alone() {

@@ -98,7 +98,9 @@ fn main() {
     for _ in 0..1000 {
         s.disclosure_record(&entry("netmums"), now).unwrap();
     }
-    let per_add_ms = t.elapsed().as_secs_f64();
+    // 1,000 adds in S seconds is S milliseconds per add.
+    let total_s = t.elapsed().as_secs_f64();
+    let per_add_ms = total_s;
     let seed = [7u8; 32];
     let t = Instant::now();
     for i in 0..3000u32 {
@@ -111,12 +113,12 @@ fn main() {
     let sign_ms = t.elapsed().as_secs_f64() * 1e3 / 1000.0;
     println!(
         "1,000 disclosure adds: {:.1} s ({:.1} ms each); signing them: {:.3} ms each ({:.2}% of an add)",
-        per_add_ms,
+        total_s,
         per_add_ms,
         sign_ms,
         100.0 * sign_ms / per_add_ms
     );
-    out.insert("adds_1000_s".into(), json!(per_add_ms));
+    out.insert("adds_1000_s".into(), json!(total_s));
     out.insert("signing_ms_per_add".into(), json!(sign_ms));
     drop(s);
 

@@ -182,6 +182,8 @@ impl Session {
         now: DateTime<Utc>,
         busy: std::time::Duration,
     ) -> Result<Session> {
+        // Not a vault: say so, and leave no lock file behind in the folder.
+        crate::vault::ensure_vault(paths)?;
         // At most a few rounds: each fixes one thing that needs the lock
         // held exclusively, then signs in afresh.
         for _ in 0..4 {
