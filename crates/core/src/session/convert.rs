@@ -215,7 +215,7 @@ fn convert(
             continue;
         };
         let role: Role = role.parse()?;
-        let theirs = if super::door::holds_data(role) {
+        let theirs = if super::connect::holds_data(role) {
             keys.clone()
         } else {
             keys.logs_only()

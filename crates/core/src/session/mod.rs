@@ -8,10 +8,12 @@
 //! a vault at once, and a key operation elsewhere never leaves a stale
 //! connection behind.
 
+mod connect;
 mod convert;
 pub(crate) mod door;
 pub mod grants;
 pub mod keyop;
+mod op;
 mod unlock;
 
 pub(crate) use door::{Op, Tx};

@@ -259,7 +259,7 @@ impl Session {
         // The slot must be this user's own: the public key the signed grants
         // hold for the name (a slot copied under another's tag fails).
         let roster = self.roster(&conns.logs)?;
-        let user = super::door::user_from(
+        let user = super::connect::user_from(
             &conns.logs,
             &roster,
             &self.name,
@@ -267,7 +267,7 @@ impl Session {
         )?;
         self.name = user.name.clone();
         *mlock(&self.user) = user.clone();
-        if super::door::holds_data(user.role) && conns.data.is_none() {
+        if super::connect::holds_data(user.role) && conns.data.is_none() {
             return Err(Error::BadVault {
                 path: self.paths.slots(),
                 what: "your keyslot does not hold the data key your role needs; ask a dpo".into(),
@@ -485,7 +485,7 @@ fn needs_migration(paths: &VaultPaths, sealed: &Sealed, busy: std::time::Duratio
     let Sealed::Keys(k) = sealed else {
         return Ok(true);
     };
-    let logs = super::door::open_named(paths, Db::Logs, &k.logs, busy)?;
+    let logs = super::connect::open_named(paths, Db::Logs, &k.logs, busy)?;
     let found = migrate::user_version(&logs, "main")?;
     migrate::check_not_newer(found)?;
     if found == migrate::latest_version() {
