@@ -12,6 +12,7 @@ mod connect;
 mod convert;
 pub(crate) mod door;
 pub mod grants;
+mod keydoor;
 pub mod keyop;
 mod op;
 mod unlock;
