@@ -10,6 +10,7 @@
 
 mod connect;
 mod convert;
+mod create;
 pub(crate) mod door;
 pub mod grants;
 mod keydoor;
