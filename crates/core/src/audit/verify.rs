@@ -85,10 +85,27 @@ pub(crate) fn check_events(logs: &Connection, roster: &Roster, v: &mut Verificat
          FROM audit ORDER BY seq",
     )?;
     let mut rows = stmt.query([])?;
-    let mut signed_seen = false;
-    let mut unsigned = 0u64;
-    let mut unconfirmed: BTreeSet<String> = BTreeSet::new();
+    let mut walk = EventWalk::default();
     while let Some(r) = rows.next()? {
+        walk.event(r, roster, v)?;
+    }
+    walk.warn(v);
+    Ok(())
+}
+
+/// What the walk over the audit events has seen so far.
+#[derive(Default)]
+struct EventWalk {
+    signed_seen: bool,
+    /// Events before the first signed one.
+    unsigned: u64,
+    /// Authors whose keys a dpo has not confirmed yet.
+    unconfirmed: BTreeSet<String>,
+}
+
+impl EventWalk {
+    /// One event (a row of the query in [`check_events`]).
+    fn event(&mut self, r: &rusqlite::Row, roster: &Roster, v: &mut Verification) -> Result<()> {
         let seq: i64 = r.get(0)?;
         let at: String = r.get(1)?;
         let user: Option<String> = r.get(2)?;
@@ -100,7 +117,7 @@ pub(crate) fn check_events(logs: &Connection, roster: &Roster, v: &mut Verificat
         let link_key: Option<Vec<u8>> = r.get(12)?;
         let link_sig: Option<Vec<u8>> = r.get(13)?;
         let (Some(key), Some(sig)) = (signer_key, signature) else {
-            if signed_seen {
+            if self.signed_seen {
                 fail(
                     v,
                     seq,
@@ -108,11 +125,11 @@ pub(crate) fn check_events(logs: &Connection, roster: &Roster, v: &mut Verificat
                     format!("audit event {seq} ({action}) is not signed, though the events before it are"),
                 );
             } else {
-                unsigned += 1;
+                self.unsigned += 1;
             }
-            continue;
+            return Ok(());
         };
-        signed_seen = true;
+        self.signed_seen = true;
         let detail: Option<String> = r.get(7)?;
         let bytes = trail::event_bytes(
             &at,
@@ -141,32 +158,51 @@ pub(crate) fn check_events(logs: &Connection, roster: &Roster, v: &mut Verificat
                 format!("audit event {seq} ({action}) is signed by a key that {author} never held"),
             );
         } else if roster.unconfirmed_key(&author, &key) {
-            unconfirmed.insert(author.clone());
+            self.unconfirmed.insert(author.clone());
         }
-        match (link_signer, link_key, link_sig) {
-            (Some(ls), Some(lk), Some(lsig))
-                if signing::verify(&lk, Domain::AuditLink, hash.as_bytes(), &lsig)
-                    && (roster.unsigned || roster.held(&ls, &lk)) => {}
-            _ => fail(
-                v,
-                seq,
-                FailureKind::BadSignature,
-                format!("audit event {seq} ({action}) is not where it was appended: its place in the chain is not signed by who appended it"),
-            ),
+        let link = (link_signer, link_key, link_sig);
+        check_link(link, &hash, roster, seq, &action, v);
+        Ok(())
+    }
+
+    /// What the walk says without failing: events older than signatures,
+    /// keys not confirmed yet.
+    fn warn(self, v: &mut Verification) {
+        let unsigned = self.unsigned;
+        if unsigned > 0 {
+            v.warnings.push(format!(
+                "audit events 1 to {unsigned} were written before signed records (by an older desk): the chain covers them, signatures do not"
+            ));
+        }
+        if !self.unconfirmed.is_empty() {
+            v.warnings.push(format!(
+                "some events are signed by keys a dpo has not confirmed yet ({}): `desk user confirm NAME FINGERPRINT`",
+                self.unconfirmed.into_iter().collect::<Vec<_>>().join(", ")
+            ));
         }
     }
-    if unsigned > 0 {
-        v.warnings.push(format!(
-            "audit events 1 to {unsigned} were written before signed records (by an older desk): the chain covers them, signatures do not"
-        ));
+}
+
+/// An event's place in the chain: its hash signed by who appended it.
+fn check_link(
+    link: (Option<String>, Option<Vec<u8>>, Option<Vec<u8>>),
+    hash: &str,
+    roster: &Roster,
+    seq: i64,
+    action: &str,
+    v: &mut Verification,
+) {
+    match link {
+        (Some(ls), Some(lk), Some(lsig))
+            if signing::verify(&lk, Domain::AuditLink, hash.as_bytes(), &lsig)
+                && (roster.unsigned || roster.held(&ls, &lk)) => {}
+        _ => fail(
+            v,
+            seq,
+            FailureKind::BadSignature,
+            format!("audit event {seq} ({action}) is not where it was appended: its place in the chain is not signed by who appended it"),
+        ),
     }
-    if !unconfirmed.is_empty() {
-        v.warnings.push(format!(
-            "some events are signed by keys a dpo has not confirmed yet ({}): `desk user confirm NAME FINGERPRINT`",
-            unconfirmed.into_iter().collect::<Vec<_>>().join(", ")
-        ));
-    }
-    Ok(())
 }
 
 /// Every head an earlier successful verification recorded in the trail must

@@ -136,6 +136,9 @@ fn enrol(
     keyop::execute(paths, &rec, &Before::of(keys), keys, busy, Some(signer))
 }
 
+/// A user of a version 1 vault: name, role, slot tag and public key.
+type OldUser = (String, String, String, Vec<u8>);
+
 /// Convert a version 1 vault.
 #[allow(clippy::too_many_arguments)]
 fn convert(
@@ -148,29 +151,7 @@ fn convert(
     now: DateTime<Utc>,
     busy: Duration,
 ) -> Result<()> {
-    let data = open::open(&paths.db(), &legacy, Db::Data, busy)?;
-    let found = migrate::user_version(&data, "main")?;
-    migrate::check_not_newer(found)?;
-    if found >= migrate::SPLIT {
-        return Err(Error::BadVault {
-            path: paths.slots(),
-            what: "the keyslots are of an older vault than its database".into(),
-        });
-    }
-    // Every user, their role and public key, from the old database.
-    let mut stmt = data.prepare("SELECT name, role, slot_tag, public_key FROM users")?;
-    let users = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Vec<u8>>(3)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    drop(stmt);
-    drop(data);
+    let (found, users) = old_users(paths, &legacy, busy)?;
     // Whoever converts makes every new key and becomes the root of the
     // signed grants: only a dpo may.
     let me = users
@@ -205,6 +186,96 @@ fn convert(
     mine.root = mine.signing_key();
     let seed = mine.signing_seed.clone().ok_or(Error::BadCredentials)?;
     let root = crate::signing::public_key(&seed);
+    let target = new_slots(file, &users, &me.0, password, &mine, &keys)?;
+    let mut rec = Record::new("convert", user, now, target);
+    rec.migrate = true;
+    rec.rekey_data = has_auditors;
+    rec.grants = grants_of(&users, &me, &root, &seed, &trail::ts(now))?;
+    rec.events
+        .push(upgraded(&me.0, found, has_auditors, &root, &seed, now));
+    let before = Before {
+        data: Some(legacy),
+        logs: None,
+    };
+    let signer = trail::Signer {
+        name: &me.0,
+        seed: &seed,
+    };
+    keyop::execute(paths, &rec, &before, &keys, busy, Some(signer))
+}
+
+/// The event recording the upgrade, signed by the converter.
+fn upgraded(
+    name: &str,
+    found: i64,
+    has_auditors: bool,
+    root: &[u8; 32],
+    seed: &[u8; 32],
+    now: DateTime<Utc>,
+) -> OwnedEvent {
+    let mut ev = OwnedEvent::new(
+        now,
+        &NewEvent {
+            user: Some(name),
+            action: "vault_upgraded",
+            detail: Some(json!({
+                "from_schema": found,
+                "to_schema": migrate::latest_version(),
+                "logs_split": true,
+                "data_rekeyed": has_auditors,
+                "root_fingerprint": crate::signing::fingerprint(root),
+            })),
+            ..Default::default()
+        },
+        Outcome::Ok,
+    );
+    ev.sign(seed);
+    ev
+}
+
+/// The old database's schema version, and every user, their role and
+/// public key, from it.
+fn old_users(
+    paths: &VaultPaths,
+    legacy: &keys::Key,
+    busy: Duration,
+) -> Result<(i64, Vec<OldUser>)> {
+    let data = open::open(&paths.db(), legacy, Db::Data, busy)?;
+    let found = migrate::user_version(&data, "main")?;
+    migrate::check_not_newer(found)?;
+    if found >= migrate::SPLIT {
+        return Err(Error::BadVault {
+            path: paths.slots(),
+            what: "the keyslots are of an older vault than its database".into(),
+        });
+    }
+    let mut stmt = data.prepare("SELECT name, role, slot_tag, public_key FROM users")?;
+    let users = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    drop(stmt);
+    drop(data);
+    Ok((found, users))
+}
+
+/// The slot file after the conversion: every user's slot holds the keys of
+/// their role; the converter's (`me`) also their new signing key and the
+/// root.
+fn new_slots(
+    file: &SlotFile,
+    users: &[OldUser],
+    me: &str,
+    password: &str,
+    mine: &Identity,
+    keys: &KeySet,
+) -> Result<SlotFile> {
     let mut target = SlotFile::new(&file.vault_id);
     target.generation = file.generation;
     for slot in &file.slots {
@@ -215,71 +286,53 @@ fn convert(
             continue;
         };
         let role: Role = role.parse()?;
-        let theirs = if super::door::holds_data(role) {
+        let theirs = if super::connect::holds_data(role) {
             keys.clone()
         } else {
             keys.logs_only()
         };
-        let mut s = if name.eq_ignore_ascii_case(&me.0) {
-            keys::rewrap(&file.vault_id, name, password, &mine, slot)?
+        let mut s = if name.eq_ignore_ascii_case(me) {
+            keys::rewrap(&file.vault_id, name, password, mine, slot)?
         } else {
             slot.clone()
         };
         keys::reseal(&mut s, &pk, &theirs)?;
         target.slots.push(s);
     }
-    target.set_checks(&keys);
-    let mut rec = Record::new("convert", user, now, target);
-    rec.migrate = true;
-    rec.rekey_data = has_auditors;
-    let at = trail::ts(now);
-    rec.grants.push(NewGrant::signed(
+    target.set_checks(keys);
+    Ok(target)
+}
+
+/// The signed grants: the converter's root, then every other user's role
+/// and key, signed by the converter.
+fn grants_of(
+    users: &[OldUser],
+    me: &OldUser,
+    root: &[u8; 32],
+    seed: &[u8; 32],
+    at: &str,
+) -> Result<Vec<NewGrant>> {
+    let mut grants = vec![NewGrant::signed(
         "root",
         &me.0,
         Some(Role::Dpo),
         Some(&me.3),
-        Some(&root),
-        &at,
+        Some(root),
+        at,
         &me.0,
-        &seed,
-    ));
+        seed,
+    )];
     for (name, role, _, pk) in users.iter().filter(|u| !u.0.eq_ignore_ascii_case(&me.0)) {
-        rec.grants.push(NewGrant::signed(
+        grants.push(NewGrant::signed(
             "grant",
             name,
             Some(role.parse()?),
             Some(pk),
             None,
-            &at,
+            at,
             &me.0,
-            &seed,
+            seed,
         ));
     }
-    let mut ev = OwnedEvent::new(
-        now,
-        &NewEvent {
-            user: Some(&me.0),
-            action: "vault_upgraded",
-            detail: Some(json!({
-                "from_schema": found,
-                "to_schema": migrate::latest_version(),
-                "logs_split": true,
-                "data_rekeyed": has_auditors,
-                "root_fingerprint": crate::signing::fingerprint(&root),
-            })),
-            ..Default::default()
-        },
-        Outcome::Ok,
-    );
-    ev.sign(&seed);
-    rec.events.push(ev);
-    let before = Before {
-        data: Some(legacy),
-        logs: None,
-    };
-    let signer = trail::Signer {
-        name: &me.0,
-        seed: &seed,
-    };
-    keyop::execute(paths, &rec, &before, &keys, busy, Some(signer))
+    Ok(grants)
 }

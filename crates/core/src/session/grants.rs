@@ -230,113 +230,150 @@ pub fn roster(grants: &[Grant], expected_root: Option<&[u8]>) -> Roster {
             ));
             continue;
         }
-        let role: Option<Role> = g.role.as_deref().and_then(|x| x.parse().ok());
-        let key = g.name.to_lowercase();
-        let bad = |r: &mut Roster, why: &str| {
+        if let Err(why) = r.take(g, grants[0].seq, expected_root) {
             r.problems.push((
                 g.seq,
                 format!("grant {} ({} of {}): {why}", g.seq, g.kind, g.name),
             ));
-        };
-        match g.kind.as_str() {
-            "root" => {
-                if r.root.is_some() || g.seq != grants[0].seq {
-                    bad(&mut r, "a second root");
-                    continue;
-                }
-                if g.signing_key.as_deref() != Some(g.by_key.as_slice()) || role != Some(Role::Dpo)
-                {
-                    bad(&mut r, "a root must be a dpo signing their own key");
-                    continue;
-                }
-                if let Some(exp) = expected_root {
-                    if exp != g.by_key.as_slice() {
-                        bad(&mut r, "this is not the root your keyslot trusts");
-                        continue;
-                    }
-                }
-                r.root = Some(g.by_key.clone());
-                r.members.insert(
-                    key,
-                    Member {
-                        name: g.name.clone(),
-                        role,
-                        public_key: g.public_key.clone(),
-                        signing_key: g.signing_key.clone(),
-                        confirmed: true,
-                        keys: vec![g.by_key.clone()],
-                        removed: false,
-                    },
-                );
-            }
-            _ if r.root.is_none() => bad(&mut r, "comes before any root"),
-            "grant" => {
-                if !r.dpo_key(&g.by_name, &g.by_key) {
-                    bad(&mut r, "not signed by a dpo");
-                    continue;
-                }
-                let sk = g.signing_key.clone();
-                r.members.insert(
-                    key,
-                    Member {
-                        name: g.name.clone(),
-                        role,
-                        public_key: g.public_key.clone(),
-                        signing_key: sk.clone(),
-                        confirmed: true,
-                        keys: sk.into_iter().collect(),
-                        removed: false,
-                    },
-                );
-            }
-            "role" | "remove" | "confirm" => {
-                if !r.dpo_key(&g.by_name, &g.by_key) {
-                    bad(&mut r, "not signed by a dpo");
-                    continue;
-                }
-                let Some(m) = r.members.get_mut(&key).filter(|m| !m.removed) else {
-                    bad(&mut r, "names no user");
-                    continue;
-                };
-                match g.kind.as_str() {
-                    "role" => m.role = role,
-                    "remove" => m.removed = true,
-                    _ => {
-                        if g.signing_key.is_some() && g.signing_key != m.signing_key {
-                            bad(&mut r, "confirms a key the user does not hold");
-                            continue;
-                        }
-                        m.confirmed = true;
-                    }
-                }
-            }
-            "rotate" | "enrol" => {
-                let Some(m) = r.members.get_mut(&key).filter(|m| !m.removed) else {
-                    bad(&mut r, "names no user");
-                    continue;
-                };
-                let signer_ok = if g.kind == "rotate" {
-                    g.by_name.eq_ignore_ascii_case(&g.name)
-                        && m.signing_key.as_deref() == Some(g.by_key.as_slice())
-                } else {
-                    g.by_name.eq_ignore_ascii_case(&g.name)
-                        && m.signing_key.is_none()
-                        && g.signing_key.as_deref() == Some(g.by_key.as_slice())
-                };
-                if !signer_ok {
-                    bad(&mut r, "not signed by the key it replaces");
-                    continue;
-                }
-                if g.kind == "enrol" {
-                    m.confirmed = false;
-                }
-                m.signing_key = g.signing_key.clone();
-                m.keys.extend(g.signing_key.clone());
-            }
-            _ => bad(&mut r, "unknown kind"),
         }
     }
     r
+}
+
+/// Why a grant whose signature holds does not hold as a grant.
+type Why = &'static str;
+
+impl Roster {
+    /// Take one grant (its signature holds) into the roster, or say why it
+    /// does not hold. `first`: the first grant's seq.
+    fn take(
+        &mut self,
+        g: &Grant,
+        first: i64,
+        expected_root: Option<&[u8]>,
+    ) -> std::result::Result<(), Why> {
+        let role: Option<Role> = g.role.as_deref().and_then(|x| x.parse().ok());
+        match g.kind.as_str() {
+            "root" => self.take_root(g, role, first, expected_root),
+            _ if self.root.is_none() => Err("comes before any root"),
+            "grant" => self.take_grant(g, role),
+            "role" | "remove" | "confirm" => self.take_change(g, role),
+            "rotate" | "enrol" => self.take_key(g),
+            _ => Err("unknown kind"),
+        }
+    }
+
+    /// The root: the first grant, a dpo signing their own key (the one the
+    /// slot trusts, when known).
+    fn take_root(
+        &mut self,
+        g: &Grant,
+        role: Option<Role>,
+        first: i64,
+        expected_root: Option<&[u8]>,
+    ) -> std::result::Result<(), Why> {
+        if self.root.is_some() || g.seq != first {
+            return Err("a second root");
+        }
+        if g.signing_key.as_deref() != Some(g.by_key.as_slice()) || role != Some(Role::Dpo) {
+            return Err("a root must be a dpo signing their own key");
+        }
+        if let Some(exp) = expected_root {
+            if exp != g.by_key.as_slice() {
+                return Err("this is not the root your keyslot trusts");
+            }
+        }
+        self.root = Some(g.by_key.clone());
+        self.members.insert(
+            g.name.to_lowercase(),
+            Member {
+                name: g.name.clone(),
+                role,
+                public_key: g.public_key.clone(),
+                signing_key: g.signing_key.clone(),
+                confirmed: true,
+                keys: vec![g.by_key.clone()],
+                removed: false,
+            },
+        );
+        Ok(())
+    }
+
+    /// A user granted a role and key by a dpo.
+    fn take_grant(&mut self, g: &Grant, role: Option<Role>) -> std::result::Result<(), Why> {
+        if !self.dpo_key(&g.by_name, &g.by_key) {
+            return Err("not signed by a dpo");
+        }
+        let sk = g.signing_key.clone();
+        self.members.insert(
+            g.name.to_lowercase(),
+            Member {
+                name: g.name.clone(),
+                role,
+                public_key: g.public_key.clone(),
+                signing_key: sk.clone(),
+                confirmed: true,
+                keys: sk.into_iter().collect(),
+                removed: false,
+            },
+        );
+        Ok(())
+    }
+
+    /// A role changed, a user removed or their key confirmed, by a dpo.
+    fn take_change(&mut self, g: &Grant, role: Option<Role>) -> std::result::Result<(), Why> {
+        if !self.dpo_key(&g.by_name, &g.by_key) {
+            return Err("not signed by a dpo");
+        }
+        let Some(m) = self
+            .members
+            .get_mut(&g.name.to_lowercase())
+            .filter(|m| !m.removed)
+        else {
+            return Err("names no user");
+        };
+        match g.kind.as_str() {
+            "role" => m.role = role,
+            "remove" => m.removed = true,
+            _ => {
+                if g.signing_key.is_some() && g.signing_key != m.signing_key {
+                    return Err("confirms a key the user does not hold");
+                }
+                m.confirmed = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// A user's new signing key: rotated (signed by the key it replaces) or
+    /// enrolled (their first, signed by itself, unconfirmed until a dpo
+    /// confirms it).
+    fn take_key(&mut self, g: &Grant) -> std::result::Result<(), Why> {
+        let Some(m) = self
+            .members
+            .get_mut(&g.name.to_lowercase())
+            .filter(|m| !m.removed)
+        else {
+            return Err("names no user");
+        };
+        let signer_ok = if g.kind == "rotate" {
+            g.by_name.eq_ignore_ascii_case(&g.name)
+                && m.signing_key.as_deref() == Some(g.by_key.as_slice())
+        } else {
+            g.by_name.eq_ignore_ascii_case(&g.name)
+                && m.signing_key.is_none()
+                && g.signing_key.as_deref() == Some(g.by_key.as_slice())
+        };
+        if !signer_ok {
+            return Err("not signed by the key it replaces");
+        }
+        if g.kind == "enrol" {
+            m.confirmed = false;
+        }
+        m.signing_key = g.signing_key.clone();
+        m.keys.extend(g.signing_key.clone());
+        Ok(())
+    }
 }
 
 /// The grants as JSON for a report (names, kinds, who signed; no keys).

@@ -8,10 +8,14 @@
 //! a vault at once, and a key operation elsewhere never leaves a stale
 //! connection behind.
 
+mod connect;
 mod convert;
+mod create;
 pub(crate) mod door;
 pub mod grants;
+mod keydoor;
 pub mod keyop;
+mod op;
 mod unlock;
 
 pub(crate) use door::{Op, Tx};

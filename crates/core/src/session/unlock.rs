@@ -1,16 +1,16 @@
-//! Making a vault and signing in.
+//! Signing in: the keyslot opened, what must be done first (under the key
+//! lock held exclusively, `convert.rs`), then the chores of a sign-in.
 
-use super::grants::NewGrant;
-use super::{lock as mlock, validate_password, validate_user_name, Held, Session, User};
+use super::{lock as mlock, Held, Session, User};
 use crate::error::{Error, Result};
 use crate::roles::Role;
 use crate::trail::{self, NewEvent, Outcome, OwnedEvent, Signer};
-use crate::vault::keys::{self, Identity, KeySet, Sealed, SlotFile};
+use crate::vault::keys::{self, KeySet, Sealed, SlotFile};
 use crate::vault::lock::{self, wait_bound};
 use crate::vault::open::{self, Db};
 use crate::vault::{migrate, read_slots, VaultPaths};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -20,138 +20,6 @@ use std::sync::Mutex;
 const FAILED_UNLOCKS_MAX: u64 = 16 << 20;
 
 impl Session {
-    /// Create a new vault in `dir` (which must not hold one) with `admin` as
-    /// its first user, role dpo, whose signing key becomes the vault's root.
-    /// The vault is built in a hidden directory beside `dir` and renamed into
-    /// place when complete: an interrupted `init` leaves no half-made vault.
-    pub fn create(dir: &Path, admin: &str, password: &str, now: DateTime<Utc>) -> Result<Session> {
-        validate_user_name(admin)?;
-        validate_password(password)?;
-        let target = VaultPaths::new(dir);
-        if target.exists() {
-            return Err(Error::Conflict(format!(
-                "{}: a vault already exists here",
-                dir.display()
-            )));
-        }
-        if dir.is_dir()
-            && std::fs::read_dir(dir)
-                .map(|mut d| d.next().is_some())
-                .unwrap_or(true)
-        {
-            return Err(Error::Conflict(format!(
-                "{}: the folder is not empty; choose an empty or new folder for a vault",
-                dir.display()
-            )));
-        }
-        let parent = dir
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        let staging = tempfile::Builder::new()
-            .prefix(".vault-new-")
-            .tempdir_in(parent)
-            .map_err(|e| Error::io(parent, e))?;
-        let paths = VaultPaths::new(staging.path());
-        crate::vault::owner_only(staging.path());
-        let mut id = [0u8; 16];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut id);
-        let vault_id = hex::encode(id);
-        let keys = KeySet::generate();
-        let mut identity = Identity::generate();
-        identity.root = identity.signing_key();
-        let slot = keys::make_slot(&vault_id, admin, password, &identity, &keys)?;
-        let busy = wait_bound();
-        {
-            open::create_owner_only(&paths.db())?;
-            let data_key = keys.data.as_ref().ok_or(Error::BadCredentials)?;
-            let field_key = keys.field.as_ref().ok_or(Error::BadCredentials)?;
-            let mut data = open::open(&paths.db(), data_key, Db::Data, busy)?;
-            migrate::migrate(&mut data, &paths.logs(), &keys.logs, field_key)?;
-            data.execute(
-                "INSERT INTO meta (key, value) VALUES ('vault_id', ?1), ('created_at', ?2)",
-                params![vault_id, trail::ts(now)],
-            )?;
-            let logs = open::open(&paths.logs(), &keys.logs, Db::Logs, busy)?;
-            migrate::logs_wal(&logs)?;
-            let tx = rusqlite::Transaction::new_unchecked(&logs, TransactionBehavior::Immediate)?;
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('vault_id', ?1), ('created_at', ?2)",
-                params![vault_id, trail::ts(now)],
-            )?;
-            tx.execute(
-                "INSERT INTO users (name, role, slot_tag, public_key, created_at, created_by)
-                 VALUES (?1, 'dpo', ?2, ?3, ?4, NULL)",
-                params![
-                    admin,
-                    slot.tag,
-                    identity.public_key().to_vec(),
-                    trail::ts(now)
-                ],
-            )?;
-            let seed = identity
-                .signing_seed
-                .as_ref()
-                .ok_or(Error::BadCredentials)?;
-            NewGrant::signed(
-                "root",
-                admin,
-                Some(Role::Dpo),
-                Some(&identity.public_key()),
-                identity.signing_key().as_ref().map(|k| k.as_slice()),
-                &trail::ts(now),
-                admin,
-                seed,
-            )
-            .insert(&tx)?;
-            let fingerprint = identity
-                .signing_key()
-                .map(|k| crate::signing::fingerprint(&k));
-            trail::append(
-                &tx,
-                now,
-                &NewEvent {
-                    user: Some(admin),
-                    action: "vault_created",
-                    detail: Some(json!({"admin": admin, "root_fingerprint": fingerprint})),
-                    ..Default::default()
-                },
-                Outcome::Ok,
-                Some(Signer { name: admin, seed }),
-            )?;
-            tx.commit()?;
-        }
-        let mut file = SlotFile::new(&vault_id);
-        file.slots.push(slot);
-        file.set_checks(&keys);
-        file.write(&paths.slots())?;
-        let generation = file.generation;
-        // Into place: an empty target directory is replaced, a missing one made.
-        let staged = staging.keep();
-        if dir.is_dir() {
-            std::fs::remove_dir(dir).map_err(|e| Error::io(dir, e))?;
-        }
-        std::fs::rename(&staged, dir).map_err(|e| Error::io(dir, e))?;
-        if let Ok(d) = std::fs::File::open(parent) {
-            let _ = d.sync_all();
-        }
-        Ok(Session {
-            paths: VaultPaths::new(dir),
-            vault_id,
-            name: admin.to_string(),
-            user: Mutex::new(User {
-                name: admin.to_string(),
-                role: Role::Dpo,
-            }),
-            identity,
-            held: Mutex::new(Held { generation, keys }),
-            roster_cache: Mutex::new(None),
-            warnings: Vec::new(),
-            busy,
-        })
-    }
-
     /// Sign in. A wrong name or password is [`Error::BadCredentials`] after the
     /// full key-derivation cost, and is noted in `failed-unlocks.log`. Before
     /// the vault is used: an interrupted key operation of a dead process is
@@ -261,7 +129,7 @@ impl Session {
         // The slot must be this user's own: the public key the signed grants
         // hold for the name (a slot copied under another's tag fails).
         let roster = self.roster(&conns.logs)?;
-        let user = super::door::user_from(
+        let user = super::connect::user_from(
             &conns.logs,
             &roster,
             &self.name,
@@ -269,7 +137,7 @@ impl Session {
         )?;
         self.name = user.name.clone();
         *mlock(&self.user) = user.clone();
-        if super::door::holds_data(user.role) && conns.data.is_none() {
+        if super::connect::holds_data(user.role) && conns.data.is_none() {
             return Err(Error::BadVault {
                 path: self.paths.slots(),
                 what: "your keyslot does not hold the data key your role needs; ask a dpo".into(),
@@ -318,36 +186,13 @@ impl Session {
     ) -> Result<Vec<String>> {
         let path = self.paths.failed_unlocks();
         let content = read_capped(&path, FAILED_UNLOCKS_MAX)?;
-        let seen: Value = tx
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'failed_unlocks_seen'",
-                [],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()?
-            .and_then(|v| serde_json::from_str(&v).ok())
-            .unwrap_or_else(|| json!({"bytes": 0, "sha256": ""}));
-        let seen_bytes = seen["bytes"].as_u64().unwrap_or(0) as usize;
-        let seen_hash = seen["sha256"].as_str().unwrap_or("").to_string();
+        let (seen_bytes, seen_hash) = failed_unlocks_seen(tx)?;
         let prefix_ok = content.len() >= seen_bytes
             && (seen_bytes == 0
                 || hex::encode(Sha256::digest(&content[..seen_bytes])) == seen_hash);
         let mut warnings = Vec::new();
-        let event = |action: &str, detail: Value, outcome: Outcome| -> Result<()> {
-            trail::append(
-                tx,
-                now,
-                &NewEvent {
-                    user: Some(&self.name),
-                    action,
-                    detail: Some(detail),
-                    ..Default::default()
-                },
-                outcome,
-                signer,
-            )?;
-            Ok(())
-        };
+        let event =
+            |action: &str, detail: Value| self.failed_event(tx, now, signer, action, detail);
         let start = if prefix_ok {
             seen_bytes
         } else {
@@ -360,7 +205,6 @@ impl Session {
                 "failed_unlocks_log_altered",
                 json!({"file": crate::vault::FAILED_UNLOCKS_FILE, "what": what,
                        "bytes_taken_in_before": seen_bytes, "bytes_now": content.len()}),
-                Outcome::Failed,
             )?;
             warnings.push(format!(
                 "{} {what} since the last sign-in: failed sign-ins it recorded may be missing from the audit trail",
@@ -373,22 +217,7 @@ impl Session {
             .filter(|l| !l.trim().is_empty())
             .take(100_000)
         {
-            let v: Value = serde_json::from_str(line).unwrap_or_default();
-            let text = |k: &str| -> Option<String> {
-                v.get(k)
-                    .and_then(|a| a.as_str())
-                    .map(|s| s.chars().take(128).collect())
-            };
-            event(
-                "sign_in_failure_reported",
-                json!({
-                    "reported_by": crate::vault::FAILED_UNLOCKS_FILE,
-                    "reported_user": text("user"),
-                    "reported_at": text("at"),
-                    "reason": "wrong user name or password",
-                }),
-                Outcome::Failed,
-            )?;
+            event("sign_in_failure_reported", reported_failure(line))?;
         }
         let now_seen =
             json!({"bytes": content.len(), "sha256": hex::encode(Sha256::digest(&content))});
@@ -397,6 +226,30 @@ impl Session {
             [now_seen.to_string()],
         )?;
         Ok(warnings)
+    }
+
+    /// An event of the sign-in, outcome failed.
+    fn failed_event(
+        &self,
+        tx: &Connection,
+        now: DateTime<Utc>,
+        signer: Option<Signer>,
+        action: &str,
+        detail: Value,
+    ) -> Result<()> {
+        trail::append(
+            tx,
+            now,
+            &NewEvent {
+                user: Some(&self.name),
+                action,
+                detail: Some(detail),
+                ..Default::default()
+            },
+            Outcome::Failed,
+            signer,
+        )?;
+        Ok(())
     }
 
     /// Bundles whose process died: delete what they left and say so.
@@ -482,12 +335,46 @@ fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>> {
     Ok(v)
 }
 
+/// How much of `failed-unlocks.log` the trail has taken in: its length and
+/// the hash of that much.
+fn failed_unlocks_seen(tx: &Connection) -> Result<(usize, String)> {
+    let seen: Value = tx
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'failed_unlocks_seen'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or_else(|| json!({"bytes": 0, "sha256": ""}));
+    let seen_bytes = seen["bytes"].as_u64().unwrap_or(0) as usize;
+    let seen_hash = seen["sha256"].as_str().unwrap_or("").to_string();
+    Ok((seen_bytes, seen_hash))
+}
+
+/// The detail of one line of `failed-unlocks.log`: what the file reports
+/// (its texts cut to 128 characters), not facts.
+fn reported_failure(line: &str) -> Value {
+    let v: Value = serde_json::from_str(line).unwrap_or_default();
+    let text = |k: &str| -> Option<String> {
+        v.get(k)
+            .and_then(|a| a.as_str())
+            .map(|s| s.chars().take(128).collect())
+    };
+    json!({
+        "reported_by": crate::vault::FAILED_UNLOCKS_FILE,
+        "reported_user": text("user"),
+        "reported_at": text("at"),
+        "reason": "wrong user name or password",
+    })
+}
+
 /// Whether the databases need migrating (only a holder of the data key can).
 fn needs_migration(paths: &VaultPaths, sealed: &Sealed, busy: std::time::Duration) -> Result<bool> {
     let Sealed::Keys(k) = sealed else {
         return Ok(true);
     };
-    let logs = super::door::open_named(paths, Db::Logs, &k.logs, busy)?;
+    let logs = super::connect::open_named(paths, Db::Logs, &k.logs, busy)?;
     let found = migrate::user_version(&logs, "main")?;
     migrate::check_not_newer(found)?;
     if found == migrate::latest_version() {
