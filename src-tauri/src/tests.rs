@@ -62,7 +62,7 @@ impl TestApp {
 
     /// A vault in the temp directory with a dpo and an auditor.
     fn vault(&self) -> std::path::PathBuf {
-        std::env::set_var("DESK_KDF_TEST_COST", "1");
+        desk_core::vault::keys::use_test_cost(true);
         let dir = self.tmp.path().join("vault");
         let s = Session::create(&dir, "dpo", "dpo-password", chrono::Utc::now()).unwrap();
         s.add_user("ada", Role::Auditor, "ada-password", chrono::Utc::now())

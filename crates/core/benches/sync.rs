@@ -212,7 +212,7 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
         "sync-noindex" => {
             // The same full sync without maintaining the search index: what
             // the index costs.
-            std::env::set_var("DESK_KDF_TEST_COST", "1");
+            desk_core::vault::keys::use_test_cost(true);
             let vault = work.join("vault-noindex");
             let _ = std::fs::remove_dir_all(&vault);
             let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
@@ -229,7 +229,7 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
             // The same full sync into a vault that keeps the rollback journal
             // (as the desk did before many processes could share a vault):
             // what the write-ahead log costs.
-            std::env::set_var("DESK_KDF_TEST_COST", "1");
+            desk_core::vault::keys::use_test_cost(true);
             desk_core::vault::open::use_rollback_journal_for_benchmark(true);
             let vault = work.join("vault-rollback");
             let _ = std::fs::remove_dir_all(&vault);
@@ -244,7 +244,7 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
         "sync-reader" => {
             // A full sync while another session reads every 200 ms: how long
             // a reader waits during a long sync (it reads a snapshot).
-            std::env::set_var("DESK_KDF_TEST_COST", "1");
+            desk_core::vault::keys::use_test_cost(true);
             let vault = work.join("vault-reader");
             let _ = std::fs::remove_dir_all(&vault);
             let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
@@ -290,7 +290,7 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
             let _ = std::fs::remove_dir_all(&vault);
         }
         "sync" | "sync-delta" => {
-            std::env::set_var("DESK_KDF_TEST_COST", "1");
+            desk_core::vault::keys::use_test_cost(true);
             let vault = work.join("vault");
             let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
             let s = if name == "sync" {
@@ -537,7 +537,7 @@ fn misspell(s: &str) -> String {
 fn reads(work: &Path, out: &mut Value) {
     use desk_core::member::Page;
     use desk_core::search::SearchOptions;
-    std::env::set_var("DESK_KDF_TEST_COST", "1");
+    desk_core::vault::keys::use_test_cost(true);
     let vault = work.join("vault");
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
     let s = Session::unlock(&vault, "bench", "bench-password", now).unwrap();

@@ -57,7 +57,7 @@ fn main() {
     let mut out = serde_json::Map::new();
 
     // Sign-in with the default key-derivation cost (64 MiB, 3 passes).
-    std::env::remove_var("DESK_KDF_TEST_COST");
+    desk_core::vault::keys::use_test_cost(false);
     let real = work.join("real-cost");
     drop(Session::create(&real, "dpo", "dpo-password", now).unwrap());
     let mut ms = Vec::new();
@@ -74,7 +74,7 @@ fn main() {
     out.insert("sign_in_ms_median".into(), json!(ms[2]));
 
     // A vault with one site and a member, for the writers.
-    std::env::set_var("DESK_KDF_TEST_COST", "1");
+    desk_core::vault::keys::use_test_cost(true);
     let vault = work.join("vault");
     let s = Session::create(&vault, "dpo", "dpo-password", now).unwrap();
     s.add_user("w", Role::Staff, "writer-password", now)

@@ -21,7 +21,7 @@ const OLD_AUDIT_HEAD: &str = "7754e8e65d7d6c48d64e0b4d591087bb6dc7e99df30ee76f3c
 const OLD_LOG_HEAD: &str = "0fce30a1f6270f9a42380d42c8589f7a9a343a9ccb0522dd27b2f706096c38d6";
 
 fn copy_fixture(root: &Path) -> PathBuf {
-    std::env::set_var("DESK_KDF_TEST_COST", "1");
+    desk_core::vault::keys::use_test_cost(true);
     let v = root.join("old-vault");
     std::fs::create_dir_all(&v).unwrap();
     for f in ["vault.db", "keyslots.json"] {

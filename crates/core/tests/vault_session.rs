@@ -15,7 +15,7 @@ fn t(h: u32) -> DateTime<Utc> {
 }
 
 fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
-    std::env::set_var("DESK_KDF_TEST_COST", "1");
+    desk_core::vault::keys::use_test_cost(true);
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("vault");
     let s = Session::create(&vault, "alice", "alice-password", t(1)).unwrap();

@@ -80,12 +80,32 @@ pub const MAX_COST: KdfCost = KdfCost {
     lanes: 8,
 };
 
+/// Set by [`use_test_cost`]: 0 follows `DESK_KDF_TEST_COST`, 1 makes new
+/// slots cheap ([`MIN_COST`]), 2 gives them the default cost.
+static TEST_COST: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Make every keyslot this process makes from now on cheap ([`MIN_COST`],
+/// `true`) or give it the default cost whatever the environment says
+/// (`false`). For tests and benchmarks in one process: changing the
+/// environment with `set_var` while other threads run SQLite (which reads
+/// the environment from C) is undefined behaviour; this is not. Child
+/// processes take `DESK_KDF_TEST_COST=1` from their environment.
+pub fn use_test_cost(on: bool) {
+    TEST_COST.store(if on { 1 } else { 2 }, std::sync::atomic::Ordering::SeqCst);
+}
+
 impl KdfCost {
     /// The cost used for new slots: the default, unless `DESK_KDF_TEST_COST=1`
-    /// is set for the test suite, which then uses a cheap cost so that hundreds
-    /// of unlocks stay fast. Slots record their cost, so either opens either way.
+    /// is set for the test suite (or [`use_test_cost`] says so), which then
+    /// uses a cheap cost so that hundreds of unlocks stay fast. Slots record
+    /// their cost, so either opens either way.
     pub fn for_new_slots() -> Self {
-        if std::env::var("DESK_KDF_TEST_COST").as_deref() == Ok("1") {
+        let cheap = match TEST_COST.load(std::sync::atomic::Ordering::SeqCst) {
+            1 => true,
+            2 => false,
+            _ => std::env::var("DESK_KDF_TEST_COST").as_deref() == Ok("1"),
+        };
+        if cheap {
             MIN_COST
         } else {
             KdfCost::default()
@@ -588,7 +608,7 @@ mod tests {
     use super::*;
 
     fn cheap() {
-        std::env::set_var("DESK_KDF_TEST_COST", "1");
+        use_test_cost(true);
     }
 
     fn keys(s: &Sealed) -> &KeySet {

@@ -75,12 +75,7 @@ pub fn open(path: &Path, key: &Key, db: Db, busy: Duration) -> Result<Connection
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)?;
-    conn.pragma_update(None, "cipher_log_level", "NONE").ok();
-    {
-        let k = key_pragma(key);
-        conn.execute_batch(&format!("PRAGMA key = \"{}\";", k.as_str()))?;
-    }
+    let conn = keyed(path, flags, key)?;
     conn.busy_timeout(busy)?;
     // The first read proves the key.
     if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
@@ -115,6 +110,31 @@ pub fn open(path: &Path, key: &Key, db: Db, busy: Duration) -> Result<Connection
         super::sqlfn::register(&conn)?;
     }
     Ok(conn)
+}
+
+/// A connection to `path` with `key` set. Setting a key never depends on
+/// whether the key is right (a wrong key fails at the first read), so a
+/// failed `PRAGMA key` is SQLCipher failing to set up its cipher context
+/// (seen once in CI, under load, while many test threads opened databases
+/// at once): it is tried again on a fresh connection, a few times, before
+/// the error is given.
+fn keyed(path: &Path, flags: OpenFlags, key: &Key) -> Result<Connection> {
+    let k = key_pragma(key);
+    let pragma = Zeroizing::new(format!("PRAGMA key = \"{}\";", k.as_str()));
+    let mut attempt = 0;
+    loop {
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.pragma_update(None, "cipher_log_level", "NONE").ok();
+        match conn.execute_batch(pragma.as_str()) {
+            Ok(()) => return Ok(conn),
+            Err(e) if attempt < 4 && !is_busy(&e) => {
+                drop(conn);
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(20 << attempt));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// Change a database's key in place (`PRAGMA rekey`: every page rewritten in
