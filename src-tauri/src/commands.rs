@@ -25,6 +25,7 @@ pub const COMMANDS: &[&str] = &[
     "reveal_file",
     "bundle_make",
     "conflicts_check",
+    "search_reindex",
     // members
     "search",
     "member",
@@ -70,6 +71,9 @@ pub const COMMANDS: &[&str] = &[
     "user_set_role",
     "user_remove",
     "change_password",
+    "user_confirm",
+    "vault_fingerprint",
+    "vault_check",
     // privacy facts
     "privacy_facts_get",
     "privacy_facts_set",

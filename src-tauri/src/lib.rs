@@ -64,6 +64,7 @@ handler![
     jobs::reveal_file,
     bundles::bundle_make,
     members::search,
+    members::search_reindex,
     members::member,
     members::consent,
     members::conflicts,
@@ -103,6 +104,9 @@ handler![
     admin::user_set_role,
     admin::user_remove,
     admin::change_password,
+    admin::user_confirm,
+    admin::vault_fingerprint,
+    admin::vault_check,
     bundles::privacy_facts_get,
     bundles::privacy_facts_set,
 ];

@@ -1,7 +1,8 @@
 //! `desk search`, `desk member`, `desk consent`, `desk conflicts`.
 
 use crate::output::Out;
-use crate::{now, sign_in, CliError, CliResult};
+use crate::signin::sign_in;
+use crate::{now, CliError, CliResult};
 use clap::Args;
 use desk_core::conflicts::{Conflict, Scope};
 use desk_core::consent::parse_instant;

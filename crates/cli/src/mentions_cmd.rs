@@ -2,7 +2,8 @@
 //! (free-text search) and `desk text-index` (the optional per-site index).
 
 use crate::output::{thousands, Out};
-use crate::{now, sign_in, CliError, CliResult};
+use crate::signin::sign_in;
+use crate::{now, CliError, CliResult};
 use clap::{Args, Subcommand};
 use desk_core::mentions::{Author, SnippetPart, TextQuery};
 use serde_json::json;

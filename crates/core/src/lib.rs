@@ -29,6 +29,7 @@ pub mod fsutil;
 pub mod problem;
 pub mod progress;
 pub mod roles;
+pub mod signing;
 pub mod text;
 pub mod time;
 pub mod trail;

@@ -22,11 +22,11 @@ const ORDER: &[&str] = &[
     "roles",
     "labels",
     "chain",
+    "signing",
     "trail",
     "vault",
     "session",
     // areas
-    "audit",
     "users",
     "holds",
     "privacy",
@@ -39,6 +39,7 @@ const ORDER: &[&str] = &[
     "sync",
     "requests",
     "disclosure",
+    "audit",
     "bundle",
     "home",
     // tools: the TypeScript bindings of the boundary types

@@ -517,7 +517,7 @@ fn the_rebuild_builds_the_same_index_and_a_stale_one_is_refused() {
     };
     let before = dump(&vault);
     assert!(before.len() > 10);
-    // As a vault from before migration 8: an empty index, never built.
+    // As a vault from before migration 9: an empty index, never built.
     let conn = open_raw(&vault, "dpo", "dpo-password")
         .unwrap()
         .data

@@ -22,7 +22,7 @@ let target: HTMLElement;
 let cmp: ReturnType<typeof mount> | null = null;
 beforeEach(() => {
   target = document.body.appendChild(document.createElement('div'));
-  app.session = { user: 'asha', role: 'dpo', vault: '/v', can: ['read_members', 'sync'] };
+  app.session = { user: 'asha', role: 'dpo', vault: '/v', can: ['read_members', 'sync'], warnings: [] };
 });
 afterEach(() => {
   if (cmp) unmount(cmp);
@@ -95,7 +95,7 @@ describe('Mentions tab', () => {
   });
 
   it('does not offer the build to a role that cannot sync', async () => {
-    app.session = { user: 'x', role: 'staff', vault: '/v', can: ['read_members'] };
+    app.session = { user: 'x', role: 'staff', vault: '/v', can: ['read_members'], warnings: [] };
     api.mentionsStale.mockResolvedValue(true);
     cmp = mount(MentionsTab, { target, props: { site: 'netmums', memberId: 'm-1' } });
     await tick();

@@ -1,4 +1,4 @@
-//! The mentions index's tables and queries (migration 8).
+//! The mentions index's tables and queries (migration 9).
 //!
 //! `mention_tokens (site, key, entity, id, author, at)`: one entry per
 //! candidate key ([`super::rules`]) per row that holds it, with the row's
@@ -204,7 +204,7 @@ pub(crate) fn subject(conn: &Connection, site: &str, member_id: &str) -> Result<
         }
     }
     // Names posted as, from the search index's `posted_as` keys (through the
-    // partial index of migration 8), kept when no other member used them.
+    // partial index of migration 9), kept when no other member used them.
     let mut posted_as = Vec::new();
     let mut stmt = conn.prepare_cached(
         "SELECT substr(key, 11) FROM search_terms

@@ -10,7 +10,7 @@
 //!   (no document lengths: results are not ranked), holding each
 //!   row's normalised free text ([`crate::text::norm::row_text`], the SQL
 //!   function `desk_text`) under the id `rowid × 16 + entity`. Triggers
-//!   frozen in migration 8 keep it as rows are inserted, changed and deleted
+//!   frozen in migration 9 keep it as rows are inserted, changed and deleted
 //!   on every path. It is **erasure-safe**: FTS5's `secure-delete` option is
 //!   on, so deleting a row removes its words from the index's pages at once
 //!   (not at the next merge), and the vault's `secure_delete` zeroes the

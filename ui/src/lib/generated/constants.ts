@@ -12,5 +12,14 @@ export const ACTION_KEYS: readonly ActionKey[] = ["sync","read_members","request
 /** What each role may do (crates/core/src/roles.rs): a session's `can`. */
 export const ROLE_CAN: Readonly<Record<Role, readonly ActionKey[]>> = {"auditor":["request_register","read_disclosures","read_audit","read_status","change_own_password","read_privacy_facts"],"dpo":["sync","read_members","request_register","request_bundle","request_settings","change_requests","record_disclosure","amend_disclosure","read_disclosures","hold","manage_users","read_audit","read_status","change_own_password","read_privacy_facts","privacy_facts"],"staff":["sync","read_members","request_register","request_bundle","change_requests","record_disclosure","read_disclosures","read_status","change_own_password","read_privacy_facts"]};
 
+/** How a request may arrive (crates/core/src/requests/mod.rs). */
+export const CHANNELS = ["email","web","post","phone","other"] as const;
+
+/** How a request may be closed (crates/core/src/requests/mod.rs). */
+export const OUTCOMES = ["answered","refused_manifestly_unfounded","refused_excessive","withdrawn"] as const;
+
+/** The kinds a privacy facts' recipient may be (crates/core/src/privacy/mod.rs). */
+export const RECIPIENT_KINDS = ["processor","partner","authority","other"] as const;
+
 /** A session locks itself after this many seconds without a command (crates/core/src/contract.rs). */
 export const IDLE_LOCK_SECONDS = 900;
