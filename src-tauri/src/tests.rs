@@ -62,7 +62,7 @@ impl TestApp {
 
     /// A vault in the temp directory with a dpo and an auditor.
     fn vault(&self) -> std::path::PathBuf {
-        std::env::set_var("DESK_KDF_TEST_COST", "1");
+        desk_core::vault::keys::use_test_cost(true);
         let dir = self.tmp.path().join("vault");
         let s = Session::create(&dir, "dpo", "dpo-password", chrono::Utc::now()).unwrap();
         s.add_user("ada", Role::Auditor, "ada-password", chrono::Utc::now())
@@ -173,7 +173,10 @@ fn an_export_never_replaces_a_file_without_force() {
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep");
     t.call("audit_export_csv", json!({"path": path, "force": true}))
         .unwrap();
-    assert!(std::fs::read_to_string(&out).unwrap().starts_with("seq,"));
+    // For spreadsheets: a byte-order mark, then the header.
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .starts_with("\u{feff}seq,"));
 }
 
 #[test]

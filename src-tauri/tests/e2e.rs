@@ -151,6 +151,10 @@ impl Ui {
             .is_empty()
     }
 
+    async fn present_css(&self, sel: &str) -> bool {
+        self.c.find(Locator::Css(sel)).await.is_ok()
+    }
+
     async fn text(&self, id: &str) -> String {
         self.wait(id).await.text().await.unwrap()
     }
@@ -418,6 +422,9 @@ async fn desktop_end_to_end() {
     m.insert("sync_ui_ms".into(), json!(t.elapsed().as_millis()));
     ui.shot("sync").await;
 
+    // ---- a delta in which another member writes about m-1 -----------------
+    mention_delta(&export.path, &tmp.path().join("export-2"), &vault);
+
     // ---- home shows the site ---------------------------------------------
     ui.click("nav-home").await;
     ui.wait("home-site").await;
@@ -491,6 +498,28 @@ async fn desktop_end_to_end() {
     .await;
     ui.shot("consent").await;
 
+    // ---- mentions: m-1 in other people's words ----------------------------
+    ui.click("tab-mentions").await;
+    ui.until("the Mentions tab lists the delta's post", || async {
+        ui.present_css("[data-testid=\"mention\"][data-id=\"e2e-mention-1\"]")
+            .await
+    })
+    .await;
+    let summary = ui.text("mentions-summary").await;
+    assert!(summary.contains("name this member"), "mentions: {summary}");
+    let mark =
+        ui.c.find(Locator::Css("[data-testid=\"mention\"] mark"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    assert!(
+        mark.starts_with('@'),
+        "the @username is highlighted: {mark}"
+    );
+    ui.shot("mentions").await;
+
     // ---- open a request --------------------------------------------------
     ui.click("action-open-request").await;
     let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
@@ -516,6 +545,18 @@ async fn desktop_end_to_end() {
     assert!(done.contains(out.to_str().unwrap()), "bundle-done: {done}");
     assert!(out.is_file(), "the bundle zip is on disk");
     ui.shot("bundle").await;
+
+    // ---- search text: words that are no member's identifier ---------------
+    ui.click("nav-search").await;
+    ui.click("mode-text").await;
+    ui.type_into("text-box", "Oakfield Primary").await;
+    ui.click("text-go").await;
+    ui.until("the text search finds the delta's post", || async {
+        ui.present_css("[data-testid=\"text-hit\"][data-id=\"e2e-mention-1\"]")
+            .await
+    })
+    .await;
+    ui.shot("search-text").await;
 
     // ---- record a disclosure and verify the log ---------------------------
     ui.click("nav-disclosures").await;
@@ -642,6 +683,47 @@ async fn desktop_end_to_end() {
         target.join("e2e-measurements.json"),
         serde_json::to_vec_pretty(&report).unwrap(),
     );
+}
+
+/// Write and sync (through core, as another desk process would) a delta in
+/// which member m-2 names m-1 by `@username` and mentions a school.
+fn mention_delta(full: &Path, dir: &Path, vault: &Path) {
+    use sha2::{Digest, Sha256};
+    let members = std::fs::read_to_string(full.join("members.csv")).unwrap();
+    let mut lines = members.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let username = lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|f| f[col("member_id")] == "m-1")
+        .map(|f| f[col("username")].to_string())
+        .unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let post = json!({"post_id": "e2e-mention-1", "member_id": "m-2", "thread_id": "e2e-t",
+        "thread_title": "Primary school appeals", "posted_at": "2026-11-21T09:00:00Z", "status": "visible",
+        "body": format!("Ask @{username}, her two went to Oakfield Primary.")});
+    let files = [
+        (
+            "members",
+            "members.csv",
+            "member_id,username,email,signup_at,status,updated_at\n".to_string(),
+            0,
+        ),
+        ("consent_events", "consent_events.jsonl", String::new(), 0),
+        ("posts", "posts.jsonl", format!("{post}\n"), 1),
+    ];
+    let mut listed = Vec::new();
+    for (entity, path, content, rows) in files {
+        std::fs::write(dir.join(path), &content).unwrap();
+        listed.push(json!({"path": path, "entity": entity, "rows": rows,
+            "sha256": hex::encode(Sha256::digest(content.as_bytes()))}));
+    }
+    let m = json!({"format": "forum-export", "format_version": 1, "site": "netmums", "kind": "delta",
+        "sequence": 2, "base_sequence": 1, "generated_at": "2026-11-22T02:00:00Z", "files": listed});
+    std::fs::write(dir.join("manifest.json"), m.to_string()).unwrap();
+    let s = desk_core::Session::unlock(vault, "e2e-dpo", PASSWORD, chrono::Utc::now()).unwrap();
+    s.sync(dir, chrono::Utc::now(), &desk_core::progress::NoProgress)
+        .unwrap();
 }
 
 /// Percentiles (ms) of a list of timings.

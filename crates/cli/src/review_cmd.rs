@@ -3,7 +3,8 @@
 
 use crate::bundle_cmd::{parse_encryption, print_made};
 use crate::output::{thousands, Out};
-use crate::{now, progress, sign_in, CliResult};
+use crate::signin::sign_in;
+use crate::{now, progress, CliResult};
 use clap::{Args, Subcommand};
 use desk_core::bundle::Encryption;
 use desk_core::problem::{Problem, Problems};

@@ -58,8 +58,8 @@ use zip::{AesMode, CompressionMethod, ZipWriter};
 
 /// How an encrypted bundle is encrypted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "BundleEncryption"))]
 pub enum Encryption {
     /// A zip holding the cover letter and one PDF encrypted with AES-256
     /// (PDF 2.0, revision 6) whose pages are the report and whose
@@ -101,6 +101,7 @@ pub struct BundleOptions {
 
 /// A bundle written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BundleMade {
     pub path: PathBuf,
     /// SHA-256 of the zip file's bytes.

@@ -95,6 +95,7 @@ pub struct ReviewCan {
 /// Items of one kind.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ReviewKindCount"))]
 pub struct KindCount {
     pub kind: String,
     pub items: u32,
