@@ -62,8 +62,12 @@ pub async fn audit_list(
 }
 
 #[tauri::command]
-pub async fn audit_verify(desk: State<'_, Desk>) -> DeskResult<Verification> {
-    desk.with(|s| s.audit_verify(None, now()))
+pub async fn audit_verify(
+    desk: State<'_, Desk>,
+    head: Option<String>,
+    root: Option<String>,
+) -> DeskResult<Verification> {
+    desk.with(|s| s.audit_verify_with(head.as_deref(), root.as_deref(), now()))
 }
 
 #[tauri::command]
@@ -106,4 +110,23 @@ pub async fn user_remove(desk: State<'_, Desk>, name: String, rekey: bool) -> De
 #[tauri::command]
 pub async fn change_password(desk: State<'_, Desk>, password: String) -> DeskResult<()> {
     desk.with(|s| s.change_password(&password, now()))
+}
+
+#[tauri::command]
+pub async fn user_confirm(
+    desk: State<'_, Desk>,
+    name: String,
+    fingerprint: String,
+) -> DeskResult<()> {
+    desk.with(|s| s.confirm_user(&name, &fingerprint, now()))
+}
+
+#[tauri::command]
+pub async fn vault_fingerprint(desk: State<'_, Desk>) -> DeskResult<Option<String>> {
+    desk.with(|s| s.root_fingerprint(now()))
+}
+
+#[tauri::command]
+pub async fn vault_check(desk: State<'_, Desk>) -> DeskResult<desk_core::audit::VaultCheck> {
+    desk.with(|s| s.vault_check(now()))
 }

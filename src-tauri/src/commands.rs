@@ -25,6 +25,7 @@ pub const COMMANDS: &[&str] = &[
     "reveal_file",
     "bundle_make",
     "conflicts_check",
+    "search_reindex",
     // members
     "search",
     "member",
@@ -34,6 +35,13 @@ pub const COMMANDS: &[&str] = &[
     "hold_set",
     "hold_lift",
     "hold_list",
+    // mentions and free-text search
+    "mentions",
+    "mentions_stale",
+    "mentions_rebuild",
+    "text_search",
+    "text_index_status",
+    "text_index_set",
     // requests
     "request_list",
     "request_show",
@@ -63,6 +71,9 @@ pub const COMMANDS: &[&str] = &[
     "user_set_role",
     "user_remove",
     "change_password",
+    "user_confirm",
+    "vault_fingerprint",
+    "vault_check",
     // privacy facts
     "privacy_facts_get",
     "privacy_facts_set",

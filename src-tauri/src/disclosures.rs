@@ -46,8 +46,9 @@ pub async fn disclosure_review(
 pub async fn disclosure_verify(
     desk: State<'_, Desk>,
     head: Option<String>,
+    root: Option<String>,
 ) -> DeskResult<Verification> {
-    desk.with(|s| s.disclosure_verify(head.as_deref(), now()))
+    desk.with(|s| s.disclosure_verify_with(head.as_deref(), root.as_deref(), now()))
 }
 
 #[tauri::command]

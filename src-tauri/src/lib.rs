@@ -14,6 +14,7 @@ pub mod disclosures;
 pub mod error;
 pub mod jobs;
 pub mod members;
+pub mod mentions;
 pub mod requests;
 pub mod review;
 pub mod state;
@@ -64,6 +65,7 @@ handler![
     jobs::reveal_file,
     bundles::bundle_make,
     members::search,
+    members::search_reindex,
     members::member,
     members::consent,
     members::conflicts,
@@ -72,6 +74,12 @@ handler![
     members::hold_set,
     members::hold_lift,
     members::hold_list,
+    mentions::mentions,
+    mentions::mentions_stale,
+    mentions::mentions_rebuild,
+    mentions::text_search,
+    mentions::text_index_status,
+    mentions::text_index_set,
     requests::request_list,
     requests::request_show,
     requests::request_open,
@@ -97,6 +105,9 @@ handler![
     admin::user_set_role,
     admin::user_remove,
     admin::change_password,
+    admin::user_confirm,
+    admin::vault_fingerprint,
+    admin::vault_check,
     bundles::privacy_facts_get,
     bundles::privacy_facts_set,
     review::review_create,

@@ -1,5 +1,5 @@
-//! Members: search, record, consent, conflicts (one member's, and the
-//! vault-wide check kept in the vault), legal holds.
+//! Members: search (and rebuilding its index), record, consent, conflicts
+//! (one member's, and the vault-wide check kept in the vault), legal holds.
 
 use crate::error::DeskResult;
 use crate::jobs::{run_job, ProgressMsg};
@@ -21,6 +21,17 @@ pub async fn search(
     limit: Option<usize>,
 ) -> DeskResult<Vec<SearchResult>> {
     desk.with(|s| s.search(&query, &SearchOptions { site, limit }, now()))
+}
+
+/// Rebuild the search index with this desk's rules (when Home says it was
+/// built by another version): the one long job, with progress,
+/// cancellable (the old index is kept). Answers the terms indexed.
+#[tauri::command]
+pub async fn search_reindex<R: Runtime>(
+    app: AppHandle<R>,
+    on_progress: Channel<ProgressMsg>,
+) -> DeskResult<u64> {
+    run_job(app, on_progress, move |s, p| s.search_reindex(now(), p)).await
 }
 
 #[tauri::command]

@@ -20,7 +20,10 @@ pub async fn review_create<R: Runtime>(
     reference: String,
     on_progress: Channel<ProgressMsg>,
 ) -> DeskResult<ReviewSummary> {
-    run_job(app, on_progress, move |s, p| s.review_create(&reference, now(), p)).await
+    run_job(app, on_progress, move |s, p| {
+        s.review_create(&reference, now(), p)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -132,7 +135,10 @@ pub async fn review_release<R: Runtime>(
 }
 
 #[tauri::command]
-pub async fn review_settings_get(desk: State<'_, Desk>, site: String) -> DeskResult<ReviewSettings> {
+pub async fn review_settings_get(
+    desk: State<'_, Desk>,
+    site: String,
+) -> DeskResult<ReviewSettings> {
     desk.with(|s| s.review_settings(&site, now()))
 }
 

@@ -180,7 +180,7 @@ mod tests {
     use super::*;
 
     fn session(dir: &std::path::Path) -> Session {
-        std::env::set_var("DESK_KDF_TEST_COST", "1");
+        desk_core::vault::keys::use_test_cost(true);
         Session::create(&dir.join("v"), "dpo", "dpo-password", chrono::Utc::now()).unwrap()
     }
 

@@ -62,7 +62,7 @@ impl TestApp {
 
     /// A vault in the temp directory with a dpo and an auditor.
     fn vault(&self) -> std::path::PathBuf {
-        std::env::set_var("DESK_KDF_TEST_COST", "1");
+        desk_core::vault::keys::use_test_cost(true);
         let dir = self.tmp.path().join("vault");
         let s = Session::create(&dir, "dpo", "dpo-password", chrono::Utc::now()).unwrap();
         s.add_user("ada", Role::Auditor, "ada-password", chrono::Utc::now())
@@ -173,7 +173,10 @@ fn an_export_never_replaces_a_file_without_force() {
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep");
     t.call("audit_export_csv", json!({"path": path, "force": true}))
         .unwrap();
-    assert!(std::fs::read_to_string(&out).unwrap().starts_with("seq,"));
+    // For spreadsheets: a byte-order mark, then the header.
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .starts_with("\u{feff}seq,"));
 }
 
 #[test]
@@ -294,8 +297,17 @@ fn review_commands_answer_the_documented_shapes() {
     .unwrap();
     s.sync(&export, now, &NoProgress).unwrap();
     let received = now.date_naive();
-    s.request_open("netmums", "m-2", received, "email", "", Some("SAR-UI"), false, now)
-        .unwrap();
+    s.request_open(
+        "netmums",
+        "m-2",
+        received,
+        "email",
+        "",
+        Some("SAR-UI"),
+        false,
+        now,
+    )
+    .unwrap();
     s.review_create("SAR-UI", now, &NoProgress).unwrap();
     t.call(
         "sign_in",
@@ -314,9 +326,15 @@ fn review_commands_answer_the_documented_shapes() {
         .unwrap();
     assert_eq!(page["items"][0]["kind"], "profile");
     let item = t
-        .call("review_item", json!({"reference": "SAR-UI", "n": 0, "maxProposals": null}))
+        .call(
+            "review_item",
+            json!({"reference": "SAR-UI", "n": 0, "maxProposals": null}),
+        )
         .unwrap();
-    assert!(item["fields"].is_array() && item["released_row"].is_object(), "{item}");
+    assert!(
+        item["fields"].is_array() && item["released_row"].is_object(),
+        "{item}"
+    );
     let parties = t
         .call(
             "review_parties",
@@ -332,13 +350,19 @@ fn review_commands_answer_the_documented_shapes() {
     let mut all = decisions.clone();
     all.push(json!({"action": "mark", "item": 0, "reviewed": true}));
     let applied = t
-        .call("review_decide", json!({"reference": "SAR-UI", "decisions": all}))
+        .call(
+            "review_decide",
+            json!({"reference": "SAR-UI", "decisions": all}),
+        )
         .unwrap();
     assert_eq!(applied["summary"]["proposals_undecided"], 0);
     let undone = t.call("review_undo", r.clone()).unwrap();
     assert!(undone["undone"].is_string());
-    t.call("review_decide", json!({"reference": "SAR-UI", "decisions": all}))
-        .unwrap();
+    t.call(
+        "review_decide",
+        json!({"reference": "SAR-UI", "decisions": all}),
+    )
+    .unwrap();
     // A bad decision: core's invalid body, by field.
     let err = t
         .call(

@@ -21,6 +21,9 @@ pub struct SessionInfo {
     /// The keys of the actions the role may do (core's roles table).
     #[cfg_attr(test, ts(as = "Vec<desk_core::Action>"))]
     pub can: Vec<&'static str>,
+    /// What signing in found that the user should know (a damaged page of
+    /// the logs, a failed-unlock log that shrank).
+    pub warnings: Vec<String>,
 }
 
 impl SessionInfo {
@@ -30,6 +33,7 @@ impl SessionInfo {
             role: s.user().role.name().into(),
             vault: s.vault_dir().display().to_string(),
             can: s.user().role.can(),
+            warnings: s.warnings().to_vec(),
         }
     }
 }

@@ -151,6 +151,10 @@ impl Ui {
             .is_empty()
     }
 
+    async fn present_css(&self, sel: &str) -> bool {
+        self.c.find(Locator::Css(sel)).await.is_ok()
+    }
+
     async fn text(&self, id: &str) -> String {
         self.wait(id).await.text().await.unwrap()
     }
@@ -400,6 +404,7 @@ async fn desktop_end_to_end() {
     ui.type_into("password", PASSWORD).await;
     ui.type_into("password-again", PASSWORD).await;
     ui.shot("sign-in").await;
+    axe_check(&ui, "sign-in screen").await;
     let t = Instant::now();
     ui.click("submit").await;
     ui.wait("home").await;
@@ -417,6 +422,10 @@ async fn desktop_end_to_end() {
     ui.wait("sync-summary").await;
     m.insert("sync_ui_ms".into(), json!(t.elapsed().as_millis()));
     ui.shot("sync").await;
+    axe_check(&ui, "sync screen").await;
+
+    // ---- a delta in which another member writes about m-1 -----------------
+    mention_delta(&export.path, &tmp.path().join("export-2"), &vault);
 
     // ---- home shows the site ---------------------------------------------
     ui.click("nav-home").await;
@@ -432,12 +441,14 @@ async fn desktop_end_to_end() {
     let checked = ui.text("conflicts-checked").await;
     assert!(checked.contains("conflict"), "conflicts: {checked}");
     ui.shot("conflicts").await;
+    axe_check(&ui, "conflicts screen").await;
     ui.click("nav-home").await;
     ui.until("Home counts the stored check", || async {
         ui.text("home-conflicts").await.contains("at the check of")
     })
     .await;
     ui.shot("home").await;
+    axe_check(&ui, "home screen").await;
 
     // ---- search the heavy member and open them ---------------------------
     ui.click("nav-search").await;
@@ -450,6 +461,7 @@ async fn desktop_end_to_end() {
             .await
             .expect("m-1 among the search results");
     ui.shot("search").await;
+    axe_check(&ui, "search results").await;
     let t = Instant::now();
     result.click().await.unwrap();
     ui.wait("member-header").await;
@@ -459,6 +471,7 @@ async fn desktop_end_to_end() {
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
     ui.shot("member").await;
+    axe_check(&ui, "member record").await;
     m.insert(
         "rss_kb_after_heavy_member".into(),
         json!(rss_under(driver_proc.child.id())),
@@ -490,6 +503,30 @@ async fn desktop_end_to_end() {
     })
     .await;
     ui.shot("consent").await;
+    axe_check(&ui, "consent history").await;
+
+    // ---- mentions: m-1 in other people's words ----------------------------
+    ui.click("tab-mentions").await;
+    ui.until("the Mentions tab lists the delta's post", || async {
+        ui.present_css("[data-testid=\"mention\"][data-id=\"e2e-mention-1\"]")
+            .await
+    })
+    .await;
+    let summary = ui.text("mentions-summary").await;
+    assert!(summary.contains("name this member"), "mentions: {summary}");
+    let mark =
+        ui.c.find(Locator::Css("[data-testid=\"mention\"] mark"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    assert!(
+        mark.starts_with('@'),
+        "the @username is highlighted: {mark}"
+    );
+    ui.shot("mentions").await;
+    axe_check(&ui, "mentions tab").await;
 
     // ---- open a request --------------------------------------------------
     ui.click("action-open-request").await;
@@ -504,6 +541,20 @@ async fn desktop_end_to_end() {
     let reference = ui.text("request-ref").await;
     assert!(reference.contains("SAR-"), "request ref: {reference}");
     ui.shot("request").await;
+    axe_check(&ui, "request page").await;
+
+    // ---- search text: words that are no member's identifier ---------------
+    ui.click("nav-search").await;
+    ui.click("mode-text").await;
+    ui.type_into("text-box", "Oakfield Primary").await;
+    ui.click("text-go").await;
+    ui.until("the text search finds the delta's post", || async {
+        ui.present_css("[data-testid=\"text-hit\"][data-id=\"e2e-mention-1\"]")
+            .await
+    })
+    .await;
+    ui.shot("search-text").await;
+    axe_check(&ui, "text search").await;
 
     // ---- record a disclosure and verify the log ---------------------------
     // Before the review: a draft of m-1's bundle must decide about it (and
@@ -566,6 +617,7 @@ async fn desktop_end_to_end() {
     )
     .await;
     ui.shot("disclosure-form").await;
+    axe_check(&ui, "disclosure form").await;
     ui.click("disclosure-submit").await;
     ui.until("the disclosure is recorded", || async {
         !ui.present("disclosure-submit").await || ui.present("error").await
@@ -586,7 +638,7 @@ async fn desktop_end_to_end() {
     );
     assert!(!ui.text("head-hash").await.trim().is_empty());
     ui.shot("disclosures").await;
-
+    axe_check(&ui, "disclosure log").await;
 
     // ---- review the request's bundle, approve it, release it --------------
     review_and_release(&ui, &reference, tmp.path(), &mut m).await;
@@ -599,7 +651,7 @@ async fn desktop_end_to_end() {
             desk_core::Session::unlock(&vault, "e2e-dpo", PASSWORD, chrono::Utc::now()).unwrap();
         // The auditor's keyslot gets the real key-derivation cost, so the
         // sign-in below measures a real unlock.
-        std::env::remove_var("DESK_KDF_TEST_COST");
+        desk_core::vault::keys::use_test_cost(false);
         s.add_user(
             "e2e-auditor",
             desk_core::Role::Auditor,
@@ -632,6 +684,7 @@ async fn desktop_end_to_end() {
     ui.click("nav-audit").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     ui.shot("audit").await;
+    axe_check(&ui, "audit screen").await;
 
     ui.c.close().await.unwrap();
     drop(driver_proc);
@@ -752,8 +805,14 @@ async fn review_and_release(
     let t = Instant::now();
     ui.click("review-start").await;
     let state = ui.wait("review-state").await;
-    m.insert("review_draft_heavy_ms".into(), json!(t.elapsed().as_millis()));
-    assert_eq!(state.attr("data-state").await.unwrap().as_deref(), Some("draft"));
+    m.insert(
+        "review_draft_heavy_ms".into(),
+        json!(t.elapsed().as_millis()),
+    );
+    assert_eq!(
+        state.attr("data-state").await.unwrap().as_deref(),
+        Some("draft")
+    );
     let shown = |n: &'static str| async move {
         ui.c.find(Locator::Css(&format!(
             "[data-testid=\"review-item\"][data-n=\"{n}\"][data-loading=\"false\"]"
@@ -792,9 +851,8 @@ async fn review_and_release(
 
     // A message to three other members: the first is disclosed on their
     // three-step record (consent given), the second redacted with `r`.
-    let row = ui
-        .c
-        .execute(
+    let row =
+        ui.c.execute(
             "const rows = [...document.querySelectorAll('[data-testid=\"review-item-row\"]')];
              const r = rows.find(r => /[3-9] undecided/.test(r.textContent))
                || rows.find(r => /2 undecided/.test(r.textContent));
@@ -818,8 +876,11 @@ async fn review_and_release(
     })
     .await;
     ui.set_value("ts-consent", json!("given")).await;
-    ui.type_into("ts-note", "She wrote to say she is happy for her messages to be shared.")
-        .await;
+    ui.type_into(
+        "ts-note",
+        "She wrote to say she is happy for her messages to be shared.",
+    )
+    .await;
     ui.set_value("party-ground", json!("consented")).await;
     ui.click("party-disclose").await;
     ui.until("the first is disclosed", || async {
@@ -839,7 +900,9 @@ async fn review_and_release(
     .await
     .unwrap();
     ui.until("the second is redacted", || async {
-        ui.text("review-announce").await.contains("redacted in every item")
+        ui.text("review-announce")
+            .await
+            .contains("redacted in every item")
     })
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -864,17 +927,22 @@ async fn review_and_release(
 
     // The disclosure-log decision: revealing it would prejudice the
     // investigation; the post that triggered it is withheld, silently.
-    ui.c.find(Locator::Css("[data-testid=\"review-disclosures\"] > summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    ui.c.find(Locator::Css(
+        "[data-testid=\"review-disclosures\"] > summary",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
     ui.click("disclosure-prejudice-yes").await;
     ui.set_value("disclosure-ground", json!("crime")).await;
     ui.click("disclosure-withhold").await;
-    ui.type_into("disclosure-reason", "The police investigation is still open.")
-        .await;
+    ui.type_into(
+        "disclosure-reason",
+        "The police investigation is still open.",
+    )
+    .await;
     ui.click("disclosure-save").await;
     ui.until("the disclosure decision is recorded", || async {
         ui.wait("disclosure-decision")
@@ -892,13 +960,25 @@ async fn review_and_release(
     // Submit, approve (one person may, on this site), release.
     ui.click("review-submit").await;
     ui.until("submitted", || async {
-        ui.wait("review-state").await.attr("data-state").await.ok().flatten().as_deref()
+        ui.wait("review-state")
+            .await
+            .attr("data-state")
+            .await
+            .ok()
+            .flatten()
+            .as_deref()
             == Some("in_review")
     })
     .await;
     ui.click("review-approve").await;
     ui.until("approved", || async {
-        ui.wait("review-state").await.attr("data-state").await.ok().flatten().as_deref()
+        ui.wait("review-state")
+            .await
+            .attr("data-state")
+            .await
+            .ok()
+            .flatten()
+            .as_deref()
             == Some("approved")
     })
     .await;
@@ -915,7 +995,13 @@ async fn review_and_release(
     assert_eq!(sha.len(), 64, "sha256: {sha}");
     assert!(!ui.text("bundle-passphrase").await.trim().is_empty());
     ui.until("released", || async {
-        ui.wait("review-state").await.attr("data-state").await.ok().flatten().as_deref()
+        ui.wait("review-state")
+            .await
+            .attr("data-state")
+            .await
+            .ok()
+            .flatten()
+            .as_deref()
             == Some("released")
     })
     .await;
@@ -925,11 +1011,7 @@ async fn review_and_release(
     // The request shows the release: its bundle event with the SHA-256.
     go(format!("#/requests/{reference}")).await;
     ui.until("the request's history shows the bundle", || async {
-        let page = ui
-            .c
-            .find(Locator::Css("ol.timeline-list"))
-            .await
-            .ok();
+        let page = ui.c.find(Locator::Css("ol.timeline-list")).await.ok();
         match page {
             Some(e) => e.text().await.unwrap_or_default().contains(&sha),
             None => false,
@@ -941,6 +1023,47 @@ async fn review_and_release(
         block.attr("data-state").await.unwrap().as_deref(),
         Some("released")
     );
+}
+
+/// Write and sync (through core, as another desk process would) a delta in
+/// which member m-2 names m-1 by `@username` and mentions a school.
+fn mention_delta(full: &Path, dir: &Path, vault: &Path) {
+    use sha2::{Digest, Sha256};
+    let members = std::fs::read_to_string(full.join("members.csv")).unwrap();
+    let mut lines = members.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let username = lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|f| f[col("member_id")] == "m-1")
+        .map(|f| f[col("username")].to_string())
+        .unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let post = json!({"post_id": "e2e-mention-1", "member_id": "m-2", "thread_id": "e2e-t",
+        "thread_title": "Primary school appeals", "posted_at": "2026-11-21T09:00:00Z", "status": "visible",
+        "body": format!("Ask @{username}, her two went to Oakfield Primary.")});
+    let files = [
+        (
+            "members",
+            "members.csv",
+            "member_id,username,email,signup_at,status,updated_at\n".to_string(),
+            0,
+        ),
+        ("consent_events", "consent_events.jsonl", String::new(), 0),
+        ("posts", "posts.jsonl", format!("{post}\n"), 1),
+    ];
+    let mut listed = Vec::new();
+    for (entity, path, content, rows) in files {
+        std::fs::write(dir.join(path), &content).unwrap();
+        listed.push(json!({"path": path, "entity": entity, "rows": rows,
+            "sha256": hex::encode(Sha256::digest(content.as_bytes()))}));
+    }
+    let m = json!({"format": "forum-export", "format_version": 1, "site": "netmums", "kind": "delta",
+        "sequence": 2, "base_sequence": 1, "generated_at": "2026-11-22T02:00:00Z", "files": listed});
+    std::fs::write(dir.join("manifest.json"), m.to_string()).unwrap();
+    let s = desk_core::Session::unlock(vault, "e2e-dpo", PASSWORD, chrono::Utc::now()).unwrap();
+    s.sync(dir, chrono::Utc::now(), &desk_core::progress::NoProgress)
+        .unwrap();
 }
 
 /// Percentiles (ms) of a list of timings.

@@ -34,7 +34,10 @@ pub fn set_facts(d: &Desk, site: &str) {
     f["controller"] = json!(format!("{site} Ltd"));
     let file = d.path(&format!("facts-{site}.json"));
     std::fs::write(&file, f.to_string()).unwrap();
-    d.ok("dpo", &["privacy", "set", site, "--from", file.to_str().unwrap()]);
+    d.ok(
+        "dpo",
+        &["privacy", "set", site, "--from", file.to_str().unwrap()],
+    );
 }
 
 pub fn unzip(path: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -71,14 +74,27 @@ fn bundle_writes_once_and_keeps_third_parties_out() {
     // manifest records.
     let r = d.as_user(
         "sam",
-        &["bundle", "netmums", "m-1", "--out", d.path("dflt.zip").to_str().unwrap()],
+        &[
+            "bundle",
+            "netmums",
+            "m-1",
+            "--out",
+            d.path("dflt.zip").to_str().unwrap(),
+        ],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("shipped default"), "{}", r.stderr);
     assert!(!d.path("dflt.zip").exists());
     d.ok(
         "sam",
-        &["bundle", "netmums", "m-1", "--out", d.path("dflt.zip").to_str().unwrap(), "--allow-default-facts"],
+        &[
+            "bundle",
+            "netmums",
+            "m-1",
+            "--out",
+            d.path("dflt.zip").to_str().unwrap(),
+            "--allow-default-facts",
+        ],
     );
     let m: Value = serde_json::from_slice(&unzip(&d.path("dflt.zip"))["manifest.json"]).unwrap();
     assert_eq!(m["privacy_facts"]["override_by"], "sam");
@@ -152,7 +168,11 @@ fn bundle_writes_once_and_keeps_third_parties_out() {
     );
     assert!(r.stdout.contains("Wrote"), "{}", r.stdout);
     assert!(r.stdout.contains("sha256"), "{}", r.stdout);
-    assert!(r.stdout.contains("Not reviewed by a person"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("Not reviewed by a person"),
+        "{}",
+        r.stdout
+    );
 
     // Unknown member: exit 1, nothing written.
     let none = d.path("none.zip");
@@ -328,20 +348,48 @@ fn a_request_bundle_goes_through_review() {
     let today = chrono::Utc::now().date_naive().to_string();
     d.ok(
         "sam",
-        &["request", "open", "netmums", "m-2", "--received", &today, "--ref", "SAR-77"],
+        &[
+            "request",
+            "open",
+            "netmums",
+            "m-2",
+            "--received",
+            &today,
+            "--ref",
+            "SAR-77",
+        ],
     );
     let out = d.path("r.zip");
     let r = d.as_user(
         "sam",
-        &["--json", "bundle", "netmums", "m-2", "--out", out.to_str().unwrap(), "--ref", "SAR-77"],
+        &[
+            "--json",
+            "bundle",
+            "netmums",
+            "m-2",
+            "--out",
+            out.to_str().unwrap(),
+            "--ref",
+            "SAR-77",
+        ],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
     let e = r.json();
     assert_eq!(e["error"]["code"], "invalid");
-    assert!(e["error"]["message"].as_str().unwrap().contains("desk review SAR-77"), "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("desk review SAR-77"),
+        "{e}"
+    );
     assert!(!out.exists());
     let shown = d.ok("sam", &["--json", "request", "show", "SAR-77"]).json();
-    assert!(shown["events"].as_array().unwrap().iter().all(|e| e["kind"] != "bundle"));
+    assert!(shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["kind"] != "bundle"));
 }
 
 #[test]

@@ -71,7 +71,7 @@ fn a_new_export_is_owner_only_and_a_failed_one_leaves_nothing() {
     d.ok("dpo", &["audit", "export", "--out", out.to_str().unwrap()]);
     assert!(std::fs::read_to_string(&out)
         .unwrap()
-        .starts_with("seq,at,"));
+        .starts_with("\u{feff}seq,at,"));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -53,7 +53,14 @@ fn a_bundle_made_during_a_sync_reads_one_state() {
         let out = d.path(name);
         d.ok(
             "dpo",
-            &["bundle", "netmums", &me, "--out", out.to_str().unwrap(), "--allow-default-facts"],
+            &[
+                "bundle",
+                "netmums",
+                &me,
+                "--out",
+                out.to_str().unwrap(),
+                "--allow-default-facts",
+            ],
         );
         out
     };

@@ -2,7 +2,8 @@
 //! bundles and the privacy facts they carry.
 
 use crate::output::{thousands, Out};
-use crate::{now, progress, sign_in, CliError, CliResult};
+use crate::signin::sign_in;
+use crate::{now, progress, CliError, CliResult};
 use clap::{Args, Subcommand};
 use desk_core::bundle::{BundleMade, BundleOptions, Encryption};
 use desk_core::privacy::PrivacyFacts;
@@ -390,7 +391,7 @@ pub fn privacy(vault: &Path, cmd: PrivacyCmd, out: &Out) -> CliResult {
         PrivacyCmd::Show { site } => print_facts(out, &s.privacy_facts(&site, now())?),
         PrivacyCmd::Set { site, from } => {
             s.authorize(desk_core::Action::PrivacyFacts, now(), Some(&site), None)?;
-            let text = std::fs::read_to_string(&from).map_err(|e| Error::io(&from, e))?;
+            let text = desk_core::fsutil::read_json_input(&from)?.to_string();
             let facts = PrivacyFacts::from_json(&text)?;
             s.privacy_facts_set(&site, &facts, now())?;
             out.done(

@@ -1,10 +1,9 @@
-//! `desk disclosure …` (the disclosure log, §4) and `desk audit export`.
+//! `desk disclosure …`: the disclosure log (§4).
 
 use crate::output::{write_export, Out};
-use crate::{now, sign_in, CliError, CliResult};
-use chrono::{DateTime, Utc};
+use crate::signin::sign_in;
+use crate::{now, CliResult};
 use clap::Subcommand;
-use desk_core::audit::AuditFilter;
 use desk_core::disclosure::{Disclosure, MemberStatus, Recorded};
 use desk_core::{Error, Role};
 use serde_json::{json, Value};
@@ -39,8 +38,11 @@ pub enum DisclosureCmd {
     Show { id: String },
     /// Verify the log's hash chain (and, with --head, that it still extends HASH).
     Verify {
-        #[arg(long, value_name = "HASH")]
+        #[arg(long, value_name = "HASH", value_parser = crate::parse_head)]
         head: Option<String>,
+        /// The root fingerprint you kept (`desk vault fingerprint`).
+        #[arg(long, value_name = "FINGERPRINT", value_parser = crate::parse_fingerprint)]
+        root: Option<String>,
     },
     /// Write the log as CSV: one row per stored entry, with hashes.
     Export {
@@ -61,16 +63,7 @@ pub enum DisclosureCmd {
 }
 
 fn read_entry(path: &Path) -> CliResult<Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_str(&text).map_err(|e| {
-        Error::Invalid(format!(
-            "{}: not valid JSON (line {}, column {})",
-            path.display(),
-            e.line(),
-            e.column()
-        ))
-        .into()
-    })
+    Ok(desk_core::fsutil::read_json_input(path)?)
 }
 
 fn hold_words(m: &MemberStatus) -> String {
@@ -241,8 +234,8 @@ pub fn run(vault: &Path, cmd: DisclosureCmd, out: &Out) -> CliResult {
                 print_disclosure(&d, true);
             }
         }
-        DisclosureCmd::Verify { head } => {
-            let v = s.disclosure_verify(head.as_deref(), now())?;
+        DisclosureCmd::Verify { head, root } => {
+            let v = s.disclosure_verify_with(head.as_deref(), root.as_deref(), now())?;
             out.verification(&v, "disclosure log");
             if !v.ok {
                 let at = v.failure.as_ref().map(|f| f.seq).unwrap_or_default();
@@ -269,68 +262,5 @@ pub fn run(vault: &Path, cmd: DisclosureCmd, out: &Out) -> CliResult {
             );
         }
     }
-    Ok(())
-}
-
-/// `--from`/`--to` for the audit trail: core's rule (an RFC 3339 time, or a
-/// date; a `--to` date includes that whole day); a bad one is wrong usage.
-fn audit_time(
-    s: &str,
-    parse: fn(&str) -> desk_core::Result<DateTime<Utc>>,
-) -> CliResult<DateTime<Utc>> {
-    parse(s).map_err(|e| match e {
-        Error::Invalid(m) => CliError::Usage(m),
-        e => e.into(),
-    })
-}
-
-/// Build an audit filter from the command line's options.
-pub fn audit_filter(
-    member: Option<String>,
-    user: Option<String>,
-    action: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    limit: Option<u64>,
-) -> CliResult<AuditFilter> {
-    let (site, member_id) = match member {
-        Some(m) => {
-            let (site, id) = m
-                .split_once(':')
-                .ok_or_else(|| CliError::Usage("--member takes SITE:ID".into()))?;
-            (Some(site.to_string()), Some(id.to_string()))
-        }
-        None => (None, None),
-    };
-    Ok(AuditFilter {
-        user,
-        action,
-        site,
-        member_id,
-        from: from
-            .map(|f| audit_time(&f, desk_core::contract::audit_from))
-            .transpose()?,
-        to: to
-            .map(|t| audit_time(&t, desk_core::contract::audit_to))
-            .transpose()?,
-        limit,
-    })
-}
-
-/// `desk audit export --out FILE.csv [--force] [filters]`.
-pub fn audit_export(
-    vault: &Path,
-    filter: &AuditFilter,
-    path: &Path,
-    force: bool,
-    out: &Out,
-) -> CliResult {
-    let s = sign_in(vault)?;
-    let csv = s.audit_export_csv(filter, now())?;
-    write_export(path, &csv, force)?;
-    out.done(
-        &format!("Wrote the audit trail to {}.", path.display()),
-        json!({"path": path, "format": "csv"}),
-    );
     Ok(())
 }

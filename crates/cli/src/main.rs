@@ -1,22 +1,28 @@
 //! `desk`: the Privacy Desk command line (`cli-v1.md`). It parses arguments,
 //! calls the core session, and prints; every rule lives in the core.
 
+mod audit_cmd;
 mod bundle_cmd;
+mod demo_cmd;
 mod disclosure_cmd;
+mod hold_cmd;
 mod member_cmd;
+mod mentions_cmd;
 mod output;
 mod progress;
 mod request_cmd;
 mod review_cmd;
+mod signin;
+mod sync_cmd;
+mod user_cmd;
+mod vault_cmd;
 
 use chrono::{DateTime, Utc};
-use clap::{Args, Parser, Subcommand};
-use desk_core::{Error, Role, Session};
-use export_gen::{GenOptions, HeavyMember};
+use clap::{Parser, Subcommand};
+use desk_core::Error;
 use output::{fail, Out};
-use serde_json::json;
-use std::io::{BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use signin::default_vault;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
@@ -46,11 +52,11 @@ enum Command {
     },
     /// Manage users (dpo), or change your own password.
     #[command(subcommand)]
-    User(UserCmd),
+    User(user_cmd::UserCmd),
     /// Create a vault filled from a generated export, ready to explore.
-    Demo(DemoArgs),
+    Demo(demo_cmd::DemoArgs),
     /// Write a synthetic production export, for trying and testing.
-    GenExport(GenArgs),
+    GenExport(demo_cmd::GenArgs),
     /// Apply production exports (directories or .zip), in order.
     Sync {
         #[arg(required = true, value_name = "EXPORT")]
@@ -58,12 +64,14 @@ enum Command {
     },
     /// Per site: the latest export applied and the rows stored.
     Status,
+    /// Rebuild the search index with this desk's rules (dpo, staff).
+    Reindex,
     /// Legal holds (dpo): a held member's data survives production deletion.
     #[command(subcommand)]
-    Hold(HoldCmd),
+    Hold(hold_cmd::HoldCmd),
     /// The audit trail (dpo, auditor).
     #[command(subcommand)]
-    Audit(AuditCmd),
+    Audit(audit_cmd::AuditCmd),
     /// The safeguarding disclosure log: record, amend, review, verify, export.
     #[command(subcommand)]
     Disclosure(disclosure_cmd::DisclosureCmd),
@@ -74,6 +82,11 @@ enum Command {
     Search(member_cmd::SearchArgs),
     /// A member's whole record.
     Member(member_cmd::MemberArgs),
+    /// A member in other people's words: posts, messages, tickets naming them.
+    Mentions(mentions_cmd::MentionsArgs),
+    /// The optional per-site full-text index behind `desk search --text`.
+    #[command(subcommand)]
+    TextIndex(mentions_cmd::TextIndexCmd),
     /// A member's consent, now or at a time, and its whole history.
     Consent(member_cmd::ConsentArgs),
     /// Activity that contradicts the consent record.
@@ -92,139 +105,19 @@ enum Command {
     /// A site's privacy facts: the supplementary information of bundles.
     #[command(subcommand)]
     Privacy(bundle_cmd::PrivacyCmd),
+    /// The vault itself: its root key's fingerprint, a check of every page.
+    #[command(subcommand)]
+    Vault(vault_cmd::VaultCmd),
 }
 
-#[derive(Subcommand, Debug)]
-enum UserCmd {
-    /// Add a user (password from DESK_NEW_PASSWORD, else prompted).
-    Add {
-        name: String,
-        #[arg(long, value_parser = parse_role)]
-        role: Role,
-    },
-    /// List users and roles.
-    List,
-    /// Remove a user; --rekey gives the vault a new key.
-    Remove {
-        name: String,
-        #[arg(long)]
-        rekey: bool,
-    },
-    /// Change a user's role.
-    Role {
-        name: String,
-        #[arg(long, value_parser = parse_role)]
-        role: Role,
-    },
-    /// Change your own password (new one from DESK_NEW_PASSWORD, else prompted).
-    Passwd,
+/// A kept head (`--head`): core's rule; anything else is wrong usage.
+pub fn parse_head(s: &str) -> Result<String, String> {
+    desk_core::contract::kept_head(s).map_err(|e| e.to_string())
 }
 
-#[derive(Subcommand, Debug)]
-enum HoldCmd {
-    /// Put a member on legal hold.
-    Set {
-        site: String,
-        member_id: String,
-        #[arg(long)]
-        reason: String,
-    },
-    /// Lift a hold; rows kept only by it are purged at once.
-    Lift { site: String, member_id: String },
-    /// List holds.
-    List,
-}
-
-#[derive(Subcommand, Debug)]
-enum AuditCmd {
-    /// List audit events, oldest first.
-    List {
-        /// Only events about this member, as SITE:ID.
-        #[arg(long, value_name = "SITE:ID")]
-        member: Option<String>,
-        #[arg(long)]
-        user: Option<String>,
-        #[arg(long)]
-        action: Option<String>,
-        /// Only events at or after this date (YYYY-MM-DD) or RFC 3339 time.
-        #[arg(long, value_name = "WHEN")]
-        from: Option<String>,
-        /// Only events up to this date (inclusive) or before this RFC 3339 time.
-        #[arg(long, value_name = "WHEN")]
-        to: Option<String>,
-        #[arg(long)]
-        limit: Option<u64>,
-    },
-    /// Write audit events (filtered as for list) to a CSV file.
-    Export {
-        #[arg(long, value_name = "FILE.csv")]
-        out: PathBuf,
-        /// Replace FILE if it exists.
-        #[arg(long)]
-        force: bool,
-        #[arg(long, value_name = "SITE:ID")]
-        member: Option<String>,
-        #[arg(long)]
-        user: Option<String>,
-        #[arg(long)]
-        action: Option<String>,
-        #[arg(long, value_name = "WHEN")]
-        from: Option<String>,
-        #[arg(long, value_name = "WHEN")]
-        to: Option<String>,
-    },
-    /// Verify the hash chain (and, with --head, that it still extends HASH).
-    Verify {
-        #[arg(long, value_name = "HASH")]
-        head: Option<String>,
-    },
-}
-
-#[derive(Args, Debug)]
-struct GenArgs {
-    #[arg(long, value_name = "DIR")]
-    out: PathBuf,
-    #[arg(long)]
-    site: String,
-    #[arg(long)]
-    members: u64,
-    #[arg(long)]
-    seed: u64,
-    /// Write a .zip instead of a directory.
-    #[arg(long)]
-    zip: bool,
-    /// Gzip every data file.
-    #[arg(long)]
-    gzip: bool,
-    /// Make a delta on top of this export.
-    #[arg(long, value_name = "DIR", requires = "changes")]
-    delta_of: Option<PathBuf>,
-    /// About how many rows the delta changes.
-    #[arg(long, requires = "delta_of")]
-    changes: Option<u64>,
-    /// The export's generated_at (RFC 3339); fixed by default for reproducibility.
-    #[arg(long, value_name = "TIME")]
-    generated_at: Option<DateTime<Utc>>,
-    /// Give member m-1 this many posts (a very heavy member, for benchmarks).
-    #[arg(long, value_name = "N")]
-    heavy_posts: Option<u64>,
-    /// Give member m-1 this many private messages.
-    #[arg(long, value_name = "N", requires = "heavy_posts")]
-    heavy_messages: Option<u64>,
-}
-
-#[derive(Args, Debug)]
-struct DemoArgs {
-    /// Members in the main demo site.
-    #[arg(long, default_value_t = 2000)]
-    members: u64,
-    /// Replace an existing vault in the directory.
-    #[arg(long)]
-    replace: bool,
-}
-
-fn parse_role(s: &str) -> Result<Role, String> {
-    s.parse().map_err(|e: Error| e.to_string())
+/// A kept root fingerprint (`--root`): core's rule.
+pub fn parse_fingerprint(s: &str) -> Result<String, String> {
+    desk_core::contract::kept_fingerprint(s).map_err(|e| e.to_string())
 }
 
 /// Die quietly when stdout is a closed pipe (`desk member … | head`), as
@@ -298,384 +191,32 @@ fn run(cli: Cli, out: &Out) -> CliResult {
         None => default_vault()?,
     };
     match cli.command {
-        Command::Search(a) => member_cmd::search(&vault, a, out)?,
-        Command::Member(a) => member_cmd::member(&vault, a, out)?,
-        Command::Consent(a) => member_cmd::consent(&vault, a, out)?,
-        Command::Conflicts(a) => member_cmd::conflicts(&vault, a, out)?,
-        Command::Bundle(a) => bundle_cmd::bundle(&vault, a, out)?,
-        Command::Review(a) => review_cmd::review(&vault, a, out)?,
-        Command::Release(a) => review_cmd::release(&vault, a, out)?,
-        Command::ReviewSettings(a) => review_cmd::settings(&vault, a, out)?,
-        Command::BundleBatch(a) => {
-            if !bundle_cmd::batch(&vault, a, out)? {
-                return Err(CliError::Reported);
-            }
-        }
-        Command::Privacy(cmd) => bundle_cmd::privacy(&vault, cmd, out)?,
-        Command::Init { admin } => {
-            let pw = new_password(&format!("Password for {admin}"))?;
-            let s = Session::create(&vault, &admin, &pw, now())?;
-            out.done(
-                &format!(
-                    "Created a vault in {} with {} as its dpo.",
-                    vault.display(),
-                    s.user().name
-                ),
-                json!({"vault": vault, "admin": s.user().name}),
-            );
-        }
-        Command::User(cmd) => {
-            let s = sign_in(&vault)?;
-            match cmd {
-                UserCmd::Add { name, role } => {
-                    // Refuse before asking for the new user's password.
-                    s.authorize(desk_core::Action::ManageUsers, now(), None, None)?;
-                    let pw = new_password(&format!("Password for {name}"))?;
-                    s.add_user(&name, role, &pw, now())?;
-                    out.done(
-                        &format!("Added {name} as {role}."),
-                        json!({"name": name, "role": role}),
-                    );
-                }
-                UserCmd::List => {
-                    let users = s.list_users(now())?;
-                    out.users(&users);
-                }
-                UserCmd::Remove { name, rekey } => {
-                    s.remove_user(&name, rekey, now())?;
-                    let extra = if rekey {
-                        " The vault has a new key."
-                    } else {
-                        ""
-                    };
-                    out.done(
-                        &format!("Removed {name}.{extra}"),
-                        json!({"removed": name, "rekeyed": rekey}),
-                    );
-                }
-                UserCmd::Role { name, role } => {
-                    s.set_role(&name, role, now())?;
-                    out.done(
-                        &format!("{name} is now {role}."),
-                        json!({"name": name, "role": role}),
-                    );
-                }
-                UserCmd::Passwd => {
-                    let pw = new_password("New password")?;
-                    s.change_password(&pw, now())?;
-                    out.done("Password changed.", json!({"changed": true}));
-                }
-            }
-        }
-        Command::Demo(args) => demo(&vault, &args, out)?,
-        Command::GenExport(args) => {
-            let opts = GenOptions {
-                site: args.site,
-                members: args.members,
-                seed: args.seed,
-                zip: args.zip,
-                gzip: args.gzip,
-                generated_at: args.generated_at,
-                delta_of: args.delta_of,
-                changes: args.changes.unwrap_or(0),
-                heavy_member: args.heavy_posts.map(|posts| HeavyMember {
-                    posts,
-                    messages: args.heavy_messages.unwrap_or(0),
-                }),
-            };
-            let bar = progress::for_terminal(out);
-            let summary = export_gen::generate(&opts, &args.out, &progress::Gen(bar.as_ref()))?;
-            drop(bar);
-            out.generated(&summary);
-        }
-        Command::Sync { exports } => {
-            let s = sign_in(&vault)?;
-            let mut reports = Vec::new();
-            for path in &exports {
-                let bar = progress::for_terminal(out);
-                let r = s.sync(path, now(), bar.as_ref());
-                drop(bar);
-                match r {
-                    Ok(r) => {
-                        out.sync_report(&r);
-                        reports.push(r);
-                    }
-                    Err(e) => {
-                        if !reports.is_empty() {
-                            out.note(&format!(
-                                "{} export(s) before {} were applied; it and any after it were not.",
-                                reports.len(),
-                                path.display()
-                            ));
-                        }
-                        return Err(e.into());
-                    }
-                }
-            }
-            out.json_only(json!({"results": reports}));
-        }
-        Command::Status => {
-            let s = sign_in(&vault)?;
-            out.status(&s.status(now())?);
-        }
-        Command::Hold(cmd) => {
-            let s = sign_in(&vault)?;
-            match cmd {
-                HoldCmd::Set {
-                    site,
-                    member_id,
-                    reason,
-                } => {
-                    s.hold_set(&site, &member_id, &reason, now())?;
-                    out.done(
-                        &format!("Member {member_id} of {site} is on legal hold."),
-                        json!({"site": site, "member_id": member_id, "held": true}),
-                    );
-                }
-                HoldCmd::Lift { site, member_id } => {
-                    let purged = s.hold_lift(&site, &member_id, now())?;
-                    out.done(
-                        &format!(
-                            "Hold lifted on member {member_id} of {site}; {purged} row(s) kept only by it were purged."
-                        ),
-                        json!({"site": site, "member_id": member_id, "held": false, "purged_rows": purged}),
-                    );
-                }
-                HoldCmd::List => out.holds(&s.hold_list(now())?),
-            }
-        }
-        Command::Disclosure(cmd) => disclosure_cmd::run(&vault, cmd, out)?,
-        Command::Request(cmd) => request_cmd::run(&vault, cmd, out)?,
-        Command::Audit(AuditCmd::Export {
-            out: path,
-            force,
-            member,
-            user,
-            action,
-            from,
-            to,
-        }) => {
-            let filter = disclosure_cmd::audit_filter(member, user, action, from, to, None)?;
-            disclosure_cmd::audit_export(&vault, &filter, &path, force, out)?
-        }
-        Command::Audit(cmd) => {
-            let s = sign_in(&vault)?;
-            match cmd {
-                AuditCmd::List {
-                    member,
-                    user,
-                    action,
-                    from,
-                    to,
-                    limit,
-                } => {
-                    let filter =
-                        disclosure_cmd::audit_filter(member, user, action, from, to, limit)?;
-                    out.audit_events(&s.audit_list(&filter, now())?);
-                }
-                AuditCmd::Export { .. } => unreachable!("handled above"),
-                AuditCmd::Verify { head } => {
-                    let v = s.audit_verify(head.as_deref(), now())?;
-                    out.verification(&v, "audit trail");
-                    if !v.ok {
-                        return Err(
-                            Error::Invalid("the audit trail failed verification".into()).into()
-                        );
-                    }
-                }
-            }
-        }
+        Command::Search(a) => member_cmd::search(&vault, a, out),
+        Command::Member(a) => member_cmd::member(&vault, a, out),
+        Command::Mentions(a) => mentions_cmd::mentions(&vault, a, out),
+        Command::TextIndex(c) => mentions_cmd::text_index(&vault, c, out),
+        Command::Consent(a) => member_cmd::consent(&vault, a, out),
+        Command::Conflicts(a) => member_cmd::conflicts(&vault, a, out),
+        Command::Bundle(a) => bundle_cmd::bundle(&vault, a, out),
+        Command::Review(a) => review_cmd::review(&vault, a, out),
+        Command::Release(a) => review_cmd::release(&vault, a, out),
+        Command::ReviewSettings(a) => review_cmd::settings(&vault, a, out),
+        Command::BundleBatch(a) => match bundle_cmd::batch(&vault, a, out)? {
+            true => Ok(()),
+            false => Err(CliError::Reported),
+        },
+        Command::Privacy(cmd) => bundle_cmd::privacy(&vault, cmd, out),
+        Command::Init { admin } => user_cmd::init(&vault, &admin, out),
+        Command::User(cmd) => user_cmd::run(&vault, cmd, out),
+        Command::Demo(args) => demo_cmd::demo(&vault, &args, out),
+        Command::GenExport(args) => demo_cmd::gen_export(args, out),
+        Command::Sync { exports } => sync_cmd::sync(&vault, &exports, out),
+        Command::Status => sync_cmd::status(&vault, out),
+        Command::Reindex => sync_cmd::reindex(&vault, out),
+        Command::Hold(cmd) => hold_cmd::run(&vault, cmd, out),
+        Command::Disclosure(cmd) => disclosure_cmd::run(&vault, cmd, out),
+        Command::Request(cmd) => request_cmd::run(&vault, cmd, out),
+        Command::Audit(cmd) => audit_cmd::run(&vault, cmd, out),
+        Command::Vault(cmd) => vault_cmd::run(&vault, cmd, out),
     }
-    Ok(())
-}
-
-/// The platform's data directory for the app.
-fn default_vault() -> CliResult<PathBuf> {
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let base = if cfg!(target_os = "macos") {
-        home.map(|h| h.join("Library/Application Support"))
-    } else if cfg!(windows) {
-        std::env::var_os("APPDATA").map(PathBuf::from)
-    } else {
-        std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .or_else(|| home.map(|h| h.join(".local/share")))
-    };
-    base.map(|b| b.join("privacy-desk").join("vault"))
-        .ok_or_else(|| CliError::Usage("no vault given: use --vault DIR or set DESK_VAULT".into()))
-}
-
-fn interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
-}
-
-/// Sign in with DESK_USER / DESK_PASSWORD, else prompts on a terminal.
-fn sign_in(vault: &Path) -> CliResult<Session> {
-    let user =
-        match std::env::var("DESK_USER") {
-            Ok(u) if !u.is_empty() => u,
-            _ if interactive() => {
-                eprint!("User: ");
-                let _ = std::io::stderr().flush();
-                let mut line = String::new();
-                std::io::stdin()
-                    .lock()
-                    .read_line(&mut line)
-                    .map_err(|e| Error::io("<stdin>", e))?;
-                line.trim().to_string()
-            }
-            _ => return Err(CliError::Usage(
-                "no credentials: set DESK_USER and DESK_PASSWORD, or run on a terminal to be asked"
-                    .into(),
-            )),
-        };
-    let password = match std::env::var("DESK_PASSWORD") {
-        Ok(p) => zeroize::Zeroizing::new(p),
-        _ if interactive() => zeroize::Zeroizing::new(
-            rpassword::prompt_password(format!("Password for {user}: "))
-                .map_err(|e| Error::io("<terminal>", e))?,
-        ),
-        _ => {
-            return Err(CliError::Usage(
-                "no password: set DESK_PASSWORD, or run on a terminal to be asked".into(),
-            ))
-        }
-    };
-    Ok(Session::unlock(vault, &user, &password, now())?)
-}
-
-/// A new password: DESK_NEW_PASSWORD, else asked twice on a terminal.
-fn new_password(prompt: &str) -> CliResult<zeroize::Zeroizing<String>> {
-    if let Ok(p) = std::env::var("DESK_NEW_PASSWORD") {
-        return Ok(zeroize::Zeroizing::new(p));
-    }
-    if !interactive() {
-        return Err(CliError::Usage(
-            "no new password: set DESK_NEW_PASSWORD, or run on a terminal to be asked".into(),
-        ));
-    }
-    let a = zeroize::Zeroizing::new(
-        rpassword::prompt_password(format!("{prompt}: "))
-            .map_err(|e| Error::io("<terminal>", e))?,
-    );
-    let b = zeroize::Zeroizing::new(
-        rpassword::prompt_password("Again, to confirm: ")
-            .map_err(|e| Error::io("<terminal>", e))?,
-    );
-    if *a != *b {
-        return Err(Error::Invalid("the two passwords differ".into()).into());
-    }
-    Ok(a)
-}
-
-/// The demo: three users, two sites, a delta, a hold.
-fn demo(vault: &Path, args: &DemoArgs, out: &Out) -> CliResult {
-    const USERS: [(&str, Role); 3] = [
-        ("demo-dpo", Role::Dpo),
-        ("demo-staff", Role::Staff),
-        ("demo-auditor", Role::Auditor),
-    ];
-    const PASSWORD: &str = "demo-password";
-    if desk_core::vault::VaultPaths::new(vault).exists() {
-        if !args.replace {
-            return Err(Error::Conflict(format!(
-                "{}: a vault already exists here (add --replace to replace it with a fresh demo)",
-                vault.display()
-            ))
-            .into());
-        }
-        remove_vault(vault)?;
-    }
-    let work = tempfile::Builder::new()
-        .prefix("desk-demo-")
-        .tempdir()
-        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let s = Session::create(vault, USERS[0].0, PASSWORD, now())?;
-    for (name, role) in &USERS[1..] {
-        s.add_user(name, *role, PASSWORD, now())?;
-    }
-    let gen = |site: &str,
-               members: u64,
-               seed: u64,
-               dir: &str,
-               delta_of: Option<PathBuf>,
-               changes: u64| {
-        let opts = GenOptions {
-            site: site.into(),
-            members,
-            seed,
-            zip: false,
-            gzip: false,
-            generated_at: None,
-            delta_of,
-            changes,
-            heavy_member: None,
-        };
-        export_gen::generate(&opts, &work.path().join(dir), &export_gen::NoProgress)
-    };
-    let full = gen("netmums", args.members, 7, "netmums-1", None, 0)?;
-    let delta = gen(
-        "netmums",
-        0,
-        7,
-        "netmums-2",
-        Some(full.path.clone()),
-        (args.members / 20).max(10),
-    )?;
-    let other = gen(
-        "mumsnet",
-        (args.members / 4).max(10),
-        11,
-        "mumsnet-1",
-        None,
-        0,
-    )?;
-    for p in [&full.path, &delta.path, &other.path] {
-        let bar = progress::for_terminal(out);
-        let r = s.sync(p, now(), bar.as_ref())?;
-        drop(bar);
-        out.sync_report(&r);
-    }
-    // A DPO reviews each site's privacy facts before any bundle goes out
-    // (bundles refuse the shipped default); the demo's DPO has.
-    for site in ["netmums", "mumsnet"] {
-        let mut f = s.privacy_facts(site, now())?;
-        f.controller = format!("{site} Demo Ltd, 1 Example Street, London EC1A 1AA (demo)");
-        s.privacy_facts_set(site, &f, now())?;
-    }
-    s.hold_set(
-        "netmums",
-        "m-7",
-        "Police data-protection request (demo): preserve while the matter is live",
-        now(),
-    )?;
-    // As the nightly job would after a sync: Home shows the conflicts.
-    s.conflicts_check(now(), &desk_core::progress::NoProgress)?;
-    out.done(
-        &format!(
-            "The demo vault is ready in {}.\nSign in as demo-dpo, demo-staff or demo-auditor, password: {PASSWORD}\n  export DESK_VAULT={} DESK_USER=demo-dpo DESK_PASSWORD={PASSWORD}",
-            vault.display(),
-            vault.display()
-        ),
-        json!({"vault": vault, "users": USERS.iter().map(|(n, r)| json!({"name": n, "role": r})).collect::<Vec<_>>(), "password": PASSWORD}),
-    );
-    Ok(())
-}
-
-/// Remove a vault directory, refusing one that holds anything but a vault.
-fn remove_vault(dir: &Path) -> CliResult {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    for e in entries {
-        let e = e.map_err(|e| Error::io(dir, e))?;
-        let name = e.file_name();
-        if !desk_core::vault::FILES.iter().any(|k| name == *k) {
-            return Err(Error::Conflict(format!(
-                "{}: holds files that are not part of a vault; not removing it",
-                dir.display()
-            ))
-            .into());
-        }
-    }
-    std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    Ok(())
 }

@@ -1,7 +1,8 @@
 //! `desk search`, `desk member`, `desk consent`, `desk conflicts`.
 
 use crate::output::Out;
-use crate::{now, sign_in, CliError, CliResult};
+use crate::signin::sign_in;
+use crate::{now, CliError, CliResult};
 use clap::Args;
 use desk_core::conflicts::{Conflict, Scope};
 use desk_core::consent::parse_instant;
@@ -13,11 +14,27 @@ use std::path::Path;
 #[derive(Args, Debug)]
 pub struct SearchArgs {
     /// An email, username, name, postcode, IP, phone, Twitter handle, blog URL or member id.
-    pub query: String,
+    #[arg(required_unless_present = "text")]
+    pub query: Option<String>,
     #[arg(long)]
     pub site: Option<String>,
-    #[arg(long)]
+    #[arg(long, conflicts_with = "text")]
     pub limit: Option<usize>,
+    /// Words in posts, messages, tickets, reviews and listings instead (a
+    /// child's name, a street, a school): whole words, in this order.
+    #[arg(long, value_name = "PHRASE", conflicts_with = "query")]
+    pub text: Option<String>,
+    /// With --text: from this date (YYYY-MM-DD) or RFC 3339 time.
+    #[arg(long, value_name = "DATE", requires = "text")]
+    pub from: Option<String>,
+    /// With --text: to this date (included) or RFC 3339 time (excluded).
+    #[arg(long, value_name = "DATE", requires = "text")]
+    pub to: Option<String>,
+    /// With --text: the page (1-based).
+    #[arg(long, requires = "text")]
+    pub page: Option<u64>,
+    #[arg(long, value_name = "N", requires = "text")]
+    pub page_size: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -70,12 +87,24 @@ fn s(v: &Value) -> String {
 }
 
 pub fn search(vault: &Path, a: SearchArgs, out: &Out) -> CliResult {
+    if let Some(text) = a.text {
+        return crate::mentions_cmd::text_search(
+            vault,
+            text,
+            a.site,
+            a.from,
+            a.to,
+            a.page,
+            a.page_size,
+            out,
+        );
+    }
     let sess = sign_in(vault)?;
     let opts = SearchOptions {
         site: a.site,
         limit: a.limit,
     };
-    let results = sess.search(&a.query, &opts, now())?;
+    let results = sess.search(a.query.as_deref().unwrap_or_default(), &opts, now())?;
     if out.json {
         print_json(&json!({ "results": results }));
         return Ok(());

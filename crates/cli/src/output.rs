@@ -89,6 +89,14 @@ impl Out {
                     .map(|b| format!(" by {b}"))
                     .unwrap_or_default()
             );
+            match (&u.fingerprint, u.confirmed) {
+                (Some(fp), true) => println!("{:<24} signing key {fp}", ""),
+                (Some(fp), false) => println!(
+                    "{:<24} signing key {fp} — NOT CONFIRMED: check it with them, then `desk user confirm {} {fp}`",
+                    "", u.name
+                ),
+                (None, _) => println!("{:<24} no signing key yet (made at their next sign-in)", ""),
+            }
         }
     }
 
@@ -229,20 +237,69 @@ impl Out {
 
     pub fn verification(&self, v: &Verification, what: &str) {
         if self.json {
-            print_json(
-                &json!({"ok": v.ok, "entries": v.entries, "head": v.head, "failure": v.failure}),
-            );
+            print_json(&json!({"ok": v.ok, "entries": v.entries, "head": v.head,
+                               "failure": v.failure, "warnings": v.warnings,
+                               "root_fingerprint": v.root_fingerprint}));
             return;
         }
         match &v.failure {
             None => println!(
-                "The {what} verifies: {} entries, unbroken.\nHead: {}",
+                "The {what} verifies: {} entries, unbroken, every signature holds.\nHead: {}",
                 v.entries, v.head
             ),
-            Some(f) => println!(
+            Some(f) if f.seq > 0 => println!(
                 "The {what} FAILS verification at entry {}: {}\nHead: {}",
                 f.seq, f.message, v.head
             ),
+            Some(f) => println!(
+                "The {what} FAILS verification: {}\nHead: {}",
+                f.message, v.head
+            ),
+        }
+        if let Some(fp) = &v.root_fingerprint {
+            println!("Root key: {fp}");
+        }
+        for w in &v.warnings {
+            println!("Note: {w}");
+        }
+    }
+
+    pub fn vault_check(&self, c: &desk_core::audit::VaultCheck) {
+        if self.json {
+            print_json(&json!(c));
+            return;
+        }
+        for f in &c.files {
+            if !f.checked {
+                println!("{}: not checked (your keys do not open it)", f.file);
+            } else if f.ok {
+                println!("{}: every page checks out", f.file);
+            } else {
+                println!(
+                    "{}: DAMAGED — {} page(s) fail their check{}",
+                    f.file,
+                    f.failing_pages.len(),
+                    if f.failing_pages.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " ({})",
+                            f.failing_pages
+                                .iter()
+                                .take(20)
+                                .map(|p| p.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }
+                );
+                for p in f.problems.iter().take(20) {
+                    println!("  {p}");
+                }
+            }
+        }
+        if !c.ok {
+            println!("Restore the damaged file(s) from a backup before relying on them.");
         }
     }
 }

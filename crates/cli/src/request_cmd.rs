@@ -1,10 +1,12 @@
 //! `desk request …`: the subject-access request register.
 
 use crate::output::{write_export, Out};
-use crate::{now, sign_in, CliResult};
+use crate::signin::sign_in;
+use crate::{now, CliResult};
 use chrono::NaiveDate;
 use clap::Subcommand;
 use desk_core::requests::{Request, RequestFilter, CHANNELS, OUTCOMES};
+use desk_core::Session;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -144,15 +146,6 @@ fn print_request(r: &Request) {
 /// Run `desk request …`.
 pub fn run(vault: &Path, cmd: RequestCmd, out: &Out) -> CliResult {
     let s = sign_in(vault)?;
-    let changed = |out: &Out, s: &desk_core::Session, reference: &str, verb: &str| -> CliResult {
-        let d = s.request_show(reference, now())?;
-        if out.json {
-            out.json_only(json!(d));
-        } else {
-            println!("{verb} {reference}: {}.", deadline_words(&d.request));
-        }
-        Ok(())
-    };
     match cmd {
         RequestCmd::Open {
             site,
@@ -173,73 +166,21 @@ pub fn run(vault: &Path, cmd: RequestCmd, out: &Out) -> CliResult {
                 id_check,
                 now(),
             )?;
-            changed(out, &s, &r, "Opened")?;
+            changed(out, &s, &r, "Opened")
         }
-        RequestCmd::List { overdue, site } => {
-            let filter = RequestFilter {
-                site,
-                overdue_only: overdue,
-                open_only: false,
-            };
-            let rs = s.request_list(&filter, now())?;
-            if out.json {
-                out.json_only(json!({ "requests": rs }));
-            } else if rs.is_empty() {
-                println!(
-                    "{}",
-                    if overdue {
-                        "No request is overdue."
-                    } else {
-                        "The request register is empty."
-                    }
-                );
-            } else {
-                for r in &rs {
-                    print_request(r);
-                }
-                let late = rs.iter().filter(|r| r.state.overdue).count();
-                let paused = rs.iter().filter(|r| r.state.paused).count();
-                println!("{} request(s); {late} overdue, {paused} paused.", rs.len());
-            }
-        }
-        RequestCmd::Show { reference } => {
-            let d = s.request_show(&reference, now())?;
-            if out.json {
-                out.json_only(json!(d));
-            } else {
-                print_request(&d.request);
-                if !d.request.requester.is_empty() {
-                    println!("  requester: {}", d.request.requester);
-                }
-                if let Some(start) = d.request.state.clock_started {
-                    println!("  clock started {start}");
-                }
-                println!("  history:");
-                for e in &d.events {
-                    let detail = match &e.detail {
-                        serde_json::Value::Object(m) if !m.is_empty() => {
-                            format!(" {}", e.detail)
-                        }
-                        _ => String::new(),
-                    };
-                    println!(
-                        "    {:>3} {} {:<17} by {}{}",
-                        e.seq, e.at, e.kind, e.user, detail
-                    );
-                }
-            }
-        }
+        RequestCmd::List { overdue, site } => list(out, &s, overdue, site),
+        RequestCmd::Show { reference } => show(out, &s, &reference),
         RequestCmd::Verify { reference, on } => {
             s.request_verify_identity(&reference, on, now())?;
-            changed(out, &s, &reference, "Identity verified for")?;
+            changed(out, &s, &reference, "Identity verified for")
         }
         RequestCmd::Pause { reference, reason } => {
             s.request_pause(&reference, &reason, now())?;
-            changed(out, &s, &reference, "Paused")?;
+            changed(out, &s, &reference, "Paused")
         }
         RequestCmd::Resume { reference } => {
             s.request_resume(&reference, now())?;
-            changed(out, &s, &reference, "Resumed")?;
+            changed(out, &s, &reference, "Resumed")
         }
         RequestCmd::Extend {
             reference,
@@ -247,7 +188,7 @@ pub fn run(vault: &Path, cmd: RequestCmd, out: &Out) -> CliResult {
             reason,
         } => {
             s.request_extend(&reference, months, &reason, now())?;
-            changed(out, &s, &reference, "Extended")?;
+            changed(out, &s, &reference, "Extended")
         }
         RequestCmd::Close {
             reference,
@@ -255,21 +196,9 @@ pub fn run(vault: &Path, cmd: RequestCmd, out: &Out) -> CliResult {
             reason,
         } => {
             s.request_close(&reference, &outcome, reason.as_deref(), now())?;
-            changed(out, &s, &reference, "Closed")?;
+            changed(out, &s, &reference, "Closed")
         }
-        RequestCmd::Calendar { site, set } => {
-            if let Some(name) = set {
-                s.request_set_calendar(&site, name.parse()?, now())?;
-            }
-            let region = s.request_calendar(&site, now())?;
-            out.done(
-                &format!(
-                    "Due dates for {site} count {} bank holidays (for requests opened from now on).",
-                    region.name()
-                ),
-                json!({"site": site, "calendar": region.name()}),
-            );
-        }
+        RequestCmd::Calendar { site, set } => calendar(out, &s, &site, set),
         RequestCmd::Export { out: path, force } => {
             let csv = s.request_register_csv(now())?;
             write_export(&path, &csv, force)?;
@@ -277,7 +206,94 @@ pub fn run(vault: &Path, cmd: RequestCmd, out: &Out) -> CliResult {
                 &format!("Wrote the request register to {}.", path.display()),
                 json!({"path": path, "format": "csv"}),
             );
+            Ok(())
         }
     }
+}
+
+/// After a change: the request as it now stands.
+fn changed(out: &Out, s: &Session, reference: &str, verb: &str) -> CliResult {
+    let d = s.request_show(reference, now())?;
+    if out.json {
+        out.json_only(json!(d));
+    } else {
+        println!("{verb} {reference}: {}.", deadline_words(&d.request));
+    }
+    Ok(())
+}
+
+/// `desk request list`: the register, with counts of overdue and paused.
+fn list(out: &Out, s: &Session, overdue: bool, site: Option<String>) -> CliResult {
+    let filter = RequestFilter {
+        site,
+        overdue_only: overdue,
+        open_only: false,
+    };
+    let rs = s.request_list(&filter, now())?;
+    if out.json {
+        out.json_only(json!({ "requests": rs }));
+    } else if rs.is_empty() {
+        println!(
+            "{}",
+            if overdue {
+                "No request is overdue."
+            } else {
+                "The request register is empty."
+            }
+        );
+    } else {
+        for r in &rs {
+            print_request(r);
+        }
+        let late = rs.iter().filter(|r| r.state.overdue).count();
+        let paused = rs.iter().filter(|r| r.state.paused).count();
+        println!("{} request(s); {late} overdue, {paused} paused.", rs.len());
+    }
+    Ok(())
+}
+
+/// `desk request show REF`: the request and its history.
+fn show(out: &Out, s: &Session, reference: &str) -> CliResult {
+    let d = s.request_show(reference, now())?;
+    if out.json {
+        out.json_only(json!(d));
+        return Ok(());
+    }
+    print_request(&d.request);
+    if !d.request.requester.is_empty() {
+        println!("  requester: {}", d.request.requester);
+    }
+    if let Some(start) = d.request.state.clock_started {
+        println!("  clock started {start}");
+    }
+    println!("  history:");
+    for e in &d.events {
+        let detail = match &e.detail {
+            serde_json::Value::Object(m) if !m.is_empty() => {
+                format!(" {}", e.detail)
+            }
+            _ => String::new(),
+        };
+        println!(
+            "    {:>3} {} {:<17} by {}{}",
+            e.seq, e.at, e.kind, e.user, detail
+        );
+    }
+    Ok(())
+}
+
+/// `desk request calendar SITE [--set C]`.
+fn calendar(out: &Out, s: &Session, site: &str, set: Option<String>) -> CliResult {
+    if let Some(name) = set {
+        s.request_set_calendar(site, name.parse()?, now())?;
+    }
+    let region = s.request_calendar(site, now())?;
+    out.done(
+        &format!(
+            "Due dates for {site} count {} bank holidays (for requests opened from now on).",
+            region.name()
+        ),
+        json!({"site": site, "calendar": region.name()}),
+    );
     Ok(())
 }

@@ -3,13 +3,12 @@
 
 use crate::bundle_cmd::{parse_encryption, print_made};
 use crate::output::{thousands, Out};
-use crate::{now, progress, sign_in, CliResult};
+use crate::signin::sign_in;
+use crate::{now, progress, CliResult};
 use clap::{Args, Subcommand};
 use desk_core::bundle::Encryption;
 use desk_core::problem::{Problem, Problems};
-use desk_core::review::{
-    DecisionInput, ItemFilter, ReleaseOptions, ReviewSummary, Verdict,
-};
+use desk_core::review::{DecisionInput, ItemFilter, ReleaseOptions, ReviewSummary, Verdict};
 use desk_core::{Error, Session};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -205,7 +204,13 @@ fn verdict_words(v: &Option<Verdict>) -> String {
         None => "undecided".into(),
         Some(Verdict::Redact { reason }) => format!("redact ({reason})"),
         Some(Verdict::Disclose { ground, .. }) => {
-            format!("disclose ({})", serde_json::to_value(ground).unwrap_or_default().as_str().unwrap_or(""))
+            format!(
+                "disclose ({})",
+                serde_json::to_value(ground)
+                    .unwrap_or_default()
+                    .as_str()
+                    .unwrap_or("")
+            )
         }
     }
 }
@@ -224,7 +229,10 @@ fn print_summary(s: &ReviewSummary) {
         s.created_at,
         s.created_by,
         s.replaces
-            .map(|r| format!(" (replaces draft {r}; {} decision(s) carried over)", s.carried_over))
+            .map(|r| format!(
+                " (replaces draft {r}; {} decision(s) carried over)",
+                s.carried_over
+            ))
             .unwrap_or_default()
     );
     println!(
@@ -293,7 +301,14 @@ fn print_summary(s: &ReviewSummary) {
     .filter(|x| x.1)
     .map(|x| x.0)
     .collect();
-    println!("  you can: {}", if can.is_empty() { "nothing now".into() } else { can.join(", ") });
+    println!(
+        "  you can: {}",
+        if can.is_empty() {
+            "nothing now".into()
+        } else {
+            can.join(", ")
+        }
+    );
 }
 
 pub fn review(vault: &Path, a: ReviewArgs, out: &Out) -> CliResult {
@@ -336,12 +351,17 @@ pub fn review(vault: &Path, a: ReviewArgs, out: &Out) -> CliResult {
             };
             let items = s.review_items(r, &filter, 0, a.limit, now())?;
             if out.json {
-                out.json_only(json!({"summary": sum, "open_parties": parties, "open_items": items}));
+                out.json_only(
+                    json!({"summary": sum, "open_parties": parties, "open_items": items}),
+                );
                 return Ok(());
             }
             print_summary(&sum);
             if parties.total > 0 {
-                println!("Third parties undecided ({}):", thousands(parties.total as u64));
+                println!(
+                    "Third parties undecided ({}):",
+                    thousands(parties.total as u64)
+                );
                 for p in &parties.parties {
                     println!(
                         "  {:>5}  {:<12} {:<14} {:<30} {} proposal(s) in {} item(s)",
@@ -355,13 +375,21 @@ pub fn review(vault: &Path, a: ReviewArgs, out: &Out) -> CliResult {
                 }
             }
             if items.total > 0 {
-                println!("Items with undecided proposals ({}):", thousands(items.total as u64));
+                println!(
+                    "Items with undecided proposals ({}):",
+                    thousands(items.total as u64)
+                );
                 for i in &items.items {
-                    println!("  {:>6}  {:<20} {:>3} undecided  {}", i.n, i.kind, i.undecided, i.preview);
+                    println!(
+                        "  {:>6}  {:<20} {:>3} undecided  {}",
+                        i.n, i.kind, i.undecided, i.preview
+                    );
                 }
             }
         }
-        Some(ReviewAction::Submit) => done(out, "Submitted for approval.", s.review_submit(r, now())?),
+        Some(ReviewAction::Submit) => {
+            done(out, "Submitted for approval.", s.review_submit(r, now())?)
+        }
         Some(ReviewAction::Approve) => done(out, "Approved.", s.review_approve(r, now())?),
         Some(ReviewAction::Reopen { reason }) => {
             done(out, "Reopened.", s.review_reopen(r, &reason, now())?)
@@ -423,7 +451,11 @@ pub fn review(vault: &Path, a: ReviewArgs, out: &Out) -> CliResult {
                         i.bundle_id,
                         i.undecided,
                         i.proposals,
-                        if i.withheld.is_some() { "[withheld] " } else { "" },
+                        if i.withheld.is_some() {
+                            "[withheld] "
+                        } else {
+                            ""
+                        },
                         i.preview
                     );
                 }
@@ -434,7 +466,10 @@ pub fn review(vault: &Path, a: ReviewArgs, out: &Out) -> CliResult {
             if out.json {
                 out.json_only(json!(it));
             } else {
-                println!("Item {} ({}, {})", it.item.n, it.item.kind, it.item.bundle_id);
+                println!(
+                    "Item {} ({}, {})",
+                    it.item.n, it.item.kind, it.item.bundle_id
+                );
                 for f in &it.fields {
                     println!("  {}: {}", f.path, f.text);
                 }

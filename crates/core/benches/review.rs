@@ -47,6 +47,16 @@ fn vm_hwm_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU seconds (user + system) this process has used: the machine is
+/// shared, so wall times alone overstate the cost.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap()
 }
@@ -75,7 +85,11 @@ fn recipients_export(dir: &Path, n: u64) -> PathBuf {
                           "sha256": hex::encode(Sha256::digest(body))}));
     };
     let mut m = Vec::new();
-    writeln!(m, "member_id,username,email,signup_at,status,updated_at,first_name,surname").unwrap();
+    writeln!(
+        m,
+        "member_id,username,email,signup_at,status,updated_at,first_name,surname"
+    )
+    .unwrap();
     for i in 0..=n {
         writeln!(
             m,
@@ -94,7 +108,11 @@ fn recipients_export(dir: &Path, n: u64) -> PathBuf {
     write("private_messages.jsonl", "private_messages", 1, &line);
     let manifest = json!({"format": "forum-export", "format_version": 1, "site": "bulk", "kind": "full",
         "sequence": 1, "base_sequence": null, "generated_at": "2026-11-02T02:00:00Z", "files": files});
-    std::fs::write(dir.join("manifest.json"), serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
     dir.to_path_buf()
 }
 
@@ -124,7 +142,11 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
             json!({})
         }
         "draft-ordinary" | "draft-heavy" => {
-            let r = if name == "draft-heavy" { "SAR-HEAVY" } else { "SAR-ORD" };
+            let r = if name == "draft-heavy" {
+                "SAR-HEAVY"
+            } else {
+                "SAR-ORD"
+            };
             let s = session(&vault);
             let t = Instant::now();
             let sum = s.review_create(r, now(), &NoProgress).unwrap();
@@ -136,30 +158,66 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
             let mut times = Vec::new();
             for n in 0..500u32 {
                 let t = Instant::now();
-                let it = s.review_item("SAR-HEAVY", 100_000 + n, None, now()).unwrap();
+                let it = s
+                    .review_item("SAR-HEAVY", 100_000 + n, None, now())
+                    .unwrap();
                 times.push(t.elapsed().as_secs_f64() * 1000.0);
                 assert_eq!(it.item.n, 100_000 + n);
             }
             let mut pages = Vec::new();
             for p in 0..20u32 {
                 let t = Instant::now();
-                s.review_items("SAR-HEAVY", &ItemFilter::default(), 100_000 + p * 50, 50, now())
-                    .unwrap();
+                s.review_items(
+                    "SAR-HEAVY",
+                    &ItemFilter::default(),
+                    100_000 + p * 50,
+                    50,
+                    now(),
+                )
+                .unwrap();
                 pages.push(t.elapsed().as_secs_f64() * 1000.0);
             }
             let t = Instant::now();
             let und = s
-                .review_items("SAR-HEAVY", &ItemFilter { undecided_only: true, ..Default::default() }, 0, 50, now())
+                .review_items(
+                    "SAR-HEAVY",
+                    &ItemFilter {
+                        undecided_only: true,
+                        ..Default::default()
+                    },
+                    0,
+                    50,
+                    now(),
+                )
                 .unwrap();
             let filtered = t.elapsed().as_secs_f64() * 1000.0;
             let t = Instant::now();
             s.review_summary("SAR-HEAVY", now()).unwrap();
             let summary = t.elapsed().as_secs_f64() * 1000.0;
+            // A single decision as the screen sends it (the answer carries
+            // the new summary).
+            let mut decide = Vec::new();
+            for n in 0..20u32 {
+                let t = Instant::now();
+                s.review_decide(
+                    "SAR-HEAVY",
+                    &[DecisionInput::Mark {
+                        item: 100_000 + n,
+                        reviewed: true,
+                    }],
+                    now(),
+                )
+                .unwrap();
+                decide.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            decide.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            s.review_undo("SAR-HEAVY", now()).unwrap();
             times.sort_by(|a, b| a.partial_cmp(b).unwrap());
             pages.sort_by(|a, b| a.partial_cmp(b).unwrap());
             json!({"item_ms_median": times[times.len() / 2], "item_ms_p95": times[times.len() * 95 / 100],
                    "item_ms_max": times[times.len() - 1], "page_ms_median": pages[pages.len() / 2],
-                   "undecided_page_ms": filtered, "undecided_items": und.total, "summary_ms": summary})
+                   "undecided_page_ms": filtered, "undecided_items": und.total, "summary_ms": summary,
+                   "decide_ms_median": decide[decide.len() / 2]})
         }
         "decide-release-heavy" => {
             let s = session(&vault);
@@ -167,11 +225,15 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
             let mut list = Vec::new();
             let mut off = 0;
             loop {
-                let page = s.review_parties("SAR-HEAVY", false, off, 500, now()).unwrap();
+                let page = s
+                    .review_parties("SAR-HEAVY", false, off, 500, now())
+                    .unwrap();
                 for p in &page.parties {
                     list.push(DecisionInput::Party {
                         party: p.party,
-                        verdict: Some(Verdict::Redact { reason: "third party".into() }),
+                        verdict: Some(Verdict::Redact {
+                            reason: "third party".into(),
+                        }),
                         three_step: None,
                     });
                 }
@@ -188,7 +250,13 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
             let _ = std::fs::remove_file(&out);
             let t = Instant::now();
             let made = s
-                .release("SAR-HEAVY", &out, &ReleaseOptions::default(), now(), &NoProgress)
+                .release(
+                    "SAR-HEAVY",
+                    &out,
+                    &ReleaseOptions::default(),
+                    now(),
+                    &NoProgress,
+                )
                 .unwrap();
             json!({"decide_seconds": decide, "parties": decided, "seconds": t.elapsed().as_secs_f64(),
                    "rows": made.rows, "bytes": made.bytes})
@@ -204,16 +272,39 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
             facts(&s, "bulk");
             let t = Instant::now();
             let made = s
-                .bundle("bulk", "m-1", &dir.join("recipient.zip"), &BundleOptions::default(), now(), &NoProgress)
+                .bundle(
+                    "bulk",
+                    "m-1",
+                    &dir.join("recipient.zip"),
+                    &BundleOptions::default(),
+                    now(),
+                    &NoProgress,
+                )
                 .unwrap();
             let bundle_s = t.elapsed().as_secs_f64();
             let t = Instant::now();
             let sender = s
-                .bundle("bulk", "m-0", &dir.join("sender.zip"), &BundleOptions::default(), now(), &NoProgress)
+                .bundle(
+                    "bulk",
+                    "m-0",
+                    &dir.join("sender.zip"),
+                    &BundleOptions::default(),
+                    now(),
+                    &NoProgress,
+                )
                 .unwrap();
             let sender_s = t.elapsed().as_secs_f64();
-            s.request_open("bulk", "m-0", day(), "email", "", Some("SAR-BULK"), false, now())
-                .unwrap();
+            s.request_open(
+                "bulk",
+                "m-0",
+                day(),
+                "email",
+                "",
+                Some("SAR-BULK"),
+                false,
+                now(),
+            )
+            .unwrap();
             let t = Instant::now();
             let sum = s.review_create("SAR-BULK", now(), &NoProgress).unwrap();
             let draft_s = t.elapsed().as_secs_f64();
@@ -229,6 +320,7 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
         out["seconds"] = json!(t0.elapsed().as_secs_f64());
     }
     out["peak_rss_mib"] = json!(vm_hwm_kib() as f64 / 1024.0);
+    out["cpu_seconds"] = json!(cpu_seconds());
     out
 }
 
@@ -267,16 +359,25 @@ fn main() {
         "recipients-50000",
         "recipients-100000",
     ];
-    for name in phases.iter().filter(|p| only.is_none_or(|o| o.split(',').any(|x| x == **p))) {
+    for name in phases
+        .iter()
+        .filter(|p| only.is_none_or(|o| o.split(',').any(|x| x == **p)))
+    {
         eprintln!("phase {name} …");
         let st = std::process::Command::new(&me)
-            .args(["--phase", name, &members.to_string(), work.to_str().unwrap()])
+            .args([
+                "--phase",
+                name,
+                &members.to_string(),
+                work.to_str().unwrap(),
+            ])
             .status()
             .unwrap();
         assert!(st.success(), "phase {name} failed");
-        let v: Value =
-            serde_json::from_str(&std::fs::read_to_string(work.join(format!("{name}.json"))).unwrap())
-                .unwrap();
+        let v: Value = serde_json::from_str(
+            &std::fs::read_to_string(work.join(format!("{name}.json"))).unwrap(),
+        )
+        .unwrap();
         eprintln!("  {v}");
         results.insert(name.to_string(), v);
     }

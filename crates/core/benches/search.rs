@@ -279,7 +279,7 @@ fn main() {
         .get(2)
         .map(PathBuf::from)
         .unwrap_or_else(|| tmp.path().to_path_buf());
-    std::env::set_var("DESK_KDF_TEST_COST", "1");
+    desk_core::vault::keys::use_test_cost(true);
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
     let export = work.join("export");
     let t = Instant::now();

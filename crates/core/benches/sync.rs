@@ -212,7 +212,7 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
         "sync-noindex" => {
             // The same full sync without maintaining the search index: what
             // the index costs.
-            std::env::set_var("DESK_KDF_TEST_COST", "1");
+            desk_core::vault::keys::use_test_cost(true);
             let vault = work.join("vault-noindex");
             let _ = std::fs::remove_dir_all(&vault);
             let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
@@ -225,8 +225,72 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
             let _ = std::fs::remove_dir_all(&vault);
         }
         "reads" => reads(work, &mut out),
+        "sync-rollback" => {
+            // The same full sync into a vault that keeps the rollback journal
+            // (as the desk did before many processes could share a vault):
+            // what the write-ahead log costs.
+            desk_core::vault::keys::use_test_cost(true);
+            desk_core::vault::open::use_rollback_journal_for_benchmark(true);
+            let vault = work.join("vault-rollback");
+            let _ = std::fs::remove_dir_all(&vault);
+            let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+            let s = Session::create(&vault, "bench", "bench-password", now).unwrap();
+            let r = s.sync(&full, now, &NoProgress).unwrap();
+            out["rows"] = json!(r.rows.iter().map(|(_, n)| n).sum::<u64>());
+            drop(s);
+            out["vault_bytes"] = json!(dir_size(&vault));
+            let _ = std::fs::remove_dir_all(&vault);
+        }
+        "sync-reader" => {
+            // A full sync while another session reads every 200 ms: how long
+            // a reader waits during a long sync (it reads a snapshot).
+            desk_core::vault::keys::use_test_cost(true);
+            let vault = work.join("vault-reader");
+            let _ = std::fs::remove_dir_all(&vault);
+            let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+            let s = Session::create(&vault, "bench", "bench-password", now).unwrap();
+            // A first small sync so there is something to read.
+            let small = work.join("small");
+            if !small.exists() {
+                let mut o = opts(2_000);
+                o.site = "mumsnet".into();
+                o.heavy_member = None;
+                generate(&o, &small, &export_gen::NoProgress).unwrap();
+            }
+            s.sync(&small, now, &NoProgress).unwrap();
+            let done = std::sync::atomic::AtomicBool::new(false);
+            let waits = Mutex::new(Vec::<f64>::new());
+            std::thread::scope(|sc| {
+                sc.spawn(|| {
+                    let r = Session::unlock(&vault, "bench", "bench-password", now).unwrap();
+                    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                        let t = Instant::now();
+                        r.search("m-17@", &Default::default(), now).unwrap();
+                        r.status(now).unwrap();
+                        waits.lock().unwrap().push(t.elapsed().as_secs_f64() * 1e3);
+                        std::thread::sleep(std::time::Duration::from_millis(200));
+                    }
+                });
+                let r = s.sync(&full, now, &NoProgress).unwrap();
+                out["rows"] = json!(r.rows.iter().map(|(_, n)| n).sum::<u64>());
+                done.store(true, std::sync::atomic::Ordering::Relaxed);
+            });
+            let mut w = waits.into_inner().unwrap();
+            w.sort_by(|a, b| a.total_cmp(b));
+            let pct = |p: f64| {
+                w.get(((w.len() as f64 * p) as usize).min(w.len().saturating_sub(1)))
+                    .copied()
+                    .unwrap_or(0.0)
+            };
+            out["reads"] = json!(w.len());
+            out["read_ms_p50"] = json!(pct(0.5));
+            out["read_ms_p95"] = json!(pct(0.95));
+            out["read_ms_max"] = json!(w.last().copied().unwrap_or(0.0));
+            drop(s);
+            let _ = std::fs::remove_dir_all(&vault);
+        }
         "sync" | "sync-delta" => {
-            std::env::set_var("DESK_KDF_TEST_COST", "1");
+            desk_core::vault::keys::use_test_cost(true);
             let vault = work.join("vault");
             let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
             let s = if name == "sync" {
@@ -284,15 +348,23 @@ fn main() {
     let me = std::env::current_exe().unwrap();
     let mut results = serde_json::Map::new();
     let keep = std::env::var_os("DESK_BENCH_KEEP").is_some();
+    let only: Option<Vec<String>> = std::env::var("DESK_BENCH_PHASES")
+        .ok()
+        .map(|v| v.split(',').map(String::from).collect());
     for name in [
         "gen",
         "bare",
         "sync-noindex",
+        "sync-rollback",
+        "sync-reader",
         "sync",
         "gen-delta",
         "sync-delta",
         "reads",
     ] {
+        if only.as_ref().is_some_and(|o| !o.iter().any(|p| p == name)) {
+            continue;
+        }
         eprintln!("phase {name} …");
         let st = std::process::Command::new(&me)
             .args([
@@ -315,7 +387,27 @@ fn main() {
         );
         results.insert(name.into(), v);
     }
-    let r = |p: &str, k: &str| results[p][k].as_f64().unwrap_or(0.0);
+    let r = |p: &str, k: &str| results.get(p).and_then(|v| v[k].as_f64()).unwrap_or(0.0);
+    if results.contains_key("sync-rollback") {
+        println!(
+            "journal:      write-ahead log {:.1} s vs rollback journal {:.1} s ({:+.1}%); vault {:.0} vs {:.0} MiB",
+            r("sync", "seconds"),
+            r("sync-rollback", "seconds"),
+            100.0 * (r("sync", "seconds") / r("sync-rollback", "seconds") - 1.0),
+            r("sync", "vault_bytes") / 1048576.0,
+            r("sync-rollback", "vault_bytes") / 1048576.0
+        );
+    }
+    if results.contains_key("sync-reader") {
+        println!(
+            "reader during a sync: {} reads, p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms (sync {:.1} s)",
+            r("sync-reader", "reads"),
+            r("sync-reader", "read_ms_p50"),
+            r("sync-reader", "read_ms_p95"),
+            r("sync-reader", "read_ms_max"),
+            r("sync-reader", "seconds")
+        );
+    }
     println!("members: {members}");
     println!(
         "rows: {}  export bytes: {}",
@@ -445,7 +537,7 @@ fn misspell(s: &str) -> String {
 fn reads(work: &Path, out: &mut Value) {
     use desk_core::member::Page;
     use desk_core::search::SearchOptions;
-    std::env::set_var("DESK_KDF_TEST_COST", "1");
+    desk_core::vault::keys::use_test_cost(true);
     let vault = work.join("vault");
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
     let s = Session::unlock(&vault, "bench", "bench-password", now).unwrap();

@@ -57,6 +57,7 @@ pub fn link_hash(prev_hash: &str, content: &Value) -> String {
 /// How a chain failed verification.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum FailureKind {
     /// The entry's content no longer matches its hash.
     Changed,
@@ -66,9 +67,18 @@ pub enum FailureKind {
     Reordered,
     /// The head given to check against is not in the chain.
     HeadNotFound,
+    /// A signature does not hold, or is missing where one must be.
+    BadSignature,
+    /// A record was made by someone whose granted role did not allow it.
+    NotAuthorised,
+    /// A head an earlier verification recorded is no longer in the chain.
+    RecordedHeadChanged,
+    /// The database holding the log is damaged.
+    Damaged,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Failure {
     /// The sequence number of the first entry that fails.
     pub seq: i64,
@@ -78,12 +88,31 @@ pub struct Failure {
 
 /// The result of walking a chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Verification {
     pub ok: bool,
     pub entries: u64,
     /// The hash of the last entry (the genesis value for an empty chain).
     pub head: String,
     pub failure: Option<Failure>,
+    /// What holds but deserves a look (entries made before signatures, keys
+    /// a dpo has not confirmed).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// The fingerprint of the vault's root signing key (the first dpo's),
+    /// for comparing with the one kept outside the vault.
+    #[serde(default)]
+    pub root_fingerprint: Option<String>,
+}
+
+impl Verification {
+    /// Record `f` unless an earlier failure is already recorded.
+    pub fn fail(&mut self, f: Failure) {
+        if self.failure.as_ref().is_none_or(|old| f.seq < old.seq) {
+            self.failure = Some(f);
+        }
+        self.ok = false;
+    }
 }
 
 /// A stored entry as the verifier sees it.
@@ -158,6 +187,8 @@ pub fn verify(
         entries: count,
         head: prev,
         failure,
+        warnings: Vec::new(),
+        root_fingerprint: None,
     })
 }
 

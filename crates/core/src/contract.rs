@@ -86,3 +86,46 @@ mod tests {
         assert_eq!(IDLE_LOCK.as_secs(), 900);
     }
 }
+
+/// A hash kept outside the vault (`verify --head`): 64 hexadecimal digits,
+/// spaces around it ignored; lower-cased. Anything else is a mistake in
+/// what was typed, never evidence of tampering.
+pub fn kept_head(s: &str) -> Result<String> {
+    let t = s.trim();
+    if t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(t.to_ascii_lowercase())
+    } else {
+        Err(Error::Invalid(
+            "a head is 64 hexadecimal digits (as verify shows it)".into(),
+        ))
+    }
+}
+
+/// A root key's fingerprint kept outside the vault (`verify --root`): 64
+/// hexadecimal digits, spaces anywhere ignored (it is printed in groups).
+pub fn kept_fingerprint(s: &str) -> Result<String> {
+    let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    if t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(t.to_ascii_lowercase())
+    } else {
+        Err(Error::Invalid(
+            "a fingerprint is 64 hexadecimal digits (as `desk vault fingerprint` shows it)".into(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod kept_tests {
+    use super::*;
+
+    #[test]
+    fn kept_values_are_checked_and_normalised() {
+        let h = "AB".repeat(32);
+        assert_eq!(kept_head(&format!(" {h} ")).unwrap(), "ab".repeat(32));
+        assert!(kept_head(&h[..63]).is_err());
+        assert!(kept_head(&format!("{}zz", &h[..62])).is_err());
+        let grouped = "abcd ".repeat(16);
+        assert_eq!(kept_fingerprint(&grouped).unwrap(), "abcd".repeat(16));
+        assert!(kept_fingerprint("abcd").is_err());
+    }
+}

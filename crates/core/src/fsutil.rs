@@ -67,6 +67,68 @@ fn write_file(path: &Path, bytes: &[u8], replace: bool) -> Result<()> {
     Ok(())
 }
 
+/// The largest JSON input the desk reads (a disclosure entry, privacy
+/// facts): far above any real one.
+pub const MAX_JSON_INPUT: u64 = 1 << 20;
+
+/// The deepest nesting a JSON input may have (a real entry has four levels).
+pub const MAX_JSON_DEPTH: usize = 32;
+
+/// Read a JSON input file, bounded: at most [`MAX_JSON_INPUT`] bytes (a
+/// device like `/dev/zero` is refused after that much, at once) and at most
+/// [`MAX_JSON_DEPTH`] levels of nesting. Problems say where, never the value.
+pub fn read_json_input(path: &Path) -> Result<serde_json::Value> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_JSON_INPUT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > MAX_JSON_INPUT {
+        return Err(Error::Invalid(format!(
+            "{}: larger than {} KiB; an entry is a few KiB at most",
+            path.display(),
+            MAX_JSON_INPUT >> 10
+        )));
+    }
+    parse_json_input(&bytes).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))
+}
+
+/// Parse a bounded JSON input (see [`read_json_input`]).
+pub fn parse_json_input(bytes: &[u8]) -> std::result::Result<serde_json::Value, String> {
+    if bytes.len() as u64 > MAX_JSON_INPUT {
+        return Err(format!("larger than {} KiB", MAX_JSON_INPUT >> 10));
+    }
+    // Depth, counted outside strings, before parsing.
+    let (mut depth, mut max, mut in_str, mut escaped) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_str {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if max > MAX_JSON_DEPTH {
+        return Err(format!("nested more than {MAX_JSON_DEPTH} levels deep"));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())?;
+    serde_json::from_str(text)
+        .map_err(|e| format!("not valid JSON (line {}, column {})", e.line(), e.column()))
+}
+
 /// A bundle being written is a hidden file beside its target, named
 /// `.bundle-*.part` (owner-only), until it is complete.
 pub const BUNDLE_PART_PREFIX: &str = ".bundle-";

@@ -18,9 +18,9 @@
 //! Areas, each a folder with its store (SQL), rules (pure) and use cases
 //! (`impl Session`), in dependency order — an area uses only the foundation
 //! and the areas before it (`tests/layers.rs` fails on anything else):
-//! `audit`, `users`, `holds`, `privacy`, `export`, `search`, `consent`,
-//! `member`, `conflicts`, `sync`, `requests`, `disclosure`, `bundle`, `review`,
-//! `home`.
+//! `audit`, `users`, `holds`, `privacy`, `export`, `search`, `mentions`,
+//! `consent`, `member`, `conflicts`, `sync`, `requests`, `disclosure`,
+//! `bundle`, `review`, `home`.
 
 pub mod chain;
 pub mod entity;
@@ -29,6 +29,7 @@ pub mod fsutil;
 pub mod problem;
 pub mod progress;
 pub mod roles;
+pub mod signing;
 pub mod text;
 pub mod time;
 pub mod trail;
@@ -49,6 +50,7 @@ pub mod home;
 pub mod html;
 pub mod labels;
 pub mod member;
+pub mod mentions;
 pub mod privacy;
 pub mod requests;
 pub mod review;

@@ -44,6 +44,7 @@ pub struct NewEvent<'a> {
 
 /// A stored event.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditEvent {
     pub seq: i64,
     pub at: String,
@@ -78,47 +79,39 @@ fn content(
     })
 }
 
-/// Append one event to the chain (inside whatever transaction `conn` is in).
+/// Who signs what is appended: their name and signing seed.
+#[derive(Clone, Copy)]
+pub struct Signer<'a> {
+    pub name: &'a str,
+    pub seed: &'a [u8; 32],
+}
+
+impl std::fmt::Debug for Signer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Append one event to the chain (inside whatever transaction `conn` is in),
+/// signed by `signer` (its fields and its place in the chain).
 pub fn append(
     conn: &Connection,
     at: DateTime<Utc>,
     ev: &NewEvent,
     outcome: Outcome,
+    signer: Option<Signer>,
 ) -> Result<i64> {
-    let last: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let (seq, prev) = match last {
-        Some((s, h)) => (s + 1, h),
-        None => (1, GENESIS.to_string()),
-    };
-    let at = ts(at);
-    let detail = ev.detail.as_ref().map(|d| d.to_string());
-    let c = content(
-        seq,
-        &at,
-        ev.user,
-        ev.action,
-        ev.site,
-        ev.member_id,
-        outcome.name(),
-        detail.as_deref(),
-    );
-    let hash = chain::link_hash(&prev, &c);
-    conn.execute(
-        "INSERT INTO audit (seq, at, user, action, site, member_id, outcome, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![seq, at, ev.user, ev.action, ev.site, ev.member_id, outcome.name(), detail, prev, hash],
-    )?;
-    Ok(seq)
+    let mut owned = OwnedEvent::new(at, ev, outcome);
+    if let Some(s) = signer {
+        owned.sign(s.seed);
+    }
+    append_owned(conn, &owned, signer)
 }
 
 /// An event as data (kept in the outbox or a key operation's record until
-/// it is appended).
+/// it is appended), with the acting user's signature of its fields.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct OwnedEvent {
     pub at: String,
@@ -128,6 +121,27 @@ pub struct OwnedEvent {
     pub member_id: Option<String>,
     pub outcome: String,
     pub detail: Option<Value>,
+    /// Hex: the signer's public key and their signature of [`Self::signed_bytes`].
+    #[serde(default)]
+    pub signer_key: Option<String>,
+    #[serde(default)]
+    pub signature: Option<String>,
+}
+
+/// The fields of an event its author signs (not its place in the chain).
+pub fn event_bytes(
+    at: &str,
+    user: Option<&str>,
+    action: &str,
+    site: Option<&str>,
+    member_id: Option<&str>,
+    outcome: &str,
+    detail: Option<&str>,
+) -> String {
+    chain::canonical_json(&json!({
+        "at": at, "user": user, "action": action, "site": site,
+        "member_id": member_id, "outcome": outcome, "detail": detail,
+    }))
 }
 
 impl OwnedEvent {
@@ -140,12 +154,39 @@ impl OwnedEvent {
             member_id: ev.member_id.map(String::from),
             outcome: outcome.name().to_string(),
             detail: ev.detail.clone(),
+            signer_key: None,
+            signature: None,
         }
+    }
+
+    fn signed_bytes(&self) -> String {
+        let detail = self.detail.as_ref().map(|d| d.to_string());
+        event_bytes(
+            &self.at,
+            self.user.as_deref(),
+            &self.action,
+            self.site.as_deref(),
+            self.member_id.as_deref(),
+            &self.outcome,
+            detail.as_deref(),
+        )
+    }
+
+    /// Sign the event's fields (by the user who acted).
+    pub fn sign(&mut self, seed: &[u8; 32]) {
+        let sig = crate::signing::sign(
+            seed,
+            crate::signing::Domain::AuditEvent,
+            self.signed_bytes().as_bytes(),
+        );
+        self.signer_key = Some(hex::encode(crate::signing::public_key(seed)));
+        self.signature = Some(hex::encode(sig));
     }
 }
 
-/// Append an event kept as data, with its own time and outcome.
-pub fn append_owned(conn: &Connection, ev: &OwnedEvent) -> Result<i64> {
+/// Append an event kept as data, with its own time, outcome and signature;
+/// `link`: who appends it signs its place in the chain.
+pub fn append_owned(conn: &Connection, ev: &OwnedEvent, link: Option<Signer>) -> Result<i64> {
     let last: Option<(i64, String)> = conn
         .query_row(
             "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
@@ -169,10 +210,27 @@ pub fn append_owned(conn: &Connection, ev: &OwnedEvent) -> Result<i64> {
         detail.as_deref(),
     );
     let hash = chain::link_hash(&prev, &c);
+    let unhex = |s: &Option<String>| s.as_ref().and_then(|x| hex::decode(x).ok());
+    let (link_name, link_key, link_sig) = match link {
+        Some(l) => (
+            Some(l.name.to_string()),
+            Some(crate::signing::public_key(l.seed).to_vec()),
+            Some(crate::signing::sign(
+                l.seed,
+                crate::signing::Domain::AuditLink,
+                hash.as_bytes(),
+            )),
+        ),
+        None => (None, None, None),
+    };
     conn.execute(
-        "INSERT INTO audit (seq, at, user, action, site, member_id, outcome, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![seq, ev.at, ev.user, ev.action, ev.site, ev.member_id, ev.outcome, detail, prev, hash],
+        "INSERT INTO audit (seq, at, user, action, site, member_id, outcome, detail, prev_hash, hash,
+                            signer_key, signature, link_signer, link_key, link_signature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
+            seq, ev.at, ev.user, ev.action, ev.site, ev.member_id, ev.outcome, detail, prev, hash,
+            unhex(&ev.signer_key), unhex(&ev.signature), link_name, link_key, link_sig
+        ],
     )?;
     Ok(seq)
 }
@@ -180,9 +238,10 @@ pub fn append_owned(conn: &Connection, ev: &OwnedEvent) -> Result<i64> {
 /// Record a data writer's event in `vault.db`'s outbox, inside the data
 /// writer's own transaction: it commits with the change it describes.
 pub fn outbox_add(data: &Connection, ev: &OwnedEvent) -> Result<()> {
+    let unhex = |s: &Option<String>| s.as_ref().and_then(|x| hex::decode(x).ok());
     data.execute(
-        "INSERT INTO audit_outbox (at, user, action, site, member_id, outcome, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO audit_outbox (at, user, action, site, member_id, outcome, detail, signer_key, signature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             ev.at,
             ev.user,
@@ -190,7 +249,9 @@ pub fn outbox_add(data: &Connection, ev: &OwnedEvent) -> Result<()> {
             ev.site,
             ev.member_id,
             ev.outcome,
-            ev.detail.as_ref().map(|d| d.to_string())
+            ev.detail.as_ref().map(|d| d.to_string()),
+            unhex(&ev.signer_key),
+            unhex(&ev.signature)
         ],
     )?;
     Ok(())
@@ -200,7 +261,7 @@ pub fn outbox_add(data: &Connection, ev: &OwnedEvent) -> Result<()> {
 /// once (`logs.meta.outbox_applied` records how far, in the same
 /// transaction). `logs` must not be in a transaction; `data` may be read.
 /// Returns how many were moved.
-pub fn outbox_flush(data: &Connection, logs: &Connection) -> Result<u64> {
+pub fn outbox_flush(data: &Connection, logs: &Connection, link: Option<Signer>) -> Result<u64> {
     let tx = rusqlite::Transaction::new_unchecked(logs, rusqlite::TransactionBehavior::Immediate)?;
     let applied: i64 = logs
         .query_row(
@@ -211,8 +272,8 @@ pub fn outbox_flush(data: &Connection, logs: &Connection) -> Result<u64> {
         .optional()?
         .unwrap_or(0);
     let mut stmt = data.prepare(
-        "SELECT id, at, user, action, site, member_id, outcome, detail FROM audit_outbox
-         WHERE id > ?1 ORDER BY id",
+        "SELECT id, at, user, action, site, member_id, outcome, detail, signer_key, signature
+         FROM audit_outbox WHERE id > ?1 ORDER BY id",
     )?;
     let rows = stmt
         .query_map([applied], |r| {
@@ -227,6 +288,8 @@ pub fn outbox_flush(data: &Connection, logs: &Connection) -> Result<u64> {
                     member_id: r.get(5)?,
                     outcome: r.get(6)?,
                     detail: detail.map(|d| serde_json::from_str(&d).unwrap_or(Value::String(d))),
+                    signer_key: r.get::<_, Option<Vec<u8>>>(8)?.map(hex::encode),
+                    signature: r.get::<_, Option<Vec<u8>>>(9)?.map(hex::encode),
                 },
             ))
         })?
@@ -236,7 +299,7 @@ pub fn outbox_flush(data: &Connection, logs: &Connection) -> Result<u64> {
     }
     let mut high = applied;
     for (id, ev) in &rows {
-        append_owned(&tx, ev)?;
+        append_owned(&tx, ev, link)?;
         high = high.max(*id);
     }
     tx.execute(
@@ -327,15 +390,17 @@ pub const CSV_COLUMNS: [&str; 10] = [
     "hash",
 ];
 
-/// Events as CSV: a header, then one row per event (`detail` as JSON text).
+/// Events as CSV: a header, then one row per event (`detail` as JSON text),
+/// for spreadsheets as every CSV of the desk ([`crate::csvout`]: a
+/// byte-order mark, formula-like cells as text).
 pub fn to_csv(events: &[AuditEvent]) -> Result<String> {
     let err = |e: String| crate::Error::Invalid(format!("writing CSV: {e}"));
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = crate::csvout::writer(Vec::new()).map_err(|e| err(e.to_string()))?;
     w.write_record(CSV_COLUMNS)
         .map_err(|e| err(e.to_string()))?;
     for e in events {
         let opt = |o: &Option<String>| o.clone().unwrap_or_default();
-        w.write_record([
+        let row = [
             e.seq.to_string(),
             e.at.clone(),
             opt(&e.user),
@@ -346,7 +411,11 @@ pub fn to_csv(events: &[AuditEvent]) -> Result<String> {
             e.detail.as_ref().map(|d| d.to_string()).unwrap_or_default(),
             e.prev_hash.clone(),
             e.hash.clone(),
-        ])
+        ];
+        w.write_record(
+            row.iter()
+                .map(|c| crate::csvout::neutralise(c).into_owned()),
+        )
         .map_err(|e| err(e.to_string()))?;
     }
     let bytes = w.into_inner().map_err(|e| err(e.to_string()))?;

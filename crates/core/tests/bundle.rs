@@ -217,11 +217,19 @@ fn a_bundle_is_complete_isolated_pseudonymised_and_safe() {
     // Message ids carry their sender's number: renumbered, in order.
     assert_eq!(
         ids(&files, "private_messages", "message_id"),
-        ["message-0001", "message-0002", "message-0003", "message-0004"]
+        [
+            "message-0001",
+            "message-0002",
+            "message-0003",
+            "message-0004"
+        ]
     );
     // A ticket sent without signing in is not filed under the member: its
     // id is renumbered too (such ids may carry another member's number).
-    assert_eq!(ids(&files, "helpdesk_tickets", "ticket_id"), ["t-1", "ticket-0001"]);
+    assert_eq!(
+        ids(&files, "helpdesk_tickets", "ticket_id"),
+        ["t-1", "ticket-0001"]
+    );
     assert_eq!(ids(&files, "consent_events", "event_id"), ["ce-1", "ce-2"]);
     assert_eq!(ids(&files, "login_events", "login_id"), ["l-1"]);
     assert_eq!(ids(&files, "social_accounts", "social_id"), ["s-1"]);
@@ -408,14 +416,7 @@ fn failures_leave_nothing_behind() {
             seen: AtomicUsize::new(0),
             after,
         };
-        let r = s.bundle(
-            "netmums",
-            ME,
-            &out.join("x.zip"),
-            &ok_opts(),
-            t(3),
-            &p,
-        );
+        let r = s.bundle("netmums", ME, &out.join("x.zip"), &ok_opts(), t(3), &p);
         assert!(matches!(r, Err(Error::Cancelled)), "{r:?}");
         assert!(dir_names(&out).is_empty(), "{:?}", dir_names(&out));
     }
@@ -562,7 +563,16 @@ fn roles_and_request_links() {
     let staff = Session::unlock(&vault, "staff", "staff-password", t(3)).unwrap();
     let d = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
     let reference = staff
-        .request_open("netmums", ME, d, "email", "Alice", Some("SAR-A"), false, t(3))
+        .request_open(
+            "netmums",
+            ME,
+            d,
+            "email",
+            "Alice",
+            Some("SAR-A"),
+            false,
+            t(3),
+        )
         .unwrap();
     let r = staff.bundle(
         "netmums",
@@ -575,7 +585,10 @@ fn roles_and_request_links() {
         t(3),
         &NoProgress,
     );
-    assert!(matches!(&r, Err(Error::Invalid(m)) if m.contains("review")), "{r:?}");
+    assert!(
+        matches!(&r, Err(Error::Invalid(m)) if m.contains("review")),
+        "{r:?}"
+    );
     assert!(!root.path().join("s.zip").exists());
     assert!(staff
         .request_show(&reference, t(4))
@@ -592,9 +605,19 @@ fn roles_and_request_links() {
         t(3),
         &NoProgress,
     );
-    assert!(matches!(&r, Err(Error::Invalid(m)) if m.contains("shipped default")), "{r:?}");
+    assert!(
+        matches!(&r, Err(Error::Invalid(m)) if m.contains("shipped default")),
+        "{r:?}"
+    );
     let made = staff
-        .bundle("netmums", ME, &root.path().join("s.zip"), &ok_opts(), t(3), &NoProgress)
+        .bundle(
+            "netmums",
+            ME,
+            &root.path().join("s.zip"),
+            &ok_opts(),
+            t(3),
+            &NoProgress,
+        )
         .unwrap();
     let files = unzip(&made.path);
     let m = json_of(&files, "manifest.json");

@@ -11,7 +11,7 @@ use desk_core::{Action, Error, Role, Session};
 use std::path::Path;
 
 fn vault() -> (tempfile::TempDir, std::path::PathBuf) {
-    std::env::set_var("DESK_KDF_TEST_COST", "1");
+    desk_core::vault::keys::use_test_cost(true);
     let dir = tempfile::tempdir().unwrap();
     let v = dir.path().join("vault");
     let s = Session::create(&v, "dpo", "dpo-password", t(1)).unwrap();

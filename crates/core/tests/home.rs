@@ -169,3 +169,37 @@ fn home_gathers_what_needs_attention() {
         .unwrap();
     assert_eq!(events.len(), 3);
 }
+
+#[test]
+fn home_says_when_the_search_index_must_be_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = new_vault(dir.path());
+    let s = dpo(&vault);
+    s.add_user("ada", Role::Auditor, "ada-password", t(1))
+        .unwrap();
+    let export = ExportBuilder::full(dir.path(), "full-1", "netmums", 1)
+        .members(&["m-1", "m-2"])
+        .jsonl("consent_events", &[])
+        .write();
+    s.sync(&export, t(2), &NoProgress).unwrap();
+    assert!(!s.home(t(3)).unwrap().search_index_stale);
+
+    // Built by another version of the desk's key rules.
+    let raw = desk_core::vault::raw::open_raw(&vault, "dpo", "dpo-password").unwrap();
+    raw.data
+        .unwrap()
+        .execute(
+            "UPDATE meta SET value = '0' WHERE key = 'search_terms_version'",
+            [],
+        )
+        .unwrap();
+    let s = dpo(&vault);
+    assert!(s.home(t(3)).unwrap().search_index_stale);
+    assert!(s.search_index_stale(t(3)).unwrap());
+    // An auditor cannot search: Home does not ask them to rebuild.
+    let ada = Session::unlock(&vault, "ada", "ada-password", t(3)).unwrap();
+    assert!(!ada.home(t(3)).unwrap().search_index_stale);
+
+    s.search_reindex(t(4), &NoProgress).unwrap();
+    assert!(!s.home(t(4)).unwrap().search_index_stale);
+}

@@ -65,7 +65,8 @@ fn pm(id: &str, conv: &str, sender: &str, to: &[&str], at: &str, body: &str) -> 
 fn build(root: &Path) -> PathBuf {
     let vault = new_vault(root);
     let s = dpo(&vault);
-    s.add_user("dpo2", Role::Dpo, "dpo2-password", t(1)).unwrap();
+    s.add_user("dpo2", Role::Dpo, "dpo2-password", t(1))
+        .unwrap();
     let mut p1 = post("p-1042-1", ME);
     p1["body"] = json!("Natalie Mitchell lent me her pram; call Pat on 07700 900456 or mail someone@elsewhere.org. Live at 12 Acacia Avenue, LS1 4AP. The cat sat on the mat.");
     p1["posted_at"] = json!("2026-01-05T10:00:00Z");
@@ -169,8 +170,14 @@ fn redact_all(s: &Session) {
 }
 
 fn release(s: &Session, dir: &Path, name: &str) -> BundleMade {
-    s.release(REF, &dir.join(name), &ReleaseOptions::default(), t(5), &NoProgress)
-        .unwrap()
+    s.release(
+        REF,
+        &dir.join(name),
+        &ReleaseOptions::default(),
+        t(5),
+        &NoProgress,
+    )
+    .unwrap()
 }
 
 #[test]
@@ -180,14 +187,26 @@ fn an_unreviewed_bundle_leaks_nothing_and_says_so() {
     let s = dpo(&vault);
     let out = root.path().join("a.zip");
     // The shipped default facts are refused unless overridden.
-    let r = s.bundle("netmums", ME, &out, &BundleOptions::default(), t(3), &NoProgress);
-    assert!(matches!(&r, Err(Error::Invalid(m)) if m.contains("default")), "{r:?}");
+    let r = s.bundle(
+        "netmums",
+        ME,
+        &out,
+        &BundleOptions::default(),
+        t(3),
+        &NoProgress,
+    );
+    assert!(
+        matches!(&r, Err(Error::Invalid(m)) if m.contains("default")),
+        "{r:?}"
+    );
     assert!(!out.exists());
     let opts = BundleOptions {
         allow_default_facts: true,
         ..Default::default()
     };
-    let made = s.bundle("netmums", ME, &out, &opts, t(3), &NoProgress).unwrap();
+    let made = s
+        .bundle("netmums", ME, &out, &opts, t(3), &NoProgress)
+        .unwrap();
     let files = unzip(&made.path);
     assert_none_of(&files, OTHERS);
     let m = json_of(&files, "manifest.json");
@@ -196,19 +215,32 @@ fn an_unreviewed_bundle_leaks_nothing_and_says_so() {
     assert_eq!(m["privacy_facts"]["override_by"], "dpo");
     // Ids renumbered, stable; the mapping's existence documented.
     let pms = json_of(&files, "data/private_messages.json");
-    let ids: Vec<&str> = pms.as_array().unwrap().iter().map(|r| r["message_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = pms
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["message_id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["message-0001", "message-0002", "message-0003"]);
     assert_eq!(pms[0]["conversation_id"], pms[1]["conversation_id"]);
     assert_ne!(pms[0]["conversation_id"], pms[2]["conversation_id"]);
     let fields = m["renumbered_ids"]["fields"].as_array().unwrap();
-    assert!(fields.iter().any(|f| f["field"] == "message_id" && f["count"] == 3), "{fields:?}");
+    assert!(
+        fields
+            .iter()
+            .any(|f| f["field"] == "message_id" && f["count"] == 3),
+        "{fields:?}"
+    );
     // Labels in order of first appearance in the bundle (posts come before
     // messages): Natalie (named in a post), Pat (his phone), then Zed, Zoë
     // and the former member.
     let posts = json_of(&files, "data/posts.json");
     let p0 = posts[0]["body"].as_str().unwrap();
     assert!(p0.starts_with("Member A lent me her pram; call Pat on Member B or mail [email removed]. Live at [address removed], [postcode removed]. The cat sat on the mat."), "{p0}");
-    assert_eq!(posts[1]["body"], "My own email is alice@example.org and I am tired, Mum says hi");
+    assert_eq!(
+        posts[1]["body"],
+        "My own email is alice@example.org and I am tired, Mum says hi"
+    );
     // A member named in a message they are not in is pseudonymised as elsewhere.
     let b0 = pms[0]["body"].as_str().unwrap();
     assert_eq!(pms[0]["recipient_ids"], json!(["Member C"]));
@@ -226,8 +258,12 @@ fn an_unreviewed_bundle_leaks_nothing_and_says_so() {
     );
     // The manifest names every redaction under the bundle's ids, never a value.
     let red = m["redactions"].as_array().unwrap();
-    assert!(red.iter().any(|r| r["id"] == "message-0001" && r["field"] == "body"));
-    assert!(red.iter().any(|r| r["entity"] == "helpdesk_tickets" && r["field"] == "messages"));
+    assert!(red
+        .iter()
+        .any(|r| r["id"] == "message-0001" && r["field"] == "body"));
+    assert!(red
+        .iter()
+        .any(|r| r["entity"] == "helpdesk_tickets" && r["field"] == "messages"));
     assert!(!m.to_string().contains("pm-77-2"));
 }
 
@@ -257,7 +293,16 @@ fn a_draft_proposes_every_third_party_everywhere_and_ordinary_words_never() {
     // Named by username, email, id and real name, in a message, a ticket and a post.
     let kinds_of = |party: u32| -> Vec<(String, String)> {
         let page = s
-            .review_items(REF, &ItemFilter { party: Some(party), ..Default::default() }, 0, 100, t(4))
+            .review_items(
+                REF,
+                &ItemFilter {
+                    party: Some(party),
+                    ..Default::default()
+                },
+                0,
+                100,
+                t(4),
+            )
             .unwrap();
         let mut v = Vec::new();
         for it in page.items {
@@ -279,30 +324,62 @@ fn a_draft_proposes_every_third_party_everywhere_and_ordinary_words_never() {
         ("helpdesk_tickets", "email"),
         ("posts", "name"),
     ] {
-        assert!(nk.contains(&(want.0.into(), want.1.into())), "{want:?} not in {nk:?}");
+        assert!(
+            nk.contains(&(want.0.into(), want.1.into())),
+            "{want:?} not in {nk:?}"
+        );
     }
     // A phone number finds its member.
     assert!(kinds_of(pat.party).contains(&("posts".into(), "phone".into())));
     // "ZOË" is Zoë; her username "the" is never proposed.
     let zk = kinds_of(zoe.party);
-    assert!(zk.contains(&("private_messages".into(), "name".into())), "{zk:?}");
+    assert!(
+        zk.contains(&("private_messages".into(), "name".into())),
+        "{zk:?}"
+    );
     assert!(!zk.iter().any(|k| k.1 == "username"), "{zk:?}");
     let zmsg = s
-        .review_items(REF, &ItemFilter { kind: Some("private_messages".into()), ..Default::default() }, 0, 10, t(4))
+        .review_items(
+            REF,
+            &ItemFilter {
+                kind: Some("private_messages".into()),
+                ..Default::default()
+            },
+            0,
+            10,
+            t(4),
+        )
         .unwrap()
         .items
         .into_iter()
         .find(|i| i.preview.starts_with("the cat"))
         .unwrap();
     let item = s.review_item(REF, zmsg.n, None, t(4)).unwrap();
-    let body: Vec<_> = item.proposals.iter().filter(|p| p.field == "/body").collect();
+    let body: Vec<_> = item
+        .proposals
+        .iter()
+        .filter(|p| p.field == "/body")
+        .collect();
     assert_eq!(body.len(), 1, "{body:?}");
     assert_eq!((body[0].start, body[0].end), (Some(29), Some(32)));
     // The member's own email and ordinary words are never proposed.
     let own = s
-        .review_items(REF, &ItemFilter { kind: Some("posts".into()), ..Default::default() }, 0, 10, t(4))
+        .review_items(
+            REF,
+            &ItemFilter {
+                kind: Some("posts".into()),
+                ..Default::default()
+            },
+            0,
+            10,
+            t(4),
+        )
         .unwrap();
-    let mine = own.items.iter().find(|i| i.preview.starts_with("My own")).unwrap();
+    let mine = own
+        .items
+        .iter()
+        .find(|i| i.preview.starts_with("My own"))
+        .unwrap();
     assert_eq!(mine.proposals, 0);
     // Patterns that are nobody's member: an email, an address, a postcode.
     let kinds: Vec<_> = parties.parties.iter().map(|p| p.kind.name()).collect();
@@ -320,38 +397,69 @@ fn review_decide_approve_release_exactly_as_approved() {
     open_request(&s);
     s.review_create(REF, t(4), &NoProgress).unwrap();
     // Release refused while proposals are undecided (and before approval).
-    let r = s.release(REF, &root.path().join("x.zip"), &ReleaseOptions::default(), t(5), &NoProgress);
+    let r = s.release(
+        REF,
+        &root.path().join("x.zip"),
+        &ReleaseOptions::default(),
+        t(5),
+        &NoProgress,
+    );
     assert!(matches!(r, Err(Error::Invalid(_))), "{r:?}");
     let r = s.review_approve(REF, t(4));
-    assert!(matches!(&r, Err(Error::Invalid(m)) if m.contains("undecided")), "{r:?}");
+    assert!(
+        matches!(&r, Err(Error::Invalid(m)) if m.contains("undecided")),
+        "{r:?}"
+    );
 
     redact_all(&s);
     let parties = s.review_parties(REF, false, 0, 100, t(4)).unwrap();
-    let zed = parties.parties.iter().find(|p| p.member_id.as_deref() == Some("zed-77")).unwrap().clone();
+    let zed = parties
+        .parties
+        .iter()
+        .find(|p| p.member_id.as_deref() == Some("zed-77"))
+        .unwrap()
+        .clone();
     // Disclosing needs the three steps; bulk decisions are all or nothing.
     let bad = vec![
         DecisionInput::Party {
             party: zed.party,
-            verdict: Some(Verdict::Disclose { ground: DiscloseGround::Consented, note: String::new() }),
+            verdict: Some(Verdict::Disclose {
+                ground: DiscloseGround::Consented,
+                note: String::new(),
+            }),
             three_step: None,
         },
-        DecisionInput::Withhold { item: 9999, exemption: Exemption::Health, reason: "x".into(), silent: false },
+        DecisionInput::Withhold {
+            item: 9999,
+            exemption: Exemption::Health,
+            reason: "x".into(),
+            silent: false,
+        },
     ];
     let before = s.review_summary(REF, t(4)).unwrap();
     match s.review_decide(REF, &bad, t(4)) {
         Err(Error::InvalidInput { problems, .. }) => {
             let fields: Vec<&str> = problems.items().iter().map(|p| p.field.as_str()).collect();
-            assert_eq!(fields, ["decisions[0].verdict.three_step", "decisions[1].item"]);
+            assert_eq!(
+                fields,
+                ["decisions[0].verdict.three_step", "decisions[1].item"]
+            );
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(s.review_summary(REF, t(4)).unwrap().proposals_undecided, before.proposals_undecided);
+    assert_eq!(
+        s.review_summary(REF, t(4)).unwrap().proposals_undecided,
+        before.proposals_undecided
+    );
     // Disclose Zed (consented), recorded once for all his proposals.
     s.review_decide(
         REF,
         &[DecisionInput::Party {
             party: zed.party,
-            verdict: Some(Verdict::Disclose { ground: DiscloseGround::Consented, note: "asked by phone".into() }),
+            verdict: Some(Verdict::Disclose {
+                ground: DiscloseGround::Consented,
+                note: "asked by phone".into(),
+            }),
             three_step: Some(ThreeStepInput {
                 also_about_requester: true,
                 consent: Consent::Given,
@@ -364,17 +472,61 @@ fn review_decide_approve_release_exactly_as_approved() {
     .unwrap();
     // A span redaction, a withheld item (counted), a silent one (not).
     let posts = s
-        .review_items(REF, &ItemFilter { kind: Some("posts".into()), ..Default::default() }, 0, 10, t(4))
+        .review_items(
+            REF,
+            &ItemFilter {
+                kind: Some("posts".into()),
+                ..Default::default()
+            },
+            0,
+            10,
+            t(4),
+        )
         .unwrap();
-    let own = posts.items.iter().find(|i| i.preview.starts_with("My own")).unwrap().n;
+    let own = posts
+        .items
+        .iter()
+        .find(|i| i.preview.starts_with("My own"))
+        .unwrap()
+        .n;
     let other_post = posts.items.iter().find(|i| i.n != own).unwrap().n;
-    let login_like = s.review_items(REF, &ItemFilter { kind: Some("consent_events".into()), ..Default::default() }, 0, 10, t(4)).unwrap().items[0].n;
+    let login_like = s
+        .review_items(
+            REF,
+            &ItemFilter {
+                kind: Some("consent_events".into()),
+                ..Default::default()
+            },
+            0,
+            10,
+            t(4),
+        )
+        .unwrap()
+        .items[0]
+        .n;
     s.review_decide(
         REF,
         &[
-            DecisionInput::Span { item: own, field: "/body".into(), start: 43, end: 48, reason: "a staff note".into(), text: Some("tired".into()) },
-            DecisionInput::Withhold { item: other_post, exemption: Exemption::CrimeTaxation, reason: "police enquiry".into(), silent: false },
-            DecisionInput::Withhold { item: login_like, exemption: Exemption::SocialWork, reason: "serious harm".into(), silent: true },
+            DecisionInput::Span {
+                item: own,
+                field: "/body".into(),
+                start: 43,
+                end: 48,
+                reason: "a staff note".into(),
+                text: Some("tired".into()),
+            },
+            DecisionInput::Withhold {
+                item: other_post,
+                exemption: Exemption::CrimeTaxation,
+                reason: "police enquiry".into(),
+                silent: false,
+            },
+            DecisionInput::Withhold {
+                item: login_like,
+                exemption: Exemption::SocialWork,
+                reason: "serious harm".into(),
+                silent: true,
+            },
         ],
         t(4),
     )
@@ -386,20 +538,47 @@ fn review_decide_approve_release_exactly_as_approved() {
     s.review_decide(
         REF,
         &[
-            DecisionInput::Span { item: own, field: "/body".into(), start: 43, end: 48, reason: "a staff note".into(), text: Some("tired".into()) },
-            DecisionInput::Withhold { item: other_post, exemption: Exemption::CrimeTaxation, reason: "police enquiry".into(), silent: false },
-            DecisionInput::Withhold { item: login_like, exemption: Exemption::SocialWork, reason: "serious harm".into(), silent: true },
+            DecisionInput::Span {
+                item: own,
+                field: "/body".into(),
+                start: 43,
+                end: 48,
+                reason: "a staff note".into(),
+                text: Some("tired".into()),
+            },
+            DecisionInput::Withhold {
+                item: other_post,
+                exemption: Exemption::CrimeTaxation,
+                reason: "police enquiry".into(),
+                silent: false,
+            },
+            DecisionInput::Withhold {
+                item: login_like,
+                exemption: Exemption::SocialWork,
+                reason: "serious harm".into(),
+                silent: true,
+            },
         ],
         t(4),
     )
     .unwrap();
     let preview = s.review_item(REF, own, None, t(4)).unwrap();
-    assert_eq!(preview.released[0].text, "My own email is alice@example.org and I am [redacted], Mum says hi");
+    assert_eq!(
+        preview.released[0].text,
+        "My own email is alice@example.org and I am [redacted], Mum says hi"
+    );
 
     let sum = s.review_approve(REF, t(4)).unwrap();
     assert_eq!(sum.state, DraftState::Approved);
     // No decision changes after approval.
-    let r = s.review_decide(REF, &[DecisionInput::Mark { item: 0, reviewed: true }], t(4));
+    let r = s.review_decide(
+        REF,
+        &[DecisionInput::Mark {
+            item: 0,
+            reviewed: true,
+        }],
+        t(4),
+    );
     assert!(matches!(r, Err(Error::Invalid(_))), "{r:?}");
 
     let made = release(&s, root.path(), "r.zip");
@@ -407,38 +586,86 @@ fn review_decide_approve_release_exactly_as_approved() {
     let text = all_text(&files);
     // The span redaction is in the zip (the post's JSON and the report) and its word nowhere.
     let posts = json_of(&files, "data/posts.json");
-    assert_eq!(posts.as_array().unwrap().len(), 1, "the withheld post is absent");
-    assert_eq!(posts[0]["body"], "My own email is alice@example.org and I am [redacted], Mum says hi");
+    assert_eq!(
+        posts.as_array().unwrap().len(),
+        1,
+        "the withheld post is absent"
+    );
+    assert_eq!(
+        posts[0]["body"],
+        "My own email is alice@example.org and I am [redacted], Mum says hi"
+    );
     for (name, t) in &text {
         assert!(!t.contains("i am tired"), "{name} has the span's text");
-        assert!(!t.contains("lent me her pram"), "{name} has the withheld post");
+        assert!(
+            !t.contains("lent me her pram"),
+            "{name} has the withheld post"
+        );
     }
-    assert!(!files.contains_key("data/consent_events.json"), "silently withheld");
+    assert!(
+        !files.contains_key("data/consent_events.json"),
+        "silently withheld"
+    );
     // Zed is disclosed with a reason: his identifiers stay; nobody else's do.
     let pms = json_of(&files, "data/private_messages.json");
     assert_eq!(pms[0]["recipient_ids"], json!(["zed-77"]));
-    assert!(pms[0]["body"].as_str().unwrap().starts_with("hi ZedTheDad, Member"));
-    let still: Vec<&str> = OTHERS.iter().copied().filter(|o| !o.starts_with("zed")).collect();
+    assert!(pms[0]["body"]
+        .as_str()
+        .unwrap()
+        .starts_with("hi ZedTheDad, Member"));
+    let still: Vec<&str> = OTHERS
+        .iter()
+        .copied()
+        .filter(|o| !o.starts_with("zed"))
+        .collect();
     assert_none_of(&files, &still);
     // The manifest: reviewed, reasons and exemption counts, never a value.
     let m = json_of(&files, "manifest.json");
     assert_eq!(m["review"]["reviewed"], true);
     assert_eq!(m["review"]["approved_by"], "dpo");
-    assert_eq!(m["withheld"], json!([{"exemption": "crime_taxation", "label": "Crime and taxation", "law": "DPA 2018 Sch 2 para 2", "items": 1}]));
-    assert!(m["redactions"].as_array().unwrap().iter().any(|r| r["reason"] == "a staff note"));
+    assert_eq!(
+        m["withheld"],
+        json!([{"exemption": "crime_taxation", "label": "Crime and taxation", "law": "DPA 2018 Sch 2 para 2", "items": 1}])
+    );
+    assert!(m["redactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["reason"] == "a staff note"));
     assert!(!m.to_string().contains("tired"));
     // Recorded on the request with its SHA-256.
     let req = s.request_show(REF, t(6)).unwrap();
     let ev = req.events.iter().find(|e| e.kind == "bundle").unwrap();
-    assert_eq!(ev.detail["draft"], s.review_summary(REF, t(6)).unwrap().draft);
+    assert_eq!(
+        ev.detail["draft"],
+        s.review_summary(REF, t(6)).unwrap().draft
+    );
     assert_eq!(ev.detail["sha256"], made.sha256);
-    assert_eq!(s.review_summary(REF, t(6)).unwrap().state, DraftState::Released);
+    assert_eq!(
+        s.review_summary(REF, t(6)).unwrap().state,
+        DraftState::Released
+    );
     // Everything audited.
     let events = s.audit_list(&Default::default(), t(6)).unwrap();
-    for a in ["review_created", "review_decided", "review_undone", "review_item", "review_approved", "release"] {
-        assert!(events.iter().any(|e| e.action == a && e.outcome == "ok"), "no {a} event");
+    for a in [
+        "review_created",
+        "review_decided",
+        "review_undone",
+        "review_item",
+        "review_approved",
+        "release",
+    ] {
+        assert!(
+            events.iter().any(|e| e.action == a && e.outcome == "ok"),
+            "no {a} event"
+        );
     }
-    assert!(events.iter().any(|e| e.action == "review_decided" && e.outcome == "refused" || e.action == "review_decided" && e.outcome == "failed"));
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "review_decided"
+                && (e.outcome == "refused" || e.outcome == "failed"))
+    );
 }
 
 #[test]
@@ -468,25 +695,45 @@ fn four_eyes_staleness_and_the_disclosure_log() {
     let touched = sum.disclosures[0].touched[0].item.unwrap();
     assert!(!sum.can.submit);
     let r = s.review_submit(REF, t(4));
-    assert!(matches!(&r, Err(Error::Invalid(m)) if m.contains("disclosure")), "{r:?}");
+    assert!(
+        matches!(&r, Err(Error::Invalid(m)) if m.contains("disclosure")),
+        "{r:?}"
+    );
     // Every touched item must be answered.
     let r = s.review_decide(
         REF,
-        &[DecisionInput::Disclosure { disclosure: d.id.clone(), prejudice: true, ground: Some(PrejudiceGround::Crime), reason: "live investigation".into(), items: vec![] }],
+        &[DecisionInput::Disclosure {
+            disclosure: d.id.clone(),
+            prejudice: true,
+            ground: Some(PrejudiceGround::Crime),
+            reason: "live investigation".into(),
+            items: vec![],
+        }],
         t(4),
     );
     assert!(matches!(r, Err(Error::InvalidInput { .. })), "{r:?}");
     s.review_decide(
         REF,
-        &[DecisionInput::Disclosure { disclosure: d.id.clone(), prejudice: true, ground: Some(PrejudiceGround::Crime), reason: "live investigation".into(),
-            items: vec![ItemAnswer { item: touched, withhold: true }] }],
+        &[DecisionInput::Disclosure {
+            disclosure: d.id.clone(),
+            prejudice: true,
+            ground: Some(PrejudiceGround::Crime),
+            reason: "live investigation".into(),
+            items: vec![ItemAnswer {
+                item: touched,
+                withhold: true,
+            }],
+        }],
         t(4),
     )
     .unwrap();
     // Four eyes: staff cannot approve, nor the dpo who submitted.
     s.review_submit(REF, t(4)).unwrap();
     let r = s.review_approve(REF, t(4));
-    assert!(matches!(&r, Err(Error::Invalid(m)) if m.contains("four eyes")), "{r:?}");
+    assert!(
+        matches!(&r, Err(Error::Invalid(m)) if m.contains("four eyes")),
+        "{r:?}"
+    );
     let staff = Session::unlock(&vault, "staff", "staff-password", t(4)).unwrap();
     let r = staff.review_approve(REF, t(4));
     assert!(matches!(r, Err(Error::Forbidden { .. })), "{r:?}");
@@ -498,21 +745,36 @@ fn four_eyes_staleness_and_the_disclosure_log() {
     let delta = ExportBuilder::delta(root.path(), "netmums-2", "netmums", 2, 1)
         .csv("members", HEADER, &[])
         .jsonl("consent_events", &[])
-        .jsonl("posts", &[{
-            let mut p = post("p-1042-3", ME);
-            p["posted_at"] = json!("2026-02-01T10:00:00Z");
-            p
-        }])
+        .jsonl(
+            "posts",
+            &[{
+                let mut p = post("p-1042-3", ME);
+                p["posted_at"] = json!("2026-02-01T10:00:00Z");
+                p
+            }],
+        )
         .write();
     s.sync(&delta, t(5), &NoProgress).unwrap();
     let sum = s.review_summary(REF, t(5)).unwrap();
     assert!(sum.stale);
-    let r = s.release(REF, &root.path().join("s.zip"), &ReleaseOptions::default(), t(5), &NoProgress);
+    let r = s.release(
+        REF,
+        &root.path().join("s.zip"),
+        &ReleaseOptions::default(),
+        t(5),
+        &NoProgress,
+    );
     assert!(matches!(r, Err(Error::Conflict(_))), "{r:?}");
     assert!(!root.path().join("s.zip").exists());
     let ch = s.review_changes(REF, t(5)).unwrap();
     assert!(ch.stale);
-    assert_eq!(ch.added.iter().map(|k| (k.kind.as_str(), k.items)).collect::<Vec<_>>(), [("posts", 1)]);
+    assert_eq!(
+        ch.added
+            .iter()
+            .map(|k| (k.kind.as_str(), k.items))
+            .collect::<Vec<_>>(),
+        [("posts", 1)]
+    );
     let again = s.review_create(REF, t(5), &NoProgress).unwrap();
     assert_eq!(again.replaces, Some(sum.draft));
     assert!(again.carried_over > 0);
@@ -521,12 +783,23 @@ fn four_eyes_staleness_and_the_disclosure_log() {
     s.review_submit(REF, t(5)).unwrap();
     dpo2.review_approve(REF, t(5)).unwrap();
     let made = dpo2
-        .release(REF, &root.path().join("r.zip"), &ReleaseOptions::default(), t(6), &NoProgress)
+        .release(
+            REF,
+            &root.path().join("r.zip"),
+            &ReleaseOptions::default(),
+            t(6),
+            &NoProgress,
+        )
         .unwrap();
     let files = unzip(&made.path);
     // The disclosure never reaches the zip, nor the ticket it touched, nor a count of it.
     for (name, text) in all_text(&files) {
-        for x in [d.id.to_lowercase(), "west yorkshire".into(), "tk-1042-1".into(), "keeps messaging".into()] {
+        for x in [
+            d.id.to_lowercase(),
+            "west yorkshire".into(),
+            "tk-1042-1".into(),
+            "keeps messaging".into(),
+        ] {
             assert!(!text.contains(&x), "{name} contains {x}");
         }
     }
@@ -534,7 +807,13 @@ fn four_eyes_staleness_and_the_disclosure_log() {
     assert_eq!(json_of(&files, "manifest.json")["withheld"], json!([]));
     let req = s.request_show(REF, t(6)).unwrap();
     let kinds: Vec<&str> = req.events.iter().map(|e| e.kind.as_str()).collect();
-    for k in ["draft_created", "review_submitted", "review_approved", "draft_withdrawn", "bundle"] {
+    for k in [
+        "draft_created",
+        "review_submitted",
+        "review_approved",
+        "draft_withdrawn",
+        "bundle",
+    ] {
         assert!(kinds.contains(&k), "{k} not in {kinds:?}");
     }
 }
@@ -555,12 +834,18 @@ fn generated_members_with_many_correspondents_leak_nothing() {
         generated_at: None,
         delta_of: None,
         changes: 0,
-        heavy_member: Some(export_gen::HeavyMember { posts: 200, messages: 400 }),
+        heavy_member: Some(export_gen::HeavyMember {
+            posts: 200,
+            messages: 400,
+        }),
     };
     let g = export_gen::generate(&opts, &root.path().join("gen"), &export_gen::NoProgress).unwrap();
     s.sync(&g.path, t(2), &NoProgress).unwrap();
     set_facts(&s);
-    let raw = desk_core::vault::raw::open_raw(&vault, "dpo", "dpo-password").unwrap().data.unwrap();
+    let raw = desk_core::vault::raw::open_raw(&vault, "dpo", "dpo-password")
+        .unwrap()
+        .data
+        .unwrap();
     // The members with the most correspondents.
     let mut stmt = raw
         .prepare(
@@ -579,7 +864,14 @@ fn generated_members_with_many_correspondents_leak_nothing() {
     assert!(busiest[0].1 >= 20, "{busiest:?}");
     for (i, (me, _)) in busiest.iter().enumerate() {
         let made = s
-            .bundle("netmums", me, &root.path().join(format!("g{i}.zip")), &BundleOptions::default(), t(3), &NoProgress)
+            .bundle(
+                "netmums",
+                me,
+                &root.path().join(format!("g{i}.zip")),
+                &BundleOptions::default(),
+                t(3),
+                &NoProgress,
+            )
             .unwrap();
         let files = unzip(&made.path);
         // Every correspondent's identifiers.
@@ -591,10 +883,17 @@ fn generated_members_with_many_correspondents_leak_nothing() {
                  WHERE o != ?1",
             )
             .unwrap();
-        let others: Vec<String> = stmt.query_map([me], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
+        let others: Vec<String> = stmt
+            .query_map([me], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
         let texts = all_text(&files);
         for (name, text) in &texts {
-            assert!(!text.contains("\"cv-") && !text.contains("\"pm-"), "{me}: {name} keeps a message or conversation id");
+            assert!(
+                !text.contains("\"cv-") && !text.contains("\"pm-"),
+                "{me}: {name} keeps a message or conversation id"
+            );
         }
         let number = |id: &str| id.trim_start_matches("m-").to_string();
         for o in &others {
@@ -608,7 +907,9 @@ fn generated_members_with_many_correspondents_leak_nothing() {
             let mut needles = vec![format!("\"{o}\""), format!("{o} ")];
             if let Some((u, e, f, l)) = row {
                 needles.push(e.to_lowercase());
-                if !desk_core::review::rules::words::ordinary(&desk_core::review::rules::normal::norm(&u)) {
+                if !desk_core::review::rules::words::ordinary(
+                    &desk_core::review::rules::normal::norm(&u),
+                ) {
                     needles.push(format!(" {} ", u.to_lowercase()));
                 }
                 if let (Some(f), Some(l)) = (f, l) {
@@ -621,8 +922,73 @@ fn generated_members_with_many_correspondents_leak_nothing() {
                 }
                 // Ids that carried their number are renumbered.
                 let num = number(o);
-                assert!(!text.contains(&format!("pm-{num}-")), "{me}: {name} has a message id of {o}");
+                assert!(
+                    !text.contains(&format!("pm-{num}-")),
+                    "{me}: {name} has a message id of {o}"
+                );
             }
         }
     }
+}
+
+/// A draft is made only on an open request whose identity check (if asked
+/// for) is done; one open draft at a time; an auditor may not review.
+#[test]
+fn drafts_need_an_open_verified_request_one_at_a_time() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = build(root.path());
+    let s = dpo(&vault);
+    set_facts(&s);
+    s.add_user("ada", Role::Auditor, "ada-password", t(2))
+        .unwrap();
+    let d = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    s.request_open(
+        "netmums",
+        ME,
+        d,
+        "email",
+        "Alice",
+        Some("SAR-ID"),
+        true,
+        t(3),
+    )
+    .unwrap();
+    let r = s.review_create("SAR-ID", t(4), &NoProgress);
+    assert!(
+        matches!(&r, Err(Error::Invalid(m)) if m.contains("identity")),
+        "{r:?}"
+    );
+    let r = s.review_create("SAR-NONE", t(4), &NoProgress);
+    assert!(matches!(r, Err(Error::NotFound(_))), "{r:?}");
+    s.request_verify_identity("SAR-ID", d, t(4)).unwrap();
+    s.review_create("SAR-ID", t(4), &NoProgress).unwrap();
+    let r = s.review_create("SAR-ID", t(4), &NoProgress);
+    assert!(matches!(r, Err(Error::Conflict(_))), "{r:?}");
+    let ada = Session::unlock(&vault, "ada", "ada-password", t(4)).unwrap();
+    let r = ada.review_summary("SAR-ID", t(4));
+    assert!(matches!(r, Err(Error::Forbidden { .. })), "{r:?}");
+    // Withdrawn: a new draft may be made, and the decisions carry over.
+    redact_all_of(&s, "SAR-ID");
+    s.review_withdraw("SAR-ID", "start again", t(5)).unwrap();
+    let again = s.review_create("SAR-ID", t(5), &NoProgress).unwrap();
+    assert_eq!(again.proposals_undecided, 0);
+    // A closed request takes no draft and no release.
+    s.request_close("SAR-ID", "withdrawn", None, t(6)).unwrap();
+    s.review_withdraw("SAR-ID", "closed", t(6)).unwrap();
+    let r = s.review_create("SAR-ID", t(6), &NoProgress);
+    assert!(matches!(r, Err(Error::Invalid(_))), "{r:?}");
+}
+
+fn redact_all_of(s: &Session, reference: &str) {
+    let parties = s.review_parties(reference, false, 0, 500, t(4)).unwrap();
+    let list: Vec<DecisionInput> = parties
+        .parties
+        .iter()
+        .map(|p| DecisionInput::Party {
+            party: p.party,
+            verdict: redact("third party"),
+            three_step: None,
+        })
+        .collect();
+    s.review_decide(reference, &list, t(4)).unwrap();
 }

@@ -15,7 +15,7 @@ fn t(h: u32) -> DateTime<Utc> {
 }
 
 fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
-    std::env::set_var("DESK_KDF_TEST_COST", "1");
+    desk_core::vault::keys::use_test_cost(true);
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("vault");
     let s = Session::create(&vault, "alice", "alice-password", t(1)).unwrap();
@@ -49,17 +49,40 @@ fn wrong_password_and_unknown_user_get_one_answer_and_are_logged() {
     assert_eq!(log.lines().count(), 2);
     assert!(log.contains("\"nobody\"") && !log.contains("not-her-password"));
 
-    // The next successful unlock moves them into the audit trail.
+    // The next successful unlock takes them into the audit trail, as what
+    // the file reports (anyone who can write the folder could forge it).
     let s = Session::unlock(&vault, "alice", "alice-password", t(3)).unwrap();
-    assert!(!vault.join("failed-unlocks.log").exists());
     let events = s.audit_list(&Default::default(), t(3)).unwrap();
     let failed: Vec<_> = events
         .iter()
-        .filter(|e| e.action == "sign_in" && e.outcome == "failed")
+        .filter(|e| e.action == "sign_in_failure_reported" && e.outcome == "failed")
         .collect();
     assert_eq!(failed.len(), 2);
-    assert_eq!(failed[1].user.as_deref(), Some("nobody"));
+    assert_eq!(
+        failed[1].detail.as_ref().unwrap()["reported_user"],
+        "nobody"
+    );
+    assert_eq!(
+        failed[1].detail.as_ref().unwrap()["reported_by"],
+        "failed-unlocks.log"
+    );
+    assert_eq!(
+        failed[1].user.as_deref(),
+        Some("alice"),
+        "recorded by who took it in"
+    );
     assert!(s.audit_verify(None, t(3)).unwrap().ok);
+    drop(s);
+    // Taken in once: the next sign-in adds nothing.
+    let s = Session::unlock(&vault, "alice", "alice-password", t(4)).unwrap();
+    let again = s.audit_list(&Default::default(), t(4)).unwrap();
+    assert_eq!(
+        again
+            .iter()
+            .filter(|e| e.action == "sign_in_failure_reported")
+            .count(),
+        2
+    );
 }
 
 #[test]
@@ -143,7 +166,8 @@ fn roles_are_enforced_and_refusals_audited() {
             "{want:?} not in {refused:?}"
         );
     }
-    assert!(auditor.audit_verify(None, t(3)).unwrap().ok);
+    let v = auditor.audit_verify(None, t(3)).unwrap();
+    assert!(v.ok, "{v:?}");
 }
 
 #[test]

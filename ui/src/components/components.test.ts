@@ -44,7 +44,9 @@ describe('components', () => {
     await expect(again).resolves.toBe(false);
   });
   it('the verify badge names the failing entry', () => {
-    const el = render(VerifyBadge, { v: { ok: false, entries: 3, head: 'abc', failure: { seq: 2, kind: 'changed', message: 'content changed' } } });
+    const el = render(VerifyBadge, { v: { ok: false, entries: 3, head: 'abc', failure: { seq: 2, kind: 'changed', message: 'content changed' }, warnings: ['entries 1 to 2 predate signatures'], root_fingerprint: 'aaaa bbbb' } });
+    expect(el.querySelector('[data-testid="root-fingerprint"]')!.textContent).toBe('aaaa bbbb');
+    expect(el.querySelector('[data-testid="verify-note"]')!.textContent).toContain('predate signatures');
     const b = el.querySelector('[data-testid="verify-badge"]')!;
     expect(b.getAttribute('data-ok')).toBe('false');
     expect(b.textContent).toContain('entry 2');

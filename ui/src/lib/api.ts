@@ -21,6 +21,7 @@ import type {
   Hold,
   Home,
   MemberRecord,
+  MentionsPage,
   PrivacyFacts,
   Progress,
   RecentVault,
@@ -32,8 +33,12 @@ import type {
   SessionInfo,
   Status,
   SyncReport,
+  TextIndexSite,
+  TextQuery,
+  TextResults,
   UserInfo,
   Verification,
+  VaultCheck,
 } from './types';
 import type {
   Applied,
@@ -162,6 +167,10 @@ export async function bundleMake(
 export async function conflictsCheck(onProgress: (p: Progress) => void): Promise<ConflictCheck> {
   return call<ConflictCheck>('conflicts_check', { onProgress: await channel(onProgress) });
 }
+/** Rebuild the search index (when Home says it must be); answers the terms indexed. */
+export async function searchReindex(onProgress: (p: Progress) => void): Promise<number> {
+  return call<number>('search_reindex', { onProgress: await channel(onProgress) });
+}
 export const cancelJob = () => call<null>('cancel_job');
 export const revealFile = (path: string) => call<null>('reveal_file', { path });
 
@@ -177,6 +186,19 @@ export const conflictsPage = (filter: ConflictFilter) => call<ConflictPage>('con
 export const holdSet = (site: string, memberId: string, reason: string) => call<null>('hold_set', { site, memberId, reason });
 export const holdLift = (site: string, memberId: string) => call<number>('hold_lift', { site, memberId });
 export const holdList = () => call<Hold[]>('hold_list');
+
+// ---- mentions and free-text search ----
+export const mentions = (site: string, memberId: string, page: number, pageSize: number) =>
+  call<MentionsPage>('mentions', { site, memberId, page, pageSize });
+export const mentionsStale = () => call<boolean>('mentions_stale');
+export async function mentionsRebuild(onProgress: (p: Progress) => void): Promise<number> {
+  return call<number>('mentions_rebuild', { onProgress: await channel(onProgress) });
+}
+export const textSearch = (query: TextQuery) => call<TextResults>('text_search', { query });
+export const textIndexStatus = () => call<TextIndexSite[]>('text_index_status');
+export async function textIndexSet(site: string, on: boolean, onProgress: (p: Progress) => void): Promise<number> {
+  return call<number>('text_index_set', { site, on, onProgress: await channel(onProgress) });
+}
 
 // ---- requests ----
 export const requestList = (site: string | null, overdueOnly: boolean, openOnly: boolean) =>
@@ -207,13 +229,16 @@ export const disclosureShow = (id: string) => call<Disclosure>('disclosure_show'
 export const disclosureRecord = (input: DisclosureInput) => call<Recorded>('disclosure_record', { input });
 export const disclosureAmend = (id: string, input: DisclosureInput) => call<Recorded>('disclosure_amend', { id, input });
 export const disclosureReview = (id: string, note: string) => call<string>('disclosure_review', { id, note });
-export const disclosureVerify = (head: string | null = null) => call<Verification>('disclosure_verify', { head });
+export const disclosureVerify = (head: string | null = null, root: string | null = null) =>
+  call<Verification>('disclosure_verify', { head, root });
 export const disclosureExportCsv = (path: string, force: boolean) => call<null>('disclosure_export_csv', { path, force });
 export const disclosureExportReport = (path: string, force: boolean) => call<null>('disclosure_export_report', { path, force });
 
 // ---- audit ----
 export const auditList = (f: AuditFilter) => call<AuditEvent[]>('audit_list', { ...f });
-export const auditVerify = () => call<Verification>('audit_verify');
+export const auditVerify = (head: string | null = null, root: string | null = null) =>
+  call<Verification>('audit_verify', { head, root });
+export const vaultCheck = () => call<VaultCheck>('vault_check');
 export const auditExportCsv = (path: string, force: boolean) => call<null>('audit_export_csv', { path, force });
 
 // ---- users ----
@@ -221,6 +246,8 @@ export const usersList = () => call<UserInfo[]>('users_list');
 export const userAdd = (name: string, role: Role, password: string) => call<null>('user_add', { name, role, password });
 export const userSetRole = (name: string, role: Role) => call<null>('user_set_role', { name, role });
 export const userRemove = (name: string, rekey: boolean) => call<null>('user_remove', { name, rekey });
+export const userConfirm = (name: string, fingerprint: string) => call<null>('user_confirm', { name, fingerprint });
+export const vaultFingerprint = () => call<string | null>('vault_fingerprint');
 export const changePassword = (password: string) => call<null>('change_password', { password });
 
 // ---- privacy facts ----

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activityEntities, channelLabel, columnsOf, ENTITY_LABELS, fieldLabel, outcomeLabel, purposeLabel, showValue, sourceLabel } from './display';
+import { activityEntities, channelLabel, columnsOf, ENTITY_LABELS, fieldLabel, objectOf, outcomeLabel, purposeLabel, showValue, sourceLabel } from './display';
 import labels from '../../../crates/core/src/labels.json';
 
 describe('display helpers', () => {
@@ -35,5 +35,15 @@ describe('display helpers', () => {
     expect(purposeLabel('partner_emails')).toBe("Emails about our partners' offers");
     expect(sourceLabel('cmp')).toBe('Cookie banner (CMP)');
     expect(sourceLabel('carrier_pigeon')).toBe('carrier_pigeon');
+  });
+});
+
+describe('objectOf', () => {
+  it('gives a JSON object back and anything else as an empty object', () => {
+    expect(objectOf({ site: 'netmums' })).toEqual({ site: 'netmums' });
+    expect(objectOf(null)).toEqual({});
+    expect(objectOf(['a'])).toEqual({});
+    expect(objectOf('text')).toEqual({});
+    expect(objectOf(undefined)).toEqual({});
   });
 });

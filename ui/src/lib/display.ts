@@ -1,11 +1,17 @@
 // Showing stored JSON values to people.
-import type { Json } from './types';
+import type { Json, JsonObject } from './types';
 import { formatDateTime, formatDate } from './format';
 // The one label table, shared with the subject-access report (crates/core/src/labels.rs).
 import labels from '../../../crates/core/src/labels.json';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A JSON value known to be an object (a disclosure's content is stored as
+ *  one; core's type says only `JsonValue`), else an empty object. */
+export function objectOf(v: Json | undefined): JsonObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
+}
 
 /** A value as short text: times humanised, objects as compact JSON. */
 export function showValue(v: Json | undefined): string {

@@ -1,6 +1,7 @@
 // A fake backend for looking at the screens in a plain browser
 // (`npm run dev:mock`, `?role=staff|auditor`, `?signed-out`, `?locked`,
-// `?busy`: the first seconds answer `busy`). Never in a normal build: api.ts
+// `?busy`: the first seconds answer `busy`; `?stale-index`: the search
+// index must be rebuilt). Never in a normal build: api.ts
 // imports it only when VITE_PD_MOCK=1. Made-up data; the roles table and the
 // error bodies are the real ones' (generated from the Rust sources).
 import type { Backend } from './api';
@@ -8,13 +9,13 @@ import { createReviewMock } from './mockReview';
 import { ROLE_CAN, type ErrorBody, type ErrorCode, type ProblemBody } from './generated';
 import type {
   AuditEvent, Json, Conflict, ConflictCheck, ConflictCount, ConflictFilter, ConsentEvent, ConsentView, Disclosure, Home, MemberRecord, PrivacyFacts, Progress, Request, RequestDetail,
-  SearchResult, SessionInfo, UserInfo, Verification,
+  MentionsPage, SearchResult, SessionInfo, TextIndexSite, TextResults, UserInfo, Verification,
 } from './types';
 
 const params = new URLSearchParams(location.search);
 const role = (params.get('role') ?? 'dpo') as SessionInfo['role'];
 const can = (r: SessionInfo['role']) => [...ROLE_CAN[r]];
-let session: SessionInfo | null = params.has('signed-out') ? null : { user: role === 'dpo' ? 'asha' : role === 'staff' ? 'ben' : 'carol', role, vault: '/home/asha/PrivacyDesk/vault', can: can(role) };
+let session: SessionInfo | null = params.has('signed-out') ? null : { user: role === 'dpo' ? 'asha' : role === 'staff' ? 'ben' : 'carol', role, vault: '/home/asha/PrivacyDesk/vault', can: can(role), warnings: [] };
 
 /** Reject as the backend does: with an error body. */
 function fail(code: ErrorCode, message: string, problems: ProblemBody[] = []): never {
@@ -103,12 +104,12 @@ const audit: AuditEvent[] = Array.from({ length: 30 }, (_, i) => ({
   member_id: i % 5 === 2 ? 'm-1042' : null, outcome: i === 7 ? 'refused' : 'ok', detail: i % 5 === 1 ? { results: 4 } : null, prev_hash: '', hash: '',
 }));
 
-const verification: Verification = { ok: !params.has('tampered'), entries: 3, head: '9f2c4e1b0d7a6c5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e', failure: params.has('tampered') ? { seq: 2, kind: 'changed', message: "entry 2's content no longer matches its hash" } : null };
+const verification: Verification = { ok: !params.has('tampered'), entries: 3, head: '9f2c4e1b0d7a6c5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e', failure: params.has('tampered') ? { seq: 2, kind: 'changed', message: "entry 2's content no longer matches its hash" } : null, warnings: [], root_fingerprint: '6c4f ba14 d208 6b86 da60 5e5f 24e5 6e7b 641e bf96 0d9c 6d25 cf50 df01 c0f1 4c2b' };
 
 const users: UserInfo[] = [
-  { name: 'asha', role: 'dpo', created_at: '2026-01-05T09:00:00Z', created_by: null },
-  { name: 'ben', role: 'staff', created_at: '2026-01-06T09:00:00Z', created_by: 'asha' },
-  { name: 'carol', role: 'auditor', created_at: '2026-02-01T09:00:00Z', created_by: 'asha' },
+  { name: 'asha', role: 'dpo', created_at: '2026-01-05T09:00:00Z', created_by: null, fingerprint: '6c4f ba14 d208 6b86 da60 5e5f 24e5 6e7b 641e bf96 0d9c 6d25 cf50 df01 c0f1 4c2b', confirmed: true },
+  { name: 'ben', role: 'staff', created_at: '2026-01-06T09:00:00Z', created_by: 'asha', fingerprint: '0a1b 2c3d 4e5f 6071 8293 a4b5 c6d7 e8f9 0a1b 2c3d 4e5f 6071 8293 a4b5 c6d7 e8f9', confirmed: false },
+  { name: 'carol', role: 'auditor', created_at: '2026-02-01T09:00:00Z', created_by: 'asha', fingerprint: null, confirmed: false },
 ];
 
 const facts: PrivacyFacts = {
@@ -118,7 +119,9 @@ const facts: PrivacyFacts = {
   recipients: [{ name: 'Mail provider', kind: 'processor', purpose: 'Newsletters' }],
   retention: [{ data: 'Posts', period: 'While the account exists' }], sources: [{ source: 'You', data: 'Everything you enter' }],
   transfers: [], automated_decisions: 'None.', rights: 'You can ask for rectification, erasure, restriction, objection and portability.',
-  complaint: 'You can complain to the ICO: ico.org.uk', updated_at: null, updated_by: null,
+  complaint: 'You can complain to the ICO: ico.org.uk',
+  derived: [{ field: 'marketing_segment', name: 'Marketing segment', description: 'A group we put you in from what you told us.', values: [{ value: 'new_parent', meaning: 'New parent' }] }],
+  prepared_by: '', sign_with_staff_name: false, updated_at: null, updated_by: null,
 };
 
 const conflictKinds = ['newsletter_sent_after_withdrawal', 'competition_shared_without_consent', 'weak_consent_proof'];
@@ -140,6 +143,42 @@ function conflictCounts(): ConflictCount[] {
 let conflictCheck: ConflictCheck | null = params.has('unchecked') ? null
   : { checked_at: '2026-11-22T07:30:00Z', checked_by: 'asha', total: conflictList.length, counts: conflictCounts(), stale: params.has('stale') };
 
+function mentionsPage(site: string, id: string, page: number, size: number): MentionsPage {
+  const all: MentionsPage['items'] = [
+    { entity: 'posts', id: 'p-88120', field: 'body', context: 'Good soft play near me?', at: '2026-11-20T19:04:00Z',
+      author: { kind: 'member', member_id: 'm-2210', username: 'SleeplessInLeeds' }, kinds: ['at_username'],
+      snippet: [{ text: 'Ask ', mark: false }, { text: '@LittleMissCrafty', mark: true }, { text: ', she knows them all <3', mark: false }] },
+    { entity: 'private_messages', id: 'pm-5521', field: 'body', context: 'That thread earlier', at: '2026-11-12T08:30:00Z',
+      author: { kind: 'former_member', member_id: 'm-0977', username: null }, kinds: ['name'],
+      snippet: [{ text: '… her real name is ', mark: false }, { text: 'Zoë Smith', mark: true }, { text: ' and she lives near the park …', mark: false }] },
+    { entity: 'helpdesk_tickets', id: 'h-301', field: 'messages[1].body', context: 'Complaint about a member', at: '2026-10-02T11:15:00Z',
+      author: { kind: 'staff', member_id: null, username: null }, kinds: ['username'],
+      snippet: [{ text: 'We have spoken to ', mark: false }, { text: 'LittleMissCrafty', mark: true }, { text: ' about it.', mark: false }] },
+  ];
+  return {
+    site, member_id: id, total: all.length, page, page_size: size, authors: 3,
+    by_kind: [{ kind: 'at_username', items: 1 }, { kind: 'username', items: 1 }, { kind: 'name', items: 1 }],
+    by_author: all.map((m) => ({ author: m.author, items: 1 })),
+    items: all.slice((page - 1) * size, page * size),
+  };
+}
+
+const textSites: TextIndexSite[] = [
+  { site: 'netmums', enabled: true, since: '2026-11-20T09:00:00Z', by: 'asha' },
+  { site: 'mumsnet', enabled: false, since: null, by: null },
+];
+
+function textResults(text: string, page: number, size: number): TextResults {
+  return {
+    words: text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean), page, page_size: size, more: false,
+    items: page > 1 ? [] : [{ site: 'netmums', entity: 'posts', id: 'p-7781', field: 'body', context: 'Primary school appeals', at: '2026-09-03T07:50:00Z',
+      author: { kind: 'member', member_id: 'm-1042', username: 'MumOfTwoBoys' },
+      snippet: [{ text: 'We got into ', mark: false }, { text: text, mark: true }, { text: ' in the end, so relieved', mark: false }] }],
+    sites: [{ site: 'netmums', indexed: true, complete: true, rows_read: 1 }, { site: 'mumsnet', indexed: false, complete: false, rows_read: 50000 }],
+  };
+}
+
+let staleIndex = params.has('stale-index');
 let cancelled = false;
 async function job(onProgress: (p: Progress) => void, stages: string[], total: number) {
   cancelled = false;
@@ -172,7 +211,7 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
     case 'pick_save': return `/home/asha/Desktop/${a.defaultName}`;
     case 'sign_in': case 'vault_create':
       if (a.password === 'wrong') fail('bad_credentials', 'wrong user name or password');
-      session = { user: String(a.user ?? a.admin), role: 'dpo', vault: String(a.dir), can: can('dpo') };
+      session = { user: String(a.user ?? a.admin), role: 'dpo', vault: String(a.dir), can: can('dpo'), warnings: [] };
       return session;
     case 'sign_out': session = null; return null;
     case 'session_info': return session;
@@ -186,7 +225,8 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
         requests_due_this_week: requests.filter((r) => !r.outcome && (r.days_left ?? 99) >= 0 && (r.days_left ?? 99) <= 7),
         requests_overdue: requests.filter((r) => r.overdue && !r.outcome),
         disclosures_this_month: 1, open_conflicts: session!.can.includes('read_members') && conflictCheck ? conflictCheck.total : null,
-        conflicts_checked_at: conflictCheck?.checked_at ?? null, conflicts_stale: conflictCheck?.stale ?? false, held_members: 1,
+        conflicts_checked_at: conflictCheck?.checked_at ?? null, conflicts_stale: conflictCheck?.stale ?? false,
+        search_index_stale: staleIndex && session!.can.includes('read_members'), held_members: 1,
       };
       return h;
     }
@@ -209,13 +249,24 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
       };
     case 'cancel_job': cancelled = true; return null;
     case 'reveal_file': return null;
+    case 'search_reindex':
+      await job(prog!, ['indexing members', 'indexing posts', 'indexing helpdesk_tickets'], 60000);
+      staleIndex = false;
+      return 1_204_551;
     case 'search': {
+      if (staleIndex) fail('invalid', 'the search index was built by another version of the desk (rules 0, this desk 1): rebuild it first (`desk reindex`, or Rebuild on the app\'s Home)');
       const q = String(a.query).toLowerCase();
       await sleep(q.length % 2 ? 200 : 40); // out-of-order answers on purpose
       return results.filter((r) => `${r.username} ${r.email}`.toLowerCase().includes(q.slice(0, 3)));
     }
     case 'member': return member(String(a.site), String(a.memberId), Number(a.page), Number(a.pageSize));
     case 'consent': return consentAt((a.at as string) ?? null);
+    case 'mentions': return mentionsPage(String(a.site), String(a.memberId), Number(a.page), Number(a.pageSize));
+    case 'mentions_stale': return false;
+    case 'mentions_rebuild': if (prog) await job(prog, ['reading posts'], 300000); return 300000;
+    case 'text_search': { const q = a.query as { text: string; page: number; page_size: number }; return textResults(q.text, q.page, q.page_size); }
+    case 'text_index_status': return textSites;
+    case 'text_index_set': if (prog) await job(prog, ['indexing the text of posts'], 100000); return 100000;
     case 'conflicts': return conflictList.slice(0, 1);
     case 'conflicts_check':
       await job(prog!, ['checking newsletters sent (1 of 5)', 'checking consent proof (5 of 5)'], 40000);
@@ -246,7 +297,21 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
       if (!(a.input as { authorised_by?: string }).authorised_by?.trim())
         fail('invalid', 'the disclosure was not recorded (1 problem(s))', [{ file: null, line: null, field: 'authorised_by', message: 'required' }]);
       return { id: 'D-0004', members: ((a.input as { member_ids: string[] }).member_ids).map((m) => ({ site: 'netmums', member_id: m, exists: true, held: false })) };
-    case 'disclosure_verify': case 'audit_verify': return verification;
+    case 'disclosure_verify': case 'audit_verify': {
+      const root = typeof a.root === 'string' ? a.root.replace(/\s/g, '').toLowerCase() : null;
+      if (root !== null && !/^[0-9a-f]{64}$/.test(root)) fail('invalid', 'a fingerprint is 64 hexadecimal digits (as `desk vault fingerprint` shows it)');
+      if (root !== null && root !== verification.root_fingerprint?.replace(/\s/g, '')) {
+        return { ...verification, ok: false, failure: { seq: 0, kind: 'not_authorised', message: 'the root key is not the one whose fingerprint was kept' } };
+      }
+      return verification;
+    }
+    case 'vault_check': return {
+      ok: !params.has('damaged'),
+      files: [
+        { file: 'logs.db', checked: true, failing_pages: [], problems: [], ok: true },
+        { file: 'vault.db', checked: true, failing_pages: params.has('damaged') ? [3, 17] : [], problems: [], ok: !params.has('damaged') },
+      ],
+    };
     case 'audit_export_csv': case 'disclosure_export_csv': case 'disclosure_export_report': case 'request_export_csv': {
       const path = String(a.path);
       if (files.has(path) && !a.force) fail('conflict', `${path}: already exists; not replaced`);
@@ -255,6 +320,12 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
     }
     case 'audit_list': return audit;
     case 'users_list': return users;
+    case 'user_confirm': {
+      const u = users.find((x) => x.name === a.name);
+      if (u) u.confirmed = true;
+      return null;
+    }
+    case 'vault_fingerprint': return users[0].fingerprint;
     case 'privacy_facts_get': return { ...facts, site: String(a.site) };
     default: return null;
   }

@@ -18,7 +18,7 @@ import type {
   ItemPage,
   ItemSummary,
   JsonValue,
-  KindCount,
+  ReviewKindCount,
   Party,
   PartyKind,
   PartyPage,
@@ -395,7 +395,7 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
     if (r.state === 'approved' && o.factsDefault) blockers.push("the site's privacy facts are still the shipped default: a dpo should review them first (or release with allow_default_facts, which the manifest records)");
     const may = who.role !== 'auditor';
     const secondOk = !fourEyes || (who.role === 'dpo' && r.submitted_by !== null && r.submitted_by !== who.user);
-    const kinds: KindCount[] = [];
+    const kinds: ReviewKindCount[] = [];
     for (const it of d.items) {
       let k = kinds.find((x) => x.kind === it.kind);
       if (!k) kinds.push((k = { kind: it.kind, items: 0, undecided: 0, withheld: 0 }));

@@ -10,19 +10,28 @@ const api = vi.hoisted(() => ({
   conflictsPage: vi.fn(),
   conflictsCheck: vi.fn(),
   cancelJob: vi.fn(),
+  holdList: vi.fn(),
+  searchReindex: vi.fn(),
+  auditList: vi.fn(),
+  auditVerify: vi.fn(),
+  vaultCheck: vi.fn(),
+  pickSave: vi.fn(),
+  auditExportCsv: vi.fn(),
 }));
 vi.mock('../lib/api', () => api);
 
 import Search from './Search.svelte';
 import DisclosureForm from './DisclosureForm.svelte';
 import Conflicts from './Conflicts.svelte';
+import Home from './Home.svelte';
+import Audit from './Audit.svelte';
 import { app } from '../lib/app.svelte';
 
 let target: HTMLElement;
 let cmp: ReturnType<typeof mount> | null = null;
 beforeEach(() => {
   target = document.body.appendChild(document.createElement('div'));
-  app.session = { user: 'asha', role: 'dpo', vault: '/v', can: ['read_members', 'record_disclosure', 'hold'] };
+  app.session = { user: 'asha', role: 'dpo', vault: '/v', can: ['read_members', 'record_disclosure', 'hold'], warnings: [] };
 });
 afterEach(() => {
   if (cmp) unmount(cmp);
@@ -167,5 +176,118 @@ describe('Conflicts screen', () => {
     await tick();
     expect(target.textContent).toContain('An export has been synced since this check');
     expect(target.querySelector('[data-testid="conflicts-check"]')!.textContent).toContain('Check again');
+  });
+});
+
+describe('Home: the search index banner', () => {
+  const home = (stale: boolean) => ({
+    sites: [{ site: 'netmums', sequence: 3, kind: 'full', generated_at: '2026-11-22T02:00:00Z', synced_at: '2026-11-22T07:00:00Z', rows: 1000 }],
+    requests_due_this_week: [], requests_overdue: [], disclosures_this_month: 0,
+    open_conflicts: null, conflicts_checked_at: null, conflicts_stale: false,
+    search_index_stale: stale, held_members: 0,
+  });
+  const banner = () => target.querySelector('[data-testid="reindex-banner"]');
+  const rebuild = () => target.querySelector<HTMLButtonElement>('[data-testid="reindex-rebuild"]');
+
+  it('asks a dpo to rebuild a stale index, shows the progress, then says search works again', async () => {
+    app.session = { user: 'asha', role: 'dpo', vault: '/v', can: ['read_members', 'sync'], warnings: [] };
+    api.home.mockResolvedValue(home(true));
+    let finish!: (terms: number) => void;
+    api.searchReindex.mockImplementation((onProgress: (p: unknown) => void) => {
+      onProgress({ stage: 'indexing posts', total: null, done: 0, rate: null });
+      return new Promise((r) => (finish = r));
+    });
+    cmp = mount(Home, { target, props: {} });
+    await tick();
+    expect(banner()!.textContent).toContain('Search is off until its index is rebuilt');
+    rebuild()!.click();
+    await tick();
+    expect(api.searchReindex).toHaveBeenCalledTimes(1);
+    expect(rebuild()!.disabled).toBe(true);
+    expect(target.querySelector('[data-testid="reindex-progress"]')!.textContent).toContain('Indexing posts');
+    finish(120_345);
+    await tick();
+    expect(banner()).toBeNull();
+    expect(target.querySelector('[data-testid="reindex-done"]')!.textContent).toContain('120,345 terms indexed');
+  });
+
+  it('can be cancelled, keeping the old index and the banner', async () => {
+    app.session = { user: 'ben', role: 'staff', vault: '/v', can: ['read_members', 'sync'], warnings: [] };
+    api.home.mockResolvedValue(home(true));
+    api.searchReindex.mockRejectedValue({ code: 'cancelled', message: 'cancelled', problems: [], more_problems: 0 });
+    api.cancelJob.mockResolvedValue(null);
+    cmp = mount(Home, { target, props: {} });
+    await tick();
+    rebuild()!.click();
+    await tick();
+    expect(target.querySelector('[data-testid="reindex-cancelled"]')).not.toBeNull();
+    expect(banner()).not.toBeNull();
+    expect(rebuild()!.disabled).toBe(false);
+    expect(target.querySelector('[data-testid="error"]')).toBeNull();
+  });
+
+  it('is not shown when the index is current, nor to a role that cannot search', async () => {
+    app.session = { user: 'asha', role: 'dpo', vault: '/v', can: ['read_members', 'sync'], warnings: [] };
+    api.home.mockResolvedValue(home(false));
+    cmp = mount(Home, { target, props: {} });
+    await tick();
+    expect(target.querySelector('[data-testid="home"]')).not.toBeNull();
+    expect(banner()).toBeNull();
+    unmount(cmp);
+    app.session = { user: 'carol', role: 'auditor', vault: '/v', can: ['read_status'], warnings: [] };
+    api.home.mockResolvedValue(home(true));
+    cmp = mount(Home, { target, props: {} });
+    await tick();
+    expect(banner()).toBeNull();
+    expect(api.searchReindex).not.toHaveBeenCalled();
+  });
+});
+
+describe('Audit screen: checks against what was kept, and for damage', () => {
+  const head = 'ab'.repeat(32);
+  const ok = { ok: true, entries: 4, head, failure: null, warnings: [], root_fingerprint: 'cd'.repeat(32) };
+  beforeEach(() => {
+    api.auditList.mockResolvedValue([]);
+    api.auditVerify.mockResolvedValue(ok);
+  });
+
+  it('verifies against a kept head and root, and shows a refusal of what was typed', async () => {
+    cmp = mount(Audit, { target });
+    await tick();
+    expect(api.auditVerify).toHaveBeenCalledWith();
+    type(target.querySelector<HTMLInputElement>('#kept-head')!, `  ${head} `);
+    type(target.querySelector<HTMLInputElement>('#kept-root')!, 'ef'.repeat(32));
+    api.auditVerify.mockResolvedValueOnce({ ...ok, ok: false, failure: { seq: 0, kind: 'not_authorised', message: 'the root key is not the one whose fingerprint was kept' } });
+    target.querySelector<HTMLFormElement>('form.kept')!.dispatchEvent(new SubmitEvent('submit', { cancelable: true }));
+    await tick();
+    expect(api.auditVerify).toHaveBeenLastCalledWith(head, 'ef'.repeat(32));
+    const badge = target.querySelector<HTMLElement>('[data-testid="verify-badge"]')!;
+    expect(badge.dataset.ok).toBe('false');
+    expect(badge.textContent).toContain('not the one whose fingerprint was kept');
+
+    api.auditVerify.mockRejectedValueOnce({ code: 'invalid', message: 'a head is 64 hexadecimal digits (as verify shows it)', problems: [], more_problems: 0 });
+    type(target.querySelector<HTMLInputElement>('#kept-head')!, 'abc');
+    target.querySelector<HTMLFormElement>('form.kept')!.dispatchEvent(new SubmitEvent('submit', { cancelable: true }));
+    await tick();
+    expect(target.textContent).toContain('A head is 64 hexadecimal digits');
+  });
+
+  it('runs the vault check and names the damaged pages', async () => {
+    api.vaultCheck.mockResolvedValue({
+      ok: false,
+      files: [
+        { file: 'logs.db', checked: true, failing_pages: [], problems: [], ok: true },
+        { file: 'vault.db', checked: true, failing_pages: [3, 17], problems: ['*** in database main ***'], ok: false },
+      ],
+    });
+    cmp = mount(Audit, { target });
+    await tick();
+    target.querySelector<HTMLButtonElement>('[data-testid="vault-check"]')!.click();
+    await tick();
+    const result = target.querySelector<HTMLElement>('[data-testid="vault-check-result"]')!;
+    expect(result.textContent).toContain('Damage found');
+    const items = [...target.querySelectorAll('.file-checks li')].map((li) => li.textContent ?? '');
+    expect(items[0]).toContain('sound');
+    expect(items[1]).toContain('pages 3, 17 fail their check');
   });
 });

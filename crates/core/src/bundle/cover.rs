@@ -154,8 +154,14 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
         })
         .collect();
     let mut out: Vec<Vec<Span>> = Vec::new();
-    let third = c.redactions.iter().any(|(e, _, r)| *r == "third party" && *e == "private_messages");
-    let elsewhere = c.redactions.iter().any(|(e, _, r)| *r == "third party" && *e != "private_messages");
+    let third = c
+        .redactions
+        .iter()
+        .any(|(e, _, r)| *r == "third party" && *e == "private_messages");
+    let elsewhere = c
+        .redactions
+        .iter()
+        .any(|(e, _, r)| *r == "third party" && *e != "private_messages");
     let patterns = c
         .redactions
         .iter()

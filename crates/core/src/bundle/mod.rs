@@ -58,8 +58,8 @@ use zip::{AesMode, CompressionMethod, ZipWriter};
 
 /// How an encrypted bundle is encrypted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "BundleEncryption"))]
 pub enum Encryption {
     /// A zip holding the cover letter and one PDF encrypted with AES-256
     /// (PDF 2.0, revision 6) whose pages are the report and whose
@@ -101,6 +101,7 @@ pub struct BundleOptions {
 
 /// A bundle written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BundleMade {
     pub path: PathBuf,
     /// SHA-256 of the zip file's bytes.
@@ -420,7 +421,9 @@ impl Member<'_> {
     ) -> Result<()> {
         let (conn, site, id) = (self.conn, self.site, self.id);
         let email = self.email.clone();
-        each_row(conn, site, id, email.as_deref(), e, |rid, data| f(self, rid, data))
+        each_row(conn, site, id, email.as_deref(), e, |rid, data| {
+            f(self, rid, data)
+        })
     }
 
     /// Column names for the CSV of `e`: the contract's, then unknown ones by name.
@@ -857,7 +860,9 @@ fn write_bundle(
                     m.redactions.extend(shaped.redactions);
                     w.write_all(data.as_bytes()).map_err(io)?;
                 } else {
-                    let mut row = shaped.row.unwrap_or_else(|| serde_json::from_str(data).unwrap_or_default());
+                    let mut row = shaped
+                        .row
+                        .unwrap_or_else(|| serde_json::from_str(data).unwrap_or_default());
                     m.redactions.extend(shaped.redactions);
                     if row.shift_remove(DROPPED_FIELD).is_some() {
                         let bundle_id = row
@@ -922,11 +927,7 @@ fn write_bundle(
                 String::new()
             };
             let file = format!("the file data/{}.json{csv} {inside}", e.name());
-            let per_year = years
-                .remove(&e)
-                .unwrap_or_default()
-                .into_iter()
-                .collect();
+            let per_year = years.remove(&e).unwrap_or_default().into_iter().collect();
             summaries.insert(e, (per_year, file));
         }
     }
@@ -1401,8 +1402,17 @@ mod tests {
 
     #[test]
     fn years_are_utc() {
-        assert_eq!(year_of(r#"{"posted_at":"2026-01-01T00:30:00+01:00"}"#, "posted_at"), "2025");
-        assert_eq!(year_of(r#"{"x": 1, "posted_at": "2024-05-01T10:00:00Z"}"#, "posted_at"), "2024");
+        assert_eq!(
+            year_of(r#"{"posted_at":"2026-01-01T00:30:00+01:00"}"#, "posted_at"),
+            "2025"
+        );
+        assert_eq!(
+            year_of(
+                r#"{"x": 1, "posted_at": "2024-05-01T10:00:00Z"}"#,
+                "posted_at"
+            ),
+            "2024"
+        );
         assert_eq!(year_of(r#"{"x": 1}"#, "posted_at"), "No date");
     }
 }

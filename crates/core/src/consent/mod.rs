@@ -131,6 +131,7 @@ pub const KNOWN_PURPOSES: &[&str] = crate::entity::PURPOSES;
 
 /// The state of one purpose at the asked instant.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PurposeState {
     pub purpose: String,
     /// `granted`, `withdrawn`, or `no_event_yet` (its events all come later).
@@ -143,6 +144,7 @@ pub struct PurposeState {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConsentView {
     pub site: String,
     pub member_id: String,
@@ -150,6 +152,7 @@ pub struct ConsentView {
     pub purposes: Vec<PurposeState>,
     /// The whole history, oldest first, each event with every stored field,
     /// and `tcf` (the decoded consent string) where there is one.
+    #[cfg_attr(feature = "ts", ts(as = "Vec<serde_json::Map<String, Value>>"))]
     pub events: Vec<Value>,
 }
 

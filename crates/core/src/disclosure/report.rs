@@ -2,7 +2,7 @@
 //! printable, self-contained HTML report (no scripts, no external resources,
 //! every text escaped).
 
-use super::{Disclosure, LogEntry};
+use super::{Disclosure, LogEntry, MemberStatus};
 use crate::chain::{self, Verification};
 use crate::error::{Error, Result};
 use crate::trail as audit;
@@ -122,7 +122,8 @@ pub fn csv_row(e: &LogEntry) -> Vec<String> {
 /// The log as CSV: a header, then one row per stored entry; the last column
 /// (`content`) is the canonical JSON the hash covers.
 pub fn log_csv(entries: &[LogEntry]) -> Result<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w =
+        csvout::writer(Vec::new()).map_err(|e| Error::Invalid(format!("writing CSV: {e}")))?;
     let csv_err = |e: csv::Error| Error::Invalid(format!("writing CSV: {e}"));
     let mut header: Vec<&str> = CSV_COLUMNS.to_vec();
     header.push("content");
@@ -234,6 +235,18 @@ pub fn html(ds: &[Disclosure], v: &Verification, by: &str, now: DateTime<Utc>) -
         ds.len(),
         v.entries
     ));
+    verification(&mut o, v);
+    summary(&mut o, ds);
+    o.push_str("<h2>Disclosures</h2>\n");
+    for d in ds {
+        disclosure(&mut o, d);
+    }
+    o.push_str("</body></html>\n");
+    o
+}
+
+/// The verification's result and the head hash to keep.
+fn verification(o: &mut String, v: &Verification) {
     o.push_str("<h2>Verification</h2>\n");
     match &v.failure {
         None => o.push_str(&format!(
@@ -251,68 +264,70 @@ pub fn html(ds: &[Disclosure], v: &Verification, by: &str, now: DateTime<Utc>) -
          <p>Keep this head hash outside the vault: <code>desk disclosure verify --head HASH</code> later proves the log still extends it.</p>\n",
         escape(&v.head)
     ));
+}
+
+/// The summary's tables (by effective content).
+fn summary(o: &mut String, ds: &[Disclosure]) {
     let s = summarise(ds);
     o.push_str("<h2>Summary</h2>\n<p>By effective content (after amendments).</p>\n");
-    table(&mut o, "Per month disclosed", "month", &s.per_month);
+    table(o, "Per month disclosed", "month", &s.per_month);
     table(
-        &mut o,
+        o,
         "Per recipient organisation",
         "organisation",
         &s.per_recipient,
     );
-    table(&mut o, "Per lawful basis", "lawful basis", &s.per_basis);
+    table(o, "Per lawful basis", "lawful basis", &s.per_basis);
     o.push_str(&format!(
         "<h3>Members told</h3>\n<table><tr><th>members told</th><td class=\"n\">{}</td></tr>\
          <tr><th>members not told</th><td class=\"n\">{}</td></tr></table>\n",
         s.members_told, s.members_not_told
     ));
-    o.push_str("<h2>Disclosures</h2>\n");
-    for d in ds {
-        o.push_str(&format!(
-            "<section class=\"d\"><h3>{}</h3>\n<p>Effective content: entry {}.</p>\n",
-            escape(&d.id),
-            escape(&d.effective_id)
-        ));
-        if !d.members.is_empty() {
-            o.push_str("<p>Members now: ");
-            let parts: Vec<String> = d
-                .members
-                .iter()
-                .map(|m| {
-                    format!(
-                        "{} ({}{})",
-                        escape(&m.member_id),
-                        match m.exists {
-                            Some(true) => "in the latest export",
-                            Some(false) => "not in the latest export",
-                            None => "export status not shown to this role",
-                        },
-                        if m.held == Some(true) {
-                            ", on legal hold"
-                        } else {
-                            ""
-                        }
-                    )
-                })
-                .collect();
-            o.push_str(&parts.join("; "));
-            o.push_str("</p>\n");
-        }
-        for e in &d.history {
-            o.push_str(&format!(
-                "<h4>{} — {}{}</h4>\n",
-                escape(&e.id),
-                escape(&e.kind),
-                if e.id == d.effective_id {
-                    " (effective)"
-                } else {
-                    ""
-                }
-            ));
-            fields(&mut o, e);
-        }
-        o.push_str("</section>\n");
+}
+
+/// One disclosure: its members now, then every entry of its history.
+fn disclosure(o: &mut String, d: &Disclosure) {
+    o.push_str(&format!(
+        "<section class=\"d\"><h3>{}</h3>\n<p>Effective content: entry {}.</p>\n",
+        escape(&d.id),
+        escape(&d.effective_id)
+    ));
+    if !d.members.is_empty() {
+        o.push_str("<p>Members now: ");
+        let parts: Vec<String> = d.members.iter().map(member_now).collect();
+        o.push_str(&parts.join("; "));
+        o.push_str("</p>\n");
     }
-    o.push_str("</body></html>\n");
-    o
+    for e in &d.history {
+        o.push_str(&format!(
+            "<h4>{} — {}{}</h4>\n",
+            escape(&e.id),
+            escape(&e.kind),
+            if e.id == d.effective_id {
+                " (effective)"
+            } else {
+                ""
+            }
+        ));
+        fields(o, e);
+    }
+    o.push_str("</section>\n");
+}
+
+/// A member named, with their status now.
+fn member_now(m: &MemberStatus) -> String {
+    format!(
+        "{} ({}{})",
+        escape(&m.member_id),
+        match m.exists {
+            Some(true) => "in the latest export",
+            Some(false) => "not in the latest export",
+            None => "export status not shown to this role",
+        },
+        if m.held == Some(true) {
+            ", on legal hold"
+        } else {
+            ""
+        }
+    )
 }

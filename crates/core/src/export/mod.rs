@@ -11,24 +11,28 @@
 //!
 //! Messages never repeat a value from the export (it may be personal data).
 
+mod archive;
 mod manifest;
 mod parse;
+mod readers;
 mod source;
 
 use crate::entity::{Format, Row};
 use crate::error::{Error, Result};
 use crate::problem::Problems;
 use crate::progress::{Progress, ProgressEvent};
-use manifest::FileLines;
+use manifest::{Checked, FileLines};
 use parse::{Ctx, End};
+use readers::{BomSkip, CapReader, CountReader, CsvFeed, Digested, FeedState, HashReader};
 use sha2::Digest;
-use source::{BomSkip, CapReader, CountReader, CsvFeed, Digested, FeedState, HashReader, Source};
+use source::Source;
 use std::cell::{Cell, RefCell};
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-pub use source::{MAX_LINE, MAX_ZIP_ENTRIES, MIN_BOMB_CAP};
+pub use archive::MAX_ZIP_ENTRIES;
+pub use readers::{MAX_LINE, MIN_BOMB_CAP};
 
 /// The manifest's types live in the export format crate, shared with the
 /// generator; reading and checking them is here.
@@ -77,62 +81,17 @@ impl Export {
                 || "export".to_string(),
                 |n| n.to_string_lossy().into_owned(),
             );
-            match source::open_zip(path, &label, &mut problems)? {
+            match archive::open_zip(path, &label, &mut problems)? {
                 Some(s) => s,
                 None => return Err(Error::Refused(problems)),
             }
         };
 
-        let text = source
-            .read_small(MANIFEST_NAME, source::MAX_MANIFEST)
-            .map_err(|e| Error::io(path, e))?;
-        let Some(text) = text else {
-            problems.add(
-                MANIFEST_NAME,
-                1,
-                "manifest",
-                "the export has no manifest.json",
-            );
+        let Some(text) = read_manifest(&mut source, path, &mut problems)? else {
             return Err(Error::Refused(problems));
         };
-        if text.len() as u64 > source::MAX_MANIFEST {
-            problems.add(
-                MANIFEST_NAME,
-                1,
-                "manifest",
-                format!("larger than {} bytes", source::MAX_MANIFEST),
-            );
-            return Err(Error::Refused(problems));
-        }
         let checked = manifest::check(&text, &mut problems);
-
-        // Layout: listed files present, nothing else present.
-        if checked.manifest.is_some()
-            || !checked.listed.is_empty()
-            || !checked.file_lines.is_empty()
-        {
-            for (i, name) in &checked.listed {
-                if !source.has(name) {
-                    let line = checked.file_lines.get(*i).map_or(1, |l| l.path);
-                    problems.add(
-                        name.as_str(),
-                        0,
-                        "path",
-                        format!("the export holds no such file (listed at {MANIFEST_NAME}:{line})"),
-                    );
-                }
-            }
-            for name in source.names(path).map_err(|e| Error::io(path, e))? {
-                if name != MANIFEST_NAME && !checked.listed.iter().any(|(_, n)| *n == name) {
-                    problems.add(
-                        MANIFEST_NAME,
-                        checked.files_line,
-                        "files",
-                        format!("the export holds {name}, which the manifest does not list"),
-                    );
-                }
-            }
-        }
+        check_layout(&checked, &source, path, &mut problems)?;
         match checked.manifest {
             Some(manifest) if problems.is_empty() => Ok(Export {
                 path: path.to_path_buf(),
@@ -196,7 +155,7 @@ impl Export {
         let decompressed = Rc::new(Cell::new(0u64));
         let hashed = HashReader::new(opened.reader, digest.clone(), opened.archive);
         let plain: Box<dyn Read + '_> = if file.gzip {
-            let cap = source::bomb_cap(opened.stored_size);
+            let cap = readers::bomb_cap(opened.stored_size);
             Box::new(CapReader::new(
                 flate2::read::MultiGzDecoder::new(hashed),
                 cap,
@@ -237,31 +196,107 @@ impl Export {
             bytes: decompressed.get(),
         };
         if end == End::Complete {
-            if rows != file.rows {
-                problems.add(
-                    file.path.as_str(),
-                    0,
-                    "rows",
-                    format!(
-                        "the manifest says {}, the file has {rows} ({MANIFEST_NAME}:{})",
-                        parse::rows_text(file.rows),
-                        lines.rows
-                    ),
-                );
-            }
-            let actual = hex::encode(digest.hasher.finalize());
-            if actual != file.sha256.to_ascii_lowercase() {
-                problems.add(
-                    file.path.as_str(),
-                    0,
-                    "sha256",
-                    format!(
-                        "does not match its contents ({MANIFEST_NAME}:{})",
-                        lines.sha256
-                    ),
-                );
-            }
+            check_whole(file, &lines, rows, digest, problems);
         }
         Ok(stats)
+    }
+}
+
+/// The manifest's text, if the export has one of a readable size (else a
+/// problem).
+fn read_manifest(
+    source: &mut Source,
+    path: &Path,
+    problems: &mut Problems,
+) -> Result<Option<Vec<u8>>> {
+    let text = source
+        .read_small(MANIFEST_NAME, source::MAX_MANIFEST)
+        .map_err(|e| Error::io(path, e))?;
+    let Some(text) = text else {
+        problems.add(
+            MANIFEST_NAME,
+            1,
+            "manifest",
+            "the export has no manifest.json",
+        );
+        return Ok(None);
+    };
+    if text.len() as u64 > source::MAX_MANIFEST {
+        problems.add(
+            MANIFEST_NAME,
+            1,
+            "manifest",
+            format!("larger than {} bytes", source::MAX_MANIFEST),
+        );
+        return Ok(None);
+    }
+    Ok(Some(text))
+}
+
+/// Layout: listed files present, nothing else present.
+fn check_layout(
+    checked: &Checked,
+    source: &Source,
+    path: &Path,
+    problems: &mut Problems,
+) -> Result<()> {
+    if checked.manifest.is_none() && checked.listed.is_empty() && checked.file_lines.is_empty() {
+        return Ok(());
+    }
+    for (i, name) in &checked.listed {
+        if !source.has(name) {
+            let line = checked.file_lines.get(*i).map_or(1, |l| l.path);
+            problems.add(
+                name.as_str(),
+                0,
+                "path",
+                format!("the export holds no such file (listed at {MANIFEST_NAME}:{line})"),
+            );
+        }
+    }
+    for name in source.names(path).map_err(|e| Error::io(path, e))? {
+        if name != MANIFEST_NAME && !checked.listed.iter().any(|(_, n)| *n == name) {
+            problems.add(
+                MANIFEST_NAME,
+                checked.files_line,
+                "files",
+                format!("the export holds {name}, which the manifest does not list"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A file read to its end: its row count and checksum against the manifest.
+fn check_whole(
+    file: &ManifestFile,
+    lines: &FileLines,
+    rows: u64,
+    digest: Digested,
+    problems: &mut Problems,
+) {
+    if rows != file.rows {
+        problems.add(
+            file.path.as_str(),
+            0,
+            "rows",
+            format!(
+                "the manifest says {}, the file has {rows} ({MANIFEST_NAME}:{})",
+                parse::rows_text(file.rows),
+                lines.rows
+            ),
+        );
+    }
+    let actual = hex::encode(digest.hasher.finalize());
+    if actual != file.sha256.to_ascii_lowercase() {
+        problems.add(
+            file.path.as_str(),
+            0,
+            "sha256",
+            format!(
+                "does not match its contents ({MANIFEST_NAME}:{})",
+                lines.sha256
+            ),
+        );
     }
 }

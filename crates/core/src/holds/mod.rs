@@ -15,6 +15,7 @@ use serde_json::json;
 
 /// A legal hold.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Hold {
     pub site: String,
     pub member_id: String,
@@ -40,6 +41,13 @@ fn held_rows(conn: &Connection, site: &str, member_id: &str) -> Result<u64> {
         n += c as u64;
     }
     Ok(n)
+}
+
+/// What the dpo who sets a hold signs.
+pub fn hold_bytes(site: &str, member_id: &str, reason: &str, set_at: &str, set_by: &str) -> String {
+    crate::chain::canonical_json(&json!({
+        "site": site, "member_id": member_id, "reason": reason, "set_at": set_at, "set_by": set_by,
+    }))
 }
 
 /// Whether a member is on hold (for other areas' reads).
@@ -74,9 +82,23 @@ impl Session {
             if !exists {
                 return Err(Error::NotFound(format!("no member {member_id} on site {site}")));
             }
+            let set_at = trail::ts(now);
+            let signed = tx.sign(
+                crate::signing::Domain::Hold,
+                hold_bytes(site, member_id, reason, &set_at, &tx.user.name).as_bytes(),
+            );
             let n = data.execute(
-                "INSERT OR IGNORE INTO holds (site, member_id, reason, set_at, set_by) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![site, member_id, reason, trail::ts(now), tx.user.name],
+                "INSERT OR IGNORE INTO holds (site, member_id, reason, set_at, set_by, signer_key, signature)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    site,
+                    member_id,
+                    reason,
+                    set_at,
+                    tx.user.name,
+                    signed.as_ref().map(|s| s.0.clone()),
+                    signed.as_ref().map(|s| s.1.clone())
+                ],
             )?;
             if n == 0 {
                 return Err(Error::Conflict(format!(

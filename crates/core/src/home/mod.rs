@@ -2,13 +2,15 @@
 //!
 //! Per site the last export synced; the requests due within seven days and
 //! those overdue (from the request register); disclosures recorded this
-//! month; conflicts found by the newest check (only for roles that may read
-//! members); and members on legal hold.
+//! month; conflicts found by the newest check and whether the search index
+//! must be rebuilt (only for roles that may read members); and members on
+//! legal hold.
 
 use crate::conflicts::last_check;
 use crate::error::Result;
 use crate::requests::Request;
 use crate::roles::Action;
+use crate::search::index_stale;
 use crate::session::{Op, Session};
 use chrono::{DateTime, Datelike, Utc};
 use rusqlite::Connection;
@@ -21,6 +23,7 @@ pub const DUE_SOON_DAYS: i64 = 7;
 
 /// One site on the home screen.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HomeSite {
     pub site: String,
     /// The last export applied (None: the site has requests but no export yet).
@@ -35,6 +38,7 @@ pub struct HomeSite {
 
 /// What `desk home` / the desktop's Home screen shows.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Home {
     pub sites: Vec<HomeSite>,
     /// Open, not paused, due today or within [`DUE_SOON_DAYS`] days.
@@ -51,6 +55,10 @@ pub struct Home {
     pub conflicts_checked_at: Option<String>,
     /// An export has been synced since that check.
     pub conflicts_stale: bool,
+    /// The search index was built by another version of the desk: search
+    /// refuses until it is rebuilt (`desk reindex`, Rebuild on Home). Only
+    /// for roles that may read members (false for others).
+    pub search_index_stale: bool,
     pub held_members: u64,
 }
 
@@ -142,17 +150,17 @@ impl Session {
             requests_overdue.sort_by_key(|r| r.state.due);
 
             let disclosures_this_month = disclosures_in_month(tx.logs, now)?;
-            let (check, held_members) = if tx.has_data() {
+            let (check, search_index_stale, held_members) = if tx.has_data() {
                 let data = tx.data()?;
-                let check = if Action::ReadMembers.allowed_for(tx.user.role) {
-                    last_check(data)?
+                let (check, stale) = if Action::ReadMembers.allowed_for(tx.user.role) {
+                    (last_check(data)?, index_stale(data)?)
                 } else {
-                    None
+                    (None, false)
                 };
                 let held: i64 = data.query_row("SELECT count(*) FROM holds", [], |r| r.get(0))?;
-                (check, held as u64)
+                (check, stale, held as u64)
             } else {
-                (None, 0)
+                (None, false, 0)
             };
             let home = Home {
                 sites: sites.into_values().collect(),
@@ -162,6 +170,7 @@ impl Session {
                 open_conflicts: check.as_ref().map(|c| c.total),
                 conflicts_checked_at: check.as_ref().map(|c| c.checked_at.clone()),
                 conflicts_stale: check.is_some_and(|c| c.stale),
+                search_index_stale,
                 held_members,
             };
             tx.detail(json!({

@@ -25,6 +25,7 @@ use serde_json::{json, Value};
 
 pub use rules::replay;
 use rules::{calendar_of, earliest_received, required_reason, validate_reference};
+pub(crate) use store::event_bytes;
 use store::Row;
 
 /// How a request arrived.
@@ -40,6 +41,7 @@ pub const OUTCOMES: [&str; 4] = [
 
 /// One event of a request's history.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RequestEvent {
     pub seq: i64,
     /// When it was recorded (RFC 3339).
@@ -52,6 +54,7 @@ pub struct RequestEvent {
 
 /// The state of a request, as computed by replaying its events.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "RequestState"))]
 pub struct State {
     /// `awaiting_identity`, `open`, `paused` or `closed`.
     pub status: String,
@@ -79,6 +82,7 @@ pub struct State {
 
 /// A request in the register.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Request {
     #[serde(rename = "ref")]
     pub reference: String,
@@ -94,6 +98,7 @@ pub struct Request {
 
 /// A request with its whole history.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RequestDetail {
     #[serde(flatten)]
     pub request: Request,
@@ -126,7 +131,15 @@ fn build(tx: &Tx, row: Row, events: &[RequestEvent], today: NaiveDate) -> Result
 
 /// Append an event and say what the audit event records.
 fn progress(tx: &mut Tx, row: &Row, kind: &str, detail: Value) -> Result<()> {
-    let state = store::append(tx.logs, row, kind, &detail, &tx.user.name, tx.now)?;
+    let state = store::append(
+        tx.logs,
+        row,
+        kind,
+        &detail,
+        &tx.user.name,
+        tx.now,
+        tx.signer(),
+    )?;
     let mut audit = json!({"ref": row.reference, "kind": kind});
     if let Some(due) = state.due {
         audit["due"] = json!(due.to_string());
@@ -464,7 +477,10 @@ impl Session {
 
 /// The register as CSV text.
 fn register_csv(all: &[Request]) -> Result<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    // For spreadsheets, as every CSV of the desk (`crate::csvout`): a
+    // byte-order mark, formula-like cells (a reference, a requester) as text.
+    let mut w = crate::csvout::writer(Vec::new())
+        .map_err(|e| Error::Invalid(format!("writing the register: {e}")))?;
     let io = |e: csv::Error| Error::Invalid(format!("writing the register: {e}"));
     w.write_record([
         "ref",
@@ -490,7 +506,7 @@ fn register_csv(all: &[Request]) -> Result<String> {
     let d = |x: Option<NaiveDate>| x.map(|d| d.to_string()).unwrap_or_default();
     for r in all {
         let s = &r.state;
-        w.write_record([
+        let row = [
             r.reference.clone(),
             r.site.clone(),
             r.member_id.clone(),
@@ -509,7 +525,11 @@ fn register_csv(all: &[Request]) -> Result<String> {
             s.overdue.to_string(),
             s.outcome.clone().unwrap_or_default(),
             d(s.closed_on),
-        ])
+        ];
+        w.write_record(
+            row.iter()
+                .map(|c| crate::csvout::neutralise(c).into_owned()),
+        )
         .map_err(io)?;
     }
     let bytes = w
@@ -549,7 +569,15 @@ pub(crate) fn for_bundle(
 /// Record a `bundle` event on a request, inside the caller's transaction.
 pub(crate) fn note_bundle(tx: &Tx, reference: &str, detail: &Value) -> Result<()> {
     let row = store::row(tx.logs, reference)?;
-    store::append(tx.logs, &row, "bundle", detail, &tx.user.name, tx.now)?;
+    store::append(
+        tx.logs,
+        &row,
+        "bundle",
+        detail,
+        &tx.user.name,
+        tx.now,
+        tx.signer(),
+    )?;
     Ok(())
 }
 
@@ -575,6 +603,14 @@ pub(crate) fn events_of(logs: &Connection, reference: &str) -> Result<Vec<Reques
 /// `released`) on a request, inside the caller's transaction on `logs.db`.
 pub(crate) fn note_review(tx: &Tx, reference: &str, kind: &str, detail: &Value) -> Result<()> {
     let row = store::row(tx.logs, reference)?;
-    store::append(tx.logs, &row, kind, detail, &tx.user.name, tx.now)?;
+    store::append(
+        tx.logs,
+        &row,
+        kind,
+        detail,
+        &tx.user.name,
+        tx.now,
+        tx.signer(),
+    )?;
     Ok(())
 }

@@ -79,15 +79,39 @@ pub(crate) fn append(
     detail: &Value,
     user: &str,
     now: DateTime<Utc>,
+    signer: Option<crate::trail::Signer>,
 ) -> Result<State> {
     let seq: i64 = conn.query_row(
         "SELECT COALESCE(MAX(seq), 0) + 1 FROM request_events WHERE ref = ?1",
         [&row.reference],
         |r| r.get(0),
     )?;
+    let at = crate::trail::ts(now);
+    let detail_text = detail.to_string();
+    let signed = signer.map(|s| {
+        let bytes = event_bytes(&row.reference, seq, &at, user, kind, &detail_text);
+        (
+            crate::signing::public_key(s.seed).to_vec(),
+            crate::signing::sign(
+                s.seed,
+                crate::signing::Domain::RequestEvent,
+                bytes.as_bytes(),
+            ),
+        )
+    });
     conn.execute(
-        "INSERT INTO request_events (ref, seq, at, user, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![row.reference, seq, crate::trail::ts(now), user, kind, detail.to_string()],
+        "INSERT INTO request_events (ref, seq, at, user, kind, detail, signer_key, signature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            row.reference,
+            seq,
+            at,
+            user,
+            kind,
+            detail_text,
+            signed.as_ref().map(|s| s.0.clone()),
+            signed.as_ref().map(|s| s.1.clone())
+        ],
     )?;
     let events = events(conn, &row.reference)?;
     let state = replay(row.received, &events, now.date_naive());
@@ -144,4 +168,18 @@ pub(crate) fn calendar(conn: &Connection, site: &str) -> Result<super::calendar:
         )
         .optional()?;
     Ok(name.and_then(|n| n.parse().ok()).unwrap_or_default())
+}
+
+/// What a request event's author signs.
+pub(crate) fn event_bytes(
+    reference: &str,
+    seq: i64,
+    at: &str,
+    user: &str,
+    kind: &str,
+    detail: &str,
+) -> String {
+    crate::chain::canonical_json(&serde_json::json!({
+        "ref": reference, "seq": seq, "at": at, "user": user, "kind": kind, "detail": detail,
+    }))
 }

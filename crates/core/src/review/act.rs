@@ -70,9 +70,15 @@ fn words(d: &DecisionInput) -> &'static str {
     }
 }
 
-fn party_cols(conn: &Connection, draft: i64, p: u32) -> Result<Option<(Option<String>, Option<String>)>> {
+fn party_cols(
+    conn: &Connection,
+    draft: i64,
+    p: u32,
+) -> Result<Option<(Option<String>, Option<String>)>> {
     Ok(conn
-        .prepare_cached("SELECT verdict, three_step FROM review_parties WHERE draft = ?1 AND party = ?2")?
+        .prepare_cached(
+            "SELECT verdict, three_step FROM review_parties WHERE draft = ?1 AND party = ?2",
+        )?
         .query_row(params![draft, p], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
@@ -85,7 +91,12 @@ fn item_cols(conn: &Connection, draft: i64, n: u32) -> Result<Option<(Option<Str
 }
 
 /// An item's stored row (for spans).
-fn item_data(conn: &Connection, draft: i64, site: &str, n: u32) -> Result<Option<(Entity, Map<String, Value>)>> {
+fn item_data(
+    conn: &Connection,
+    draft: i64,
+    site: &str,
+    n: u32,
+) -> Result<Option<(Entity, Map<String, Value>)>> {
     let Some((entity, row_id, _)) = store::item_row(conn, draft, n)? else {
         return Ok(None);
     };
@@ -93,7 +104,10 @@ fn item_data(conn: &Connection, draft: i64, site: &str, n: u32) -> Result<Option
         return Ok(None);
     };
     let data: Option<String> = conn
-        .prepare_cached(&format!("SELECT data FROM {} WHERE site = ?1 AND id = ?2", e.name()))?
+        .prepare_cached(&format!(
+            "SELECT data FROM {} WHERE site = ?1 AND id = ?2",
+            e.name()
+        ))?
         .query_row(params![site, row_id], |r| r.get(0))
         .optional()?;
     Ok(data.map(|d| (e, serde_json::from_str(&d).unwrap_or_default())))
@@ -128,12 +142,23 @@ fn check_all(
                 three_step,
             } => {
                 if store::party(conn, draft, *party)?.is_none() {
-                    p.push(Problem::input(format!("{f}.party"), "no such third party in the draft"));
+                    p.push(Problem::input(
+                        format!("{f}.party"),
+                        "no such third party in the draft",
+                    ));
                     continue;
                 }
                 if let Some(t) = three_step {
                     check_three_step(&mut p, &format!("{f}.three_step"), t);
-                    records.insert(*party, (t.also_about_requester, t.consent, t.reasonable, t.note.clone()));
+                    records.insert(
+                        *party,
+                        (
+                            t.also_about_requester,
+                            t.consent,
+                            t.reasonable,
+                            t.note.clone(),
+                        ),
+                    );
                 }
                 let record = match records.get(party) {
                     Some(r) => Some(r.clone()),
@@ -151,7 +176,10 @@ fn check_all(
             }
             DecisionInput::Proposal { proposal, verdict } => {
                 let Some(pr) = store::proposal(conn, draft, *proposal)? else {
-                    p.push(Problem::input(format!("{f}.proposal"), "no such proposal in the draft"));
+                    p.push(Problem::input(
+                        format!("{f}.proposal"),
+                        "no such proposal in the draft",
+                    ));
                     continue;
                 };
                 if let Some(v) = verdict {
@@ -178,12 +206,18 @@ fn check_all(
             } => {
                 check_text(&mut p, &format!("{f}.reason"), reason, true);
                 let Some((e, row)) = item_data(conn, draft, site, *item)? else {
-                    p.push(Problem::input(format!("{f}.item"), "no such item in the draft"));
+                    p.push(Problem::input(
+                        format!("{f}.item"),
+                        "no such item in the draft",
+                    ));
                     continue;
                 };
                 let fields = text_fields(e, &row);
                 let Some((_, t)) = fields.iter().find(|(path, _)| path == field) else {
-                    p.push(Problem::input(format!("{f}.field"), "not a text field of the item"));
+                    p.push(Problem::input(
+                        format!("{f}.field"),
+                        "not a text field of the item",
+                    ));
                     continue;
                 };
                 let len = t.chars().count() as u32;
@@ -196,29 +230,47 @@ fn check_all(
                 }
                 if let Some(x) = text {
                     if char_slice(t, *start, *end) != x {
-                        p.push(Problem::input(format!("{f}.text"), "does not match the field's text at that span"));
+                        p.push(Problem::input(
+                            format!("{f}.text"),
+                            "does not match the field's text at that span",
+                        ));
                     }
                 }
             }
             DecisionInput::Unspan { span } => {
                 if store::span(conn, draft, *span)?.is_none() {
-                    p.push(Problem::input(format!("{f}.span"), "no such span redaction"));
+                    p.push(Problem::input(
+                        format!("{f}.span"),
+                        "no such span redaction",
+                    ));
                 }
             }
             DecisionInput::Withhold { item, reason, .. } => {
                 check_text(&mut p, &format!("{f}.reason"), reason, true);
                 if item_cols(conn, draft, *item)?.is_none() {
-                    p.push(Problem::input(format!("{f}.item"), "no such item in the draft"));
+                    p.push(Problem::input(
+                        format!("{f}.item"),
+                        "no such item in the draft",
+                    ));
                 }
             }
             DecisionInput::Include { item } => match item_cols(conn, draft, *item)? {
-                None => p.push(Problem::input(format!("{f}.item"), "no such item in the draft")),
-                Some((None, _)) => p.push(Problem::input(format!("{f}.item"), "the item is not withheld")),
+                None => p.push(Problem::input(
+                    format!("{f}.item"),
+                    "no such item in the draft",
+                )),
+                Some((None, _)) => p.push(Problem::input(
+                    format!("{f}.item"),
+                    "the item is not withheld",
+                )),
                 Some(_) => {}
             },
             DecisionInput::Mark { item, .. } => {
                 if item_cols(conn, draft, *item)?.is_none() {
-                    p.push(Problem::input(format!("{f}.item"), "no such item in the draft"));
+                    p.push(Problem::input(
+                        format!("{f}.item"),
+                        "no such item in the draft",
+                    ));
                 }
             }
             DecisionInput::Disclosure {
@@ -265,7 +317,10 @@ fn check_all(
                 if !missing.is_empty() {
                     p.push(Problem::input(
                         format!("{f}.items"),
-                        format!("answer for every item it touched (items {})", missing.join(", ")),
+                        format!(
+                            "answer for every item it touched (items {})",
+                            missing.join(", ")
+                        ),
                     ));
                 }
             }
@@ -434,18 +489,23 @@ fn apply_one(
                         a.item,
                         Some(&Withheld {
                             exemption: g.exemption(),
-                            reason: format!("disclosure-log decision ({disclosure}): {}", reason.trim()),
+                            reason: format!(
+                                "disclosure-log decision ({disclosure}): {}",
+                                reason.trim()
+                            ),
                             silent: true,
                             by: user.to_string(),
                             at: at.to_string(),
                         }),
                         undo,
                     )?,
-                    (false, _) => {
+                    (false, _)
+                        if current.is_some_and(|w| {
+                            w.silent && w.reason.contains(&format!("({disclosure})"))
+                        }) =>
+                    {
                         // Withheld earlier for this disclosure: included again.
-                        if current.is_some_and(|w| w.silent && w.reason.contains(&format!("({disclosure})"))) {
-                            set_withheld(conn, draft, a.item, None, undo)?;
-                        }
+                        set_withheld(conn, draft, a.item, None, undo)?;
                     }
                     _ => {}
                 }
@@ -619,10 +679,13 @@ impl Session {
             }
             let conn = tx.data()?;
             let Some((seq, what, undo)) = store::last_action(conn, d.id, &tx.user.name)? else {
-                return Err(Error::NotFound("you have nothing to undo on this draft".into()));
+                return Err(Error::NotFound(
+                    "you have nothing to undo on this draft".into(),
+                ));
             };
-            let ops: Vec<UndoOp> = serde_json::from_str(&undo)
-                .map_err(|_| Error::Damaged("a review action's undo record is unreadable".into()))?;
+            let ops: Vec<UndoOp> = serde_json::from_str(&undo).map_err(|_| {
+                Error::Damaged("a review action's undo record is unreadable".into())
+            })?;
             reverse(conn, d.id, ops)?;
             store::set_undone(conn, d.id, seq)?;
             tx.detail(json!({"ref": reference, "draft": d.id, "action": seq}));

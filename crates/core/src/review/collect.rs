@@ -186,9 +186,15 @@ struct Own {
 }
 
 impl Own {
-    fn load(conn: &Connection, site: &str, member_id: &str, profile: &Map<String, Value>) -> Result<Own> {
+    fn load(
+        conn: &Connection,
+        site: &str,
+        member_id: &str,
+        profile: &Map<String, Value>,
+    ) -> Result<Own> {
         let mut own = Own::default();
-        let s = |m: &Map<String, Value>, k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
+        let s =
+            |m: &Map<String, Value>, k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
         if let Some(e) = s(profile, "email") {
             own.emails.insert(norm_email(&e));
         }
@@ -206,27 +212,36 @@ impl Own {
             }
             Ok(())
         };
-        q("SELECT data FROM social_accounts WHERE site = ?1 AND member_id = ?2", &mut |m| {
-            if let Some(e) = s(&m, "email") {
-                own.emails.insert(norm_email(&e));
-            }
-        })?;
-        q("SELECT data FROM helpdesk_tickets WHERE site = ?1 AND member_id = ?2", &mut |m| {
-            if let Some(e) = s(&m, "requester_email") {
-                own.emails.insert(norm_email(&e));
-            }
-        })?;
+        q(
+            "SELECT data FROM social_accounts WHERE site = ?1 AND member_id = ?2",
+            &mut |m| {
+                if let Some(e) = s(&m, "email") {
+                    own.emails.insert(norm_email(&e));
+                }
+            },
+        )?;
+        q(
+            "SELECT data FROM helpdesk_tickets WHERE site = ?1 AND member_id = ?2",
+            &mut |m| {
+                if let Some(e) = s(&m, "requester_email") {
+                    own.emails.insert(norm_email(&e));
+                }
+            },
+        )?;
         for table in ["competition_entries", "local_listings"] {
-            q(&format!("SELECT data FROM {table} WHERE site = ?1 AND member_id = ?2"), &mut |m| {
-                if let Some(p) = s(&m, "phone") {
-                    own.phones.insert(norm_phone(&p));
-                }
-                for k in ["postal_address", "address"] {
-                    if let Some(a) = s(&m, k) {
-                        own.addresses.push(norm(&a));
+            q(
+                &format!("SELECT data FROM {table} WHERE site = ?1 AND member_id = ?2"),
+                &mut |m| {
+                    if let Some(p) = s(&m, "phone") {
+                        own.phones.insert(norm_phone(&p));
                     }
-                }
-            })?;
+                    for k in ["postal_address", "address"] {
+                        if let Some(a) = s(&m, k) {
+                            own.addresses.push(norm(&a));
+                        }
+                    }
+                },
+            )?;
         }
         Ok(own)
     }
@@ -238,7 +253,11 @@ impl Own {
             PatternKind::Postcode => {
                 self.postcodes.contains(value)
                     || self.addresses.iter().any(|a| {
-                        a.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase().contains(value)
+                        a.chars()
+                            .filter(|c| !c.is_whitespace())
+                            .collect::<String>()
+                            .to_uppercase()
+                            .contains(value)
                     })
             }
             PatternKind::Address => self.addresses.iter().any(|a| a.contains(value)),
@@ -272,7 +291,8 @@ impl Renumber {
         let n = self.next.entry(form.to_string()).or_insert(0);
         *n += 1;
         let v = format!("{form}-{n:04}");
-        self.map.insert((field.to_string(), original.to_string()), v.clone());
+        self.map
+            .insert((field.to_string(), original.to_string()), v.clone());
         v
     }
 
@@ -292,8 +312,10 @@ impl Renumber {
     }
 
     pub fn insert(&mut self, field: &str, original: &str, opaque: &str) {
-        self.map
-            .insert((field.to_string(), original.to_string()), opaque.to_string());
+        self.map.insert(
+            (field.to_string(), original.to_string()),
+            opaque.to_string(),
+        );
     }
 
     /// Per field: the form of its opaque ids and how many there are.
@@ -301,7 +323,8 @@ impl Renumber {
         let mut per: std::collections::BTreeMap<(String, String), u64> = Default::default();
         for ((field, _), opaque) in &self.map {
             let form = opaque.rsplit_once('-').map_or(opaque.as_str(), |x| x.0);
-            *per.entry((field.clone(), format!("{form}-NNNN"))).or_default() += 1;
+            *per.entry((field.clone(), format!("{form}-NNNN")))
+                .or_default() += 1;
         }
         per.into_iter().map(|((f, form), n)| (f, form, n)).collect()
     }
@@ -364,7 +387,10 @@ impl Discovery {
             |r| r.get(0),
         )?;
         let profile: Map<String, Value> = serde_json::from_str(&profile_data).unwrap_or_default();
-        let email = profile.get("email").and_then(Value::as_str).map(String::from);
+        let email = profile
+            .get("email")
+            .and_then(Value::as_str)
+            .map(String::from);
         let own = Own::load(conn, site, member_id, &profile)?;
         let mut d = Discovery {
             site: site.into(),
@@ -462,7 +488,10 @@ impl Discovery {
         };
         let r = match c {
             Candidate::Email(v) => one(first(&[key("email", v), key("social_email", v)])?),
-            Candidate::Phone(v) => one(first(&[key("competition_phone", v), key("listing_phone", v)])?),
+            Candidate::Phone(v) => one(first(&[
+                key("competition_phone", v),
+                key("listing_phone", v),
+            ])?),
             Candidate::Username(u) => one(first(&[key("username", u), key("twitter_handle", u)])?),
             Candidate::MemberId(t) => {
                 let found: Option<String> = conn
@@ -487,7 +516,11 @@ impl Discovery {
                 )?;
                 let ms: Vec<String> = stmt
                     .query_map(
-                        params![key("fn", &format!("{sf}:{f}")), key("sn", &format!("{sl}:{l}")), site],
+                        params![
+                            key("fn", &format!("{sf}:{f}")),
+                            key("sn", &format!("{sl}:{l}")),
+                            site
+                        ],
                         |r| r.get(0),
                     )?
                     .collect::<rusqlite::Result<_>>()?;
@@ -534,7 +567,9 @@ impl Discovery {
         if e == Entity::Reviews {
             if let Some(t) = row.get("target_id").and_then(Value::as_str) {
                 let owner: Option<Option<String>> = conn
-                    .prepare_cached("SELECT member_id FROM local_listings WHERE site = ?1 AND id = ?2")?
+                    .prepare_cached(
+                        "SELECT member_id FROM local_listings WHERE site = ?1 AND id = ?2",
+                    )?
                     .query_row(params![self.site, t], |r| r.get(0))
                     .optional()?;
                 if let Some(Some(o)) = owner {
@@ -575,7 +610,9 @@ impl Discovery {
                 }
             }
             for h in pats.iter() {
-                if self.own.has(h.kind, &h.value) || self.by_value.contains_key(&(h.kind, h.value.clone())) {
+                if self.own.has(h.kind, &h.value)
+                    || self.by_value.contains_key(&(h.kind, h.value.clone()))
+                {
                     continue;
                 }
                 let kind = match h.kind {
@@ -652,10 +689,12 @@ impl Discovery {
                             p.display = u.clone();
                         }
                         for e in &i.emails {
-                            self.by_value.insert((PatternKind::Email, norm_email(e)), n as u32);
+                            self.by_value
+                                .insert((PatternKind::Email, norm_email(e)), n as u32);
                         }
                         for ph in &i.phones {
-                            self.by_value.insert((PatternKind::Phone, ph.clone()), n as u32);
+                            self.by_value
+                                .insert((PatternKind::Phone, ph.clone()), n as u32);
                         }
                         self.party_ids.insert(norm(m));
                         b.add(n as u32, i);
@@ -694,7 +733,12 @@ impl Discovery {
 
     /// Every place in `row` where a third party is (see the module
     /// documentation), and the row's ids that carry someone else's.
-    pub fn find(&mut self, e: Entity, id: &str, row: &Map<String, Value>) -> (Vec<Found>, Vec<(String, String)>) {
+    pub fn find(
+        &mut self,
+        e: Entity,
+        id: &str,
+        row: &Map<String, Value>,
+    ) -> (Vec<Found>, Vec<(String, String)>) {
         let mut out = Vec::new();
         if e == Entity::PrivateMessages {
             for (path, who) in participants(row) {
@@ -776,7 +820,8 @@ impl Discovery {
         let mut ids = Vec::new();
         for (k, v) in row {
             let Some(v) = v.as_str() else { continue };
-            let idish = k == e.id_field() || (k.ends_with("_id") && k != "member_id" && k != "sender_id");
+            let idish =
+                k == e.id_field() || (k.ends_with("_id") && k != "member_id" && k != "sender_id");
             if !idish {
                 continue;
             }

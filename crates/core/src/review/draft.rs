@@ -101,8 +101,8 @@ impl Session {
         })?;
 
         // 3. The record.
-        let op = Op::logs(Action::RequestBundle, "review_created")
-            .on(Some(&c.site), Some(&c.member_id));
+        let op =
+            Op::logs(Action::RequestBundle, "review_created").on(Some(&c.site), Some(&c.member_id));
         self.door(op, now, |tx| {
             let events = requests::events_of(tx.logs, reference)?;
             let conn = tx.data()?;
@@ -196,7 +196,10 @@ fn build(
                 .find(|(k, _)| k == e.id_field())
                 .map(|x| x.1.clone())
                 .unwrap_or_else(|| id.to_string());
-            let at = row.get(time_field(e)).and_then(Value::as_str).map(String::from);
+            let at = row
+                .get(time_field(e))
+                .and_then(Value::as_str)
+                .map(String::from);
             item_stmt.execute(params![
                 draft,
                 n,
@@ -209,7 +212,16 @@ fn build(
                 found.len() as u32
             ])?;
             for f in &found {
-                prop_stmt.execute(params![draft, pid, n, f.field, f.start, f.end, f.kind.name(), f.party])?;
+                prop_stmt.execute(params![
+                    draft,
+                    pid,
+                    n,
+                    f.field,
+                    f.start,
+                    f.end,
+                    f.kind.name(),
+                    f.party
+                ])?;
                 pid += 1;
             }
             n += 1;
@@ -223,17 +235,30 @@ fn build(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for (i, p) in d.parties.iter().enumerate() {
-        stmt.execute(params![draft, i as u32, p.label, p.kind.name(), p.member_id, p.display, p.key])?;
+        stmt.execute(params![
+            draft,
+            i as u32,
+            p.label,
+            p.kind.name(),
+            p.member_id,
+            p.display,
+            p.key
+        ])?;
     }
     drop(stmt);
-    let mut stmt = conn.prepare("INSERT INTO review_ids (draft, field, original, opaque) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut stmt = conn.prepare(
+        "INSERT INTO review_ids (draft, field, original, opaque) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     for (field, original, opaque) in d.ids.entries() {
         stmt.execute(params![draft, field, original, opaque])?;
     }
     drop(stmt);
     if let Some(old) = c.previous {
         let carried = carry_over(conn, old, draft)?;
-        conn.execute("UPDATE review_drafts SET carried = ?2 WHERE id = ?1", params![draft, carried])?;
+        conn.execute(
+            "UPDATE review_drafts SET carried = ?2 WHERE id = ?1",
+            params![draft, carried],
+        )?;
     }
     Ok((draft, (n, pid as u32, d.parties.len() as u32)))
 }

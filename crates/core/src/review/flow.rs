@@ -78,8 +78,16 @@ pub(crate) fn replay(events: &[RequestEvent], draft: i64) -> Replayed {
                 r.state = DraftState::Approved;
                 r.approved_by = Some(ev.user.clone());
                 r.approved_at = Some(ev.at.clone());
-                r.approved_digest = ev.detail.get("digest").and_then(Value::as_str).map(String::from);
-                r.four_eyes = ev.detail.get("four_eyes").and_then(Value::as_bool).unwrap_or(false);
+                r.approved_digest = ev
+                    .detail
+                    .get("digest")
+                    .and_then(Value::as_str)
+                    .map(String::from);
+                r.four_eyes = ev
+                    .detail
+                    .get("four_eyes")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
             }
             "review_reopened" => {
                 r.state = DraftState::Draft;
@@ -144,7 +152,11 @@ pub(crate) fn disclosure_checks(tx: &Tx, d: &DraftRow) -> Result<Vec<DisclosureC
         match e.kind.as_str() {
             "original" => out.push((e.id.clone(), e.content.clone())),
             "amendment" => {
-                if let Some(o) = e.amends.as_ref().and_then(|a| out.iter_mut().find(|x| x.0 == *a)) {
+                if let Some(o) = e
+                    .amends
+                    .as_ref()
+                    .and_then(|a| out.iter_mut().find(|x| x.0 == *a))
+                {
                     o.1 = e.content.clone();
                 }
             }
@@ -159,8 +171,16 @@ pub(crate) fn disclosure_checks(tx: &Tx, d: &DraftRow) -> Result<Vec<DisclosureC
         let mut touched = Vec::new();
         if let Some(a) = content.get("triggered_by").and_then(Value::as_array) {
             for t in a {
-                let entity = t.get("entity").and_then(Value::as_str).unwrap_or_default().to_string();
-                let rid = t.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+                let entity = t
+                    .get("entity")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let rid = t
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 let item: Option<u32> = find
                     .query_row(params![d.id, entity, rid], |r| r.get(0))
                     .ok();
@@ -177,7 +197,10 @@ pub(crate) fn disclosure_checks(tx: &Tx, d: &DraftRow) -> Result<Vec<DisclosureC
             .map(|(_, v)| v.clone());
         checks.push(DisclosureCheck {
             disclosure: id,
-            disclosed_at: content.get("disclosed_at").and_then(Value::as_str).map(String::from),
+            disclosed_at: content
+                .get("disclosed_at")
+                .and_then(Value::as_str)
+                .map(String::from),
             recipient: content
                 .get("recipient")
                 .and_then(|r| r.get("organisation"))
@@ -353,7 +376,12 @@ impl Session {
             }
             ready(tx, &d)?;
             let digest = store::digest(tx.data()?, d.id)?;
-            requests::note_review(tx, reference, "review_submitted", &json!({"draft": d.id, "digest": digest}))?;
+            requests::note_review(
+                tx,
+                reference,
+                "review_submitted",
+                &json!({"draft": d.id, "digest": digest}),
+            )?;
             audit(tx, &d, json!({"digest": digest}));
             let (d, r, _) = current(tx, reference)?;
             summary(tx, &d, &r)
@@ -429,7 +457,12 @@ impl Session {
     }
 
     /// Send a submitted or approved draft back to `draft`.
-    pub fn review_reopen(&self, reference: &str, reason: &str, now: DateTime<Utc>) -> Result<ReviewSummary> {
+    pub fn review_reopen(
+        &self,
+        reference: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ReviewSummary> {
         let op = Op::logs(Action::RequestBundle, "review_reopened");
         self.door(op, now, |tx| {
             let (d, r, _) = current(tx, reference)?;
@@ -444,14 +477,24 @@ impl Session {
                     r.state.name()
                 )));
             }
-            requests::note_review(tx, reference, "review_reopened", &json!({"draft": d.id, "reason": reason.trim()}))?;
+            requests::note_review(
+                tx,
+                reference,
+                "review_reopened",
+                &json!({"draft": d.id, "reason": reason.trim()}),
+            )?;
             let (d, r, _) = current(tx, reference)?;
             summary(tx, &d, &r)
         })
     }
 
     /// Withdraw the current draft (nothing is released from it).
-    pub fn review_withdraw(&self, reference: &str, reason: &str, now: DateTime<Utc>) -> Result<ReviewSummary> {
+    pub fn review_withdraw(
+        &self,
+        reference: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ReviewSummary> {
         let op = Op::logs(Action::RequestBundle, "review_withdrawn");
         self.door(op, now, |tx| {
             let (d, r, _) = current(tx, reference)?;
@@ -466,7 +509,12 @@ impl Session {
                     r.state.name()
                 )));
             }
-            requests::note_review(tx, reference, "draft_withdrawn", &json!({"draft": d.id, "reason": reason.trim()}))?;
+            requests::note_review(
+                tx,
+                reference,
+                "draft_withdrawn",
+                &json!({"draft": d.id, "reason": reason.trim()}),
+            )?;
             let (d, r, _) = current(tx, reference)?;
             summary(tx, &d, &r)
         })
@@ -480,7 +528,12 @@ impl Session {
 
     /// Require (or not) a second person, a dpo, to approve the site's
     /// drafts (dpo).
-    pub fn review_set_settings(&self, site: &str, four_eyes: bool, now: DateTime<Utc>) -> Result<()> {
+    pub fn review_set_settings(
+        &self,
+        site: &str,
+        four_eyes: bool,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let op = Op::logs(Action::RequestSettings, "review_settings_set").on(Some(site), None);
         self.door(op, now, |tx| {
             if site.trim().is_empty() {

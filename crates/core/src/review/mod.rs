@@ -95,6 +95,7 @@ pub struct ReviewCan {
 /// Items of one kind.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ReviewKindCount"))]
 pub struct KindCount {
     pub kind: String,
     pub items: u32,
@@ -338,7 +339,10 @@ pub enum DecisionInput {
         three_step: Option<ThreeStepInput>,
     },
     /// One proposal's own decision (None: back to its party's).
-    Proposal { proposal: u64, verdict: Option<Verdict> },
+    Proposal {
+        proposal: u64,
+        verdict: Option<Verdict>,
+    },
     /// Redact a span of a text field.
     Span {
         item: u32,

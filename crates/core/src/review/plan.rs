@@ -46,18 +46,18 @@ pub(crate) fn apply(
                     *v = Value::String(ed.replacement.clone());
                 }
             }
-            Some((s, t)) => spans
-                .entry(ed.field.as_str())
-                .or_default()
-                .push((s, t, ed.replacement.clone())),
+            Some((s, t)) => {
+                spans
+                    .entry(ed.field.as_str())
+                    .or_default()
+                    .push((s, t, ed.replacement.clone()))
+            }
         }
     }
     for (field, mut list) in spans {
-        if let Some(v) = at_mut(row, field) {
-            if let Value::String(text) = v {
-                let new = replace_spans(text, &mut list);
-                *text = new;
-            }
+        if let Some(Value::String(text)) = at_mut(row, field) {
+            let new = replace_spans(text, &mut list);
+            *text = new;
         }
     }
     for (k, opaque) in ids {
@@ -210,10 +210,20 @@ impl ReviewedPlan {
             );
         })?;
         if let Some(b) = bad {
-            return Err(Error::Damaged(format!("a draft item has an unknown kind ({b})")));
+            return Err(Error::Damaged(format!(
+                "a draft item has an unknown kind ({b})"
+            )));
         }
         let mut redacted_members = std::collections::HashSet::new();
-        store::all_proposals(conn, draft, &mut |(n, field, start, end, _kind, party, effective)| {
+        store::all_proposals(conn, draft, &mut |(
+            n,
+            field,
+            start,
+            end,
+            _kind,
+            party,
+            effective,
+        )| {
             let Some(Verdict::Redact { reason }) = effective else {
                 return;
             };
@@ -228,13 +238,18 @@ impl ReviewedPlan {
                 it.edits.push(Edit {
                     field,
                     span: start.zip(end),
-                    replacement: pkind.placeholder().map(str::to_string).unwrap_or_else(|| label.clone()),
+                    replacement: pkind
+                        .placeholder()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| label.clone()),
                     reason,
                 });
             }
         })?;
         for s in store::all_spans(conn, draft)? {
-            let Some(key) = by_n.get(&s.item) else { continue };
+            let Some(key) = by_n.get(&s.item) else {
+                continue;
+            };
             if let Some(it) = items.get_mut(key) {
                 it.edits.push(Edit {
                     field: s.field,
@@ -247,8 +262,12 @@ impl ReviewedPlan {
         let mut ids = HashMap::new();
         let mut per: BTreeMap<(String, String), u64> = BTreeMap::new();
         for (field, original, opaque) in store::ids(conn, draft)? {
-            let form = opaque.rsplit_once('-').map_or(opaque.as_str(), |x| x.0).to_string();
-            *per.entry((field.clone(), format!("{form}-NNNN"))).or_default() += 1;
+            let form = opaque
+                .rsplit_once('-')
+                .map_or(opaque.as_str(), |x| x.0)
+                .to_string();
+            *per.entry((field.clone(), format!("{form}-NNNN")))
+                .or_default() += 1;
             ids.insert((field, original), opaque);
         }
         Ok(ReviewedPlan {

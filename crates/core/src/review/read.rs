@@ -55,7 +55,9 @@ impl Session {
             }
             let limit = limit.clamp(1, MAX_PAGE);
             let (total, items) = store::items_page(tx.data()?, d.id, filter, offset, limit)?;
-            tx.detail(json!({"ref": reference, "draft": d.id, "offset": offset, "items": items.len()}));
+            tx.detail(
+                json!({"ref": reference, "draft": d.id, "offset": offset, "items": items.len()}),
+            );
             Ok(ItemPage {
                 total,
                 offset,
@@ -84,10 +86,14 @@ impl Session {
                 .ok_or_else(|| Error::NotFound(format!("the draft has no item {n}")))?;
             let (entity, row_id, hash) = store::item_row(conn, d.id, n)?
                 .ok_or_else(|| Error::NotFound(format!("the draft has no item {n}")))?;
-            let e = Entity::from_name(&entity)
-                .ok_or_else(|| Error::Damaged(format!("a draft item has an unknown kind ({entity})")))?;
+            let e = Entity::from_name(&entity).ok_or_else(|| {
+                Error::Damaged(format!("a draft item has an unknown kind ({entity})"))
+            })?;
             let data: Option<String> = conn
-                .prepare_cached(&format!("SELECT data FROM {} WHERE site = ?1 AND id = ?2", e.name()))?
+                .prepare_cached(&format!(
+                    "SELECT data FROM {} WHERE site = ?1 AND id = ?2",
+                    e.name()
+                ))?
                 .query_row(params![d.site, row_id], |r| r.get(0))
                 .ok();
             let Some(data) = data.filter(|x| row_hash(x) == hash) else {
@@ -215,17 +221,24 @@ impl Session {
             let mut added: Vec<KindCount> = Vec::new();
             for e in Entity::DATA {
                 let mut new = 0u32;
-                each_row(conn, &d.site, &d.member_id, email.as_deref(), e, |id, data| {
-                    match known.remove(&(e.name().to_string(), id.to_string())) {
-                        Some((n, hash)) => {
-                            if hash != row_hash(data) {
-                                changed.push(n);
+                each_row(
+                    conn,
+                    &d.site,
+                    &d.member_id,
+                    email.as_deref(),
+                    e,
+                    |id, data| {
+                        match known.remove(&(e.name().to_string(), id.to_string())) {
+                            Some((n, hash)) => {
+                                if hash != row_hash(data) {
+                                    changed.push(n);
+                                }
                             }
+                            None => new += 1,
                         }
-                        None => new += 1,
-                    }
-                    Ok(())
-                })?;
+                        Ok(())
+                    },
+                )?;
                 if new > 0 {
                     added.push(KindCount {
                         kind: super::kind_of(e).into(),
@@ -270,7 +283,9 @@ fn id_map(
         let Some(v) = v.as_str() else { continue };
         let original = if k == e.id_field() { id } else { v };
         let found: Option<String> = stmt
-            .query_row(params![draft, super::collect::fk(e, k), original], |r| r.get(0))
+            .query_row(params![draft, super::collect::fk(e, k), original], |r| {
+                r.get(0)
+            })
             .ok();
         if let Some(x) = found {
             out.push((k.clone(), x));

@@ -91,21 +91,24 @@ pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
-/// The undecided proposals of item `i.n` (an SQL expression).
-const UNDECIDED: &str = "(SELECT count(*) FROM review_proposals p JOIN review_parties q
-      ON q.draft = p.draft AND q.party = p.party
-      WHERE p.draft = i.draft AND p.item = i.n AND p.verdict IS NULL AND q.verdict IS NULL)";
+/// The undecided proposals of items not withheld: proposals first (by the
+/// index on (draft, item)), then their party and item by key. `CROSS JOIN`
+/// keeps that order: without statistics SQLite may otherwise walk every
+/// party and all their proposals.
+const OPEN: &str = "FROM review_proposals p
+       CROSS JOIN review_parties q ON q.draft = p.draft AND q.party = p.party
+       CROSS JOIN review_items i ON i.draft = p.draft AND i.n = p.item
+      WHERE p.draft = ?1 AND p.verdict IS NULL AND q.verdict IS NULL AND i.withheld IS NULL";
 
 const ITEM_COLUMNS: &str = "i.n, i.entity, i.source, i.row_id, i.bundle_id, i.at, i.preview, i.proposals, i.withheld, i.marked";
 
+/// An item's summary from its row; `undecided` and `spans` are filled in
+/// afterwards.
 fn item_from(r: &rusqlite::Row) -> rusqlite::Result<ItemSummary> {
     let entity: String = r.get(1)?;
     let source: String = r.get(2)?;
     let withheld: Option<Withheld> = json(r.get(8)?);
-    let proposals: u32 = r.get(7)?;
-    let undecided: u32 = r.get(10)?;
     let marked: bool = r.get(9)?;
-    let reviewed = withheld.is_some() || marked || (proposals > 0 && undecided == 0);
     Ok(ItemSummary {
         n: r.get(0)?,
         kind: if entity == "members" {
@@ -122,28 +125,65 @@ fn item_from(r: &rusqlite::Row) -> rusqlite::Result<ItemSummary> {
         bundle_id: r.get(4)?,
         at: r.get(5)?,
         preview: r.get(6)?,
-        proposals,
-        undecided: if withheld.is_some() { 0 } else { undecided },
-        spans: r.get(11)?,
+        proposals: r.get(7)?,
+        undecided: 0,
+        spans: 0,
+        reviewed: withheld.is_some() || marked,
         withheld,
-        reviewed,
     })
+}
+
+/// Fill in the undecided proposals and spans of `items` (two grouped
+/// queries over just those items).
+fn complete_items(conn: &Connection, draft: i64, items: &mut [ItemSummary]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let ns: Vec<u32> = items.iter().map(|i| i.n).collect();
+    let list = serde_json::to_string(&ns).unwrap_or_else(|_| "[]".into());
+    let count = |sql: &str| -> Result<std::collections::HashMap<u32, u32>> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params![draft, list], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    };
+    let undecided = count(
+        "SELECT p.item, count(*) FROM review_proposals p
+           CROSS JOIN review_parties q ON q.draft = p.draft AND q.party = p.party
+          WHERE p.draft = ?1 AND p.item IN (SELECT value FROM json_each(?2))
+            AND p.verdict IS NULL AND q.verdict IS NULL
+          GROUP BY p.item",
+    )?;
+    let spans = count(
+        "SELECT item, count(*) FROM review_spans
+          WHERE draft = ?1 AND item IN (SELECT value FROM json_each(?2)) GROUP BY item",
+    )?;
+    for it in items.iter_mut() {
+        let u = undecided.get(&it.n).copied().unwrap_or(0);
+        it.undecided = if it.withheld.is_some() { 0 } else { u };
+        it.spans = spans.get(&it.n).copied().unwrap_or(0);
+        it.reviewed = it.reviewed || (it.proposals > 0 && u == 0);
+    }
+    Ok(())
 }
 
 fn filter_sql(f: &ItemFilter, args: &mut Vec<Box<dyn ToSql>>) -> String {
     let mut w = String::from("i.draft = ?1");
     if let Some(k) = &f.kind {
-        let e = if k == "profile" { "members".to_string() } else { k.clone() };
+        let e = if k == "profile" {
+            "members".to_string()
+        } else {
+            k.clone()
+        };
         args.push(Box::new(e));
         w.push_str(&format!(" AND i.entity = ?{}", args.len()));
     }
     if f.undecided_only {
-        w.push_str(&format!(" AND i.withheld IS NULL AND {UNDECIDED} > 0"));
+        w.push_str(&format!(" AND i.n IN (SELECT p.item {OPEN})"));
     }
     if let Some(p) = f.party {
         args.push(Box::new(p));
         w.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM review_proposals x WHERE x.draft = i.draft AND x.item = i.n AND x.party = ?{})",
+            " AND i.n IN (SELECT x.item FROM review_proposals x INDEXED BY review_proposals_party WHERE x.draft = ?1 AND x.party = ?{})",
             args.len()
         ));
     }
@@ -165,39 +205,52 @@ pub(crate) fn items_page(
     let w = filter_sql(f, &mut args);
     let refs: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
     let total: u32 = conn.query_row(
-        &format!("SELECT count(*) FROM review_items i WHERE {w}"),
+        &format!("SELECT count(*) FROM review_items i INDEXED BY review_items_list WHERE {w}"),
         refs.as_slice(),
         |r| r.get(0),
     )?;
+    // The page's numbers first (only the key is read for the rows skipped),
+    // then those items whole.
     let sql = format!(
-        "SELECT {ITEM_COLUMNS}, {UNDECIDED},
-                (SELECT count(*) FROM review_spans s WHERE s.draft = i.draft AND s.item = i.n)
-           FROM review_items i WHERE {w} ORDER BY i.n LIMIT {limit} OFFSET {offset}"
+        "SELECT {ITEM_COLUMNS} FROM review_items i
+          WHERE i.draft = ?1 AND i.n IN (SELECT i.n FROM review_items i INDEXED BY review_items_list
+                                         WHERE {w} ORDER BY i.n LIMIT {limit} OFFSET {offset})
+          ORDER BY i.n"
     );
     let mut stmt = conn.prepare(&sql)?;
-    let items = stmt
+    let mut items = stmt
         .query_map(refs.as_slice(), item_from)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    complete_items(conn, draft, &mut items)?;
     Ok((total, items))
 }
 
 /// One item's summary.
 pub(crate) fn item(conn: &Connection, draft: i64, n: u32) -> Result<Option<ItemSummary>> {
-    let sql = format!(
-        "SELECT {ITEM_COLUMNS}, {UNDECIDED},
-                (SELECT count(*) FROM review_spans s WHERE s.draft = i.draft AND s.item = i.n)
-           FROM review_items i WHERE i.draft = ?1 AND i.n = ?2"
-    );
-    Ok(conn
+    let sql = format!("SELECT {ITEM_COLUMNS} FROM review_items i WHERE i.draft = ?1 AND i.n = ?2");
+    let Some(it) = conn
         .prepare_cached(&sql)?
         .query_row(params![draft, n], item_from)
-        .optional()?)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let mut v = [it];
+    complete_items(conn, draft, &mut v)?;
+    let [it] = v;
+    Ok(Some(it))
 }
 
 /// An item's entity, row id and stored hash.
-pub(crate) fn item_row(conn: &Connection, draft: i64, n: u32) -> Result<Option<(String, String, String)>> {
+pub(crate) fn item_row(
+    conn: &Connection,
+    draft: i64,
+    n: u32,
+) -> Result<Option<(String, String, String)>> {
     Ok(conn
-        .prepare_cached("SELECT entity, row_id, hash FROM review_items WHERE draft = ?1 AND n = ?2")?
+        .prepare_cached(
+            "SELECT entity, row_id, hash FROM review_items WHERE draft = ?1 AND n = ?2",
+        )?
         .query_row(params![draft, n], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?)
 }
@@ -219,9 +272,9 @@ fn party_from(r: &rusqlite::Row) -> rusqlite::Result<Party> {
 }
 
 const PARTY_SQL: &str = "SELECT q.party, q.label, q.kind, q.member_id, q.display, q.verdict, q.three_step,
-        (SELECT count(*) FROM review_proposals p WHERE p.draft = q.draft AND p.party = q.party),
-        (SELECT count(DISTINCT p.item) FROM review_proposals p WHERE p.draft = q.draft AND p.party = q.party),
-        (SELECT count(*) FROM review_proposals p WHERE p.draft = q.draft AND p.party = q.party AND p.verdict IS NOT NULL)
+        (SELECT count(*) FROM review_proposals p INDEXED BY review_proposals_party WHERE p.draft = q.draft AND p.party = q.party),
+        (SELECT count(DISTINCT p.item) FROM review_proposals p INDEXED BY review_proposals_party WHERE p.draft = q.draft AND p.party = q.party),
+        (SELECT count(*) FROM review_proposals p INDEXED BY review_proposals_party WHERE p.draft = q.draft AND p.party = q.party AND p.verdict IS NOT NULL)
    FROM review_parties q";
 
 /// A page of parties and how many match.
@@ -258,8 +311,11 @@ pub(crate) fn party(conn: &Connection, draft: i64, p: u32) -> Result<Option<Part
         .optional()?)
 }
 
-/// (label, kind, verdict) of every party, by number.
-pub(crate) fn party_table(conn: &Connection, draft: i64) -> Result<Vec<(String, PartyKind, Option<Verdict>, String)>> {
+/// A party as a plan needs it: (label, kind, verdict, key).
+pub(crate) type PartyRow = (String, PartyKind, Option<Verdict>, String);
+
+/// Every party, by number.
+pub(crate) fn party_table(conn: &Connection, draft: i64) -> Result<Vec<PartyRow>> {
     let mut stmt = conn.prepare(
         "SELECT label, kind, verdict, key FROM review_parties WHERE draft = ?1 ORDER BY party",
     )?;
@@ -300,15 +356,24 @@ fn proposal_from(r: &rusqlite::Row) -> rusqlite::Result<(Proposal, Option<Verdic
 }
 
 const PROPOSAL_SQL: &str = "SELECT p.id, p.item, p.field, p.start, p.stop, p.party, p.kind, 0, p.verdict, q.verdict, q.label, q.kind
-   FROM review_proposals p JOIN review_parties q ON q.draft = p.draft AND q.party = p.party";
+   FROM review_proposals p CROSS JOIN review_parties q ON q.draft = p.draft AND q.party = p.party";
 
 /// An item's proposals (up to `limit`) and how many it has.
-pub(crate) fn proposals_of(conn: &Connection, draft: i64, n: u32, limit: u32) -> Result<(Vec<Proposal>, u32)> {
+pub(crate) fn proposals_of(
+    conn: &Connection,
+    draft: i64,
+    n: u32,
+    limit: u32,
+) -> Result<(Vec<Proposal>, u32)> {
     let total: u32 = conn
-        .prepare_cached("SELECT count(*) FROM review_proposals WHERE draft = ?1 AND item = ?2")?
+        .prepare_cached("SELECT count(*) FROM review_proposals INDEXED BY review_proposals_item WHERE draft = ?1 AND item = ?2")?
         .query_row(params![draft, n], |r| r.get(0))?;
+    let sql = PROPOSAL_SQL.replace(
+        "FROM review_proposals p ",
+        "FROM review_proposals p INDEXED BY review_proposals_item ",
+    );
     let mut stmt = conn.prepare_cached(&format!(
-        "{PROPOSAL_SQL} WHERE p.draft = ?1 AND p.item = ?2 ORDER BY p.id LIMIT ?3"
+        "{sql} WHERE p.draft = ?1 AND p.item = ?2 ORDER BY p.item, p.id LIMIT ?3"
     ))?;
     let v = stmt
         .query_map(params![draft, n, limit], proposal_from)?
@@ -327,16 +392,36 @@ pub(crate) fn proposal(conn: &Connection, draft: i64, id: u64) -> Result<Option<
 
 /// Every proposal of the draft in item order, with its effective verdict
 /// (for a plan): (item, field, start, end, kind, party, effective).
-pub(crate) type PlanProposal = (u32, String, Option<u32>, Option<u32>, ProposalKind, u32, Option<Verdict>);
+pub(crate) type PlanProposal = (
+    u32,
+    String,
+    Option<u32>,
+    Option<u32>,
+    ProposalKind,
+    u32,
+    Option<Verdict>,
+);
 
-pub(crate) fn all_proposals(conn: &Connection, draft: i64, f: &mut dyn FnMut(PlanProposal)) -> Result<()> {
+pub(crate) fn all_proposals(
+    conn: &Connection,
+    draft: i64,
+    f: &mut dyn FnMut(PlanProposal),
+) -> Result<()> {
     let mut stmt = conn.prepare(&format!(
         "{PROPOSAL_SQL} WHERE p.draft = ?1 ORDER BY p.item, p.id"
     ))?;
     let mut rows = stmt.query([draft])?;
     while let Some(r) = rows.next()? {
         let (p, _) = proposal_from(r)?;
-        f((p.item, p.field, p.start, p.end, p.kind, p.party, p.effective));
+        f((
+            p.item,
+            p.field,
+            p.start,
+            p.end,
+            p.kind,
+            p.party,
+            p.effective,
+        ));
     }
     Ok(())
 }
@@ -385,7 +470,17 @@ pub(crate) fn insert_span(conn: &Connection, draft: i64, s: &Span) -> Result<()>
     conn.execute(
         "INSERT INTO review_spans (draft, id, item, field, start, stop, reason, by, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![draft, s.id as i64, s.item, s.field, s.start, s.end, s.reason, s.by, s.at],
+        params![
+            draft,
+            s.id as i64,
+            s.item,
+            s.field,
+            s.start,
+            s.end,
+            s.reason,
+            s.by,
+            s.at
+        ],
     )?;
     Ok(())
 }
@@ -431,12 +526,17 @@ pub(crate) fn ids(conn: &Connection, draft: i64) -> Result<Vec<(String, String, 
     Ok(v)
 }
 
-pub(crate) fn disclosure_decisions(conn: &Connection, draft: i64) -> Result<Vec<(String, DisclosureDecision)>> {
+pub(crate) fn disclosure_decisions(
+    conn: &Connection,
+    draft: i64,
+) -> Result<Vec<(String, DisclosureDecision)>> {
     let mut stmt = conn.prepare(
         "SELECT disclosure, decision FROM review_disclosures WHERE draft = ?1 ORDER BY disclosure",
     )?;
     let v = stmt
-        .query_map([draft], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .query_map([draft], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
         .filter_map(|r| match r {
             Ok((d, j)) => serde_json::from_str(&j).ok().map(|x| Ok((d, x))),
             Err(e) => Some(Err(e)),
@@ -460,14 +560,15 @@ pub(crate) struct Counts {
 
 pub(crate) fn counts(conn: &Connection, draft: i64) -> Result<Counts> {
     let (items, withheld): (u32, u32) = conn.query_row(
-        "SELECT count(*), coalesce(sum(withheld IS NOT NULL), 0) FROM review_items WHERE draft = ?1",
+        "SELECT count(*), coalesce(sum(withheld IS NOT NULL), 0) FROM review_items INDEXED BY review_items_list WHERE draft = ?1",
         [draft],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let reviewed: u32 = conn.query_row(
         &format!(
-            "SELECT count(*) FROM review_items i WHERE i.draft = ?1
-               AND (i.withheld IS NOT NULL OR i.marked = 1 OR (i.proposals > 0 AND {UNDECIDED} = 0))"
+            "SELECT count(*) FROM review_items i INDEXED BY review_items_list WHERE i.draft = ?1
+               AND (i.withheld IS NOT NULL OR i.marked = 1
+                    OR (i.proposals > 0 AND i.n NOT IN (SELECT p.item {OPEN})))"
         ),
         [draft],
         |r| r.get(0),
@@ -477,14 +578,8 @@ pub(crate) fn counts(conn: &Connection, draft: i64) -> Result<Counts> {
         [draft],
         |r| r.get(0),
     )?;
-    let undecided: u32 = conn.query_row(
-        "SELECT count(*) FROM review_proposals p
-           JOIN review_parties q ON q.draft = p.draft AND q.party = p.party
-           JOIN review_items i ON i.draft = p.draft AND i.n = p.item
-          WHERE p.draft = ?1 AND p.verdict IS NULL AND q.verdict IS NULL AND i.withheld IS NULL",
-        [draft],
-        |r| r.get(0),
-    )?;
+    let undecided: u32 =
+        conn.query_row(&format!("SELECT count(*) {OPEN}"), [draft], |r| r.get(0))?;
     let (parties, parties_undecided): (u32, u32) = conn.query_row(
         "SELECT count(*), coalesce(sum(verdict IS NULL), 0) FROM review_parties WHERE draft = ?1",
         [draft],
@@ -496,33 +591,57 @@ pub(crate) fn counts(conn: &Connection, draft: i64) -> Result<Counts> {
         |r| r.get(0),
     )?;
     let mut kinds: Vec<KindCount> = Vec::new();
+    // Per kind: the index on (draft, entity, row_id) holds them in order,
+    // with each item's number.
     let mut stmt = conn.prepare(
-        "SELECT entity, count(*), coalesce(sum(withheld IS NOT NULL), 0), min(n) FROM review_items
+        "SELECT entity, count(*), min(n) FROM review_items INDEXED BY review_items_row
           WHERE draft = ?1 GROUP BY entity ORDER BY min(n)",
     )?;
     let rows = stmt.query_map([draft], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get::<_, u32>(2)?))
+        Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
     })?;
     for r in rows {
-        let (e, n, w) = r?;
+        let (e, n) = r?;
         kinds.push(KindCount {
             kind: if e == "members" { "profile".into() } else { e },
             items: n,
             undecided: 0,
-            withheld: w,
+            withheld: 0,
         });
     }
-    let mut stmt = conn.prepare(
-        "SELECT i.entity, count(DISTINCT p.item) FROM review_proposals p
-           JOIN review_parties q ON q.draft = p.draft AND q.party = p.party
-           JOIN review_items i ON i.draft = p.draft AND i.n = p.item
-          WHERE p.draft = ?1 AND p.verdict IS NULL AND q.verdict IS NULL AND i.withheld IS NULL
-          GROUP BY i.entity",
-    )?;
-    let rows = stmt.query_map([draft], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
+    if withheld > 0 {
+        let mut stmt = conn.prepare(
+            "SELECT entity, count(*) FROM review_items INDEXED BY review_items_list
+              WHERE draft = ?1 AND withheld IS NOT NULL GROUP BY entity",
+        )?;
+        let rows = stmt.query_map([draft], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
+        })?;
+        for r in rows {
+            let (e, n) = r?;
+            let k = if e == "members" {
+                "profile".to_string()
+            } else {
+                e
+            };
+            if let Some(x) = kinds.iter_mut().find(|x| x.kind == k) {
+                x.withheld = n;
+            }
+        }
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT i.entity, count(DISTINCT p.item) {OPEN} GROUP BY i.entity"
+    ))?;
+    let rows = stmt.query_map([draft], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
+    })?;
     for r in rows {
         let (e, n) = r?;
-        let k = if e == "members" { "profile".to_string() } else { e };
+        let k = if e == "members" {
+            "profile".to_string()
+        } else {
+            e
+        };
         if let Some(x) = kinds.iter_mut().find(|x| x.kind == k) {
             x.undecided = n;
         }
@@ -565,15 +684,28 @@ pub(crate) fn digest(conn: &Connection, draft: i64) -> Result<String> {
         Ok(())
     };
     feed("SELECT n, entity, row_id, hash, withheld, marked FROM review_items WHERE draft = ?1 ORDER BY n", 6)?;
-    feed("SELECT party, verdict, three_step FROM review_parties WHERE draft = ?1 ORDER BY party", 3)?;
+    feed(
+        "SELECT party, verdict, three_step FROM review_parties WHERE draft = ?1 ORDER BY party",
+        3,
+    )?;
     feed("SELECT id, verdict FROM review_proposals WHERE draft = ?1 AND verdict IS NOT NULL ORDER BY id", 2)?;
     feed("SELECT id, item, field, start, stop, reason FROM review_spans WHERE draft = ?1 ORDER BY id", 6)?;
-    feed("SELECT disclosure, decision FROM review_disclosures WHERE draft = ?1 ORDER BY disclosure", 2)?;
+    feed(
+        "SELECT disclosure, decision FROM review_disclosures WHERE draft = ?1 ORDER BY disclosure",
+        2,
+    )?;
     Ok(hex::encode(h.finalize()))
 }
 
 /// Record an action and what undoes it; returns its number.
-pub(crate) fn add_action(conn: &Connection, draft: i64, user: &str, at: &str, what: &str, undo: &str) -> Result<u32> {
+pub(crate) fn add_action(
+    conn: &Connection,
+    draft: i64,
+    user: &str,
+    at: &str,
+    what: &str,
+    undo: &str,
+) -> Result<u32> {
     let seq: u32 = conn.query_row(
         "SELECT coalesce(max(seq), 0) + 1 FROM review_actions WHERE draft = ?1",
         [draft],
@@ -587,7 +719,11 @@ pub(crate) fn add_action(conn: &Connection, draft: i64, user: &str, at: &str, wh
 }
 
 /// The user's latest action not undone: (seq, what, undo).
-pub(crate) fn last_action(conn: &Connection, draft: i64, user: &str) -> Result<Option<(u32, String, String)>> {
+pub(crate) fn last_action(
+    conn: &Connection,
+    draft: i64,
+    user: &str,
+) -> Result<Option<(u32, String, String)>> {
     Ok(conn
         .query_row(
             "SELECT seq, what, undo FROM review_actions WHERE draft = ?1 AND user = ?2 AND undone = 0

@@ -44,11 +44,13 @@ impl Session {
             &job,
             now,
             progress,
-            |_| match &opts.reference {
+            |_| {
+                match &opts.reference {
                 Some(r) => Err(Error::Invalid(format!(
                     "request {r}: a bundle that answers a request is released after a person's review (desk review {r} --create, then desk release {r})"
                 ))),
                 None => Ok(None),
+            }
             },
             |tx, _| {
                 progress.event(ProgressEvent::Stage {

@@ -35,6 +35,12 @@ pub fn index_version(data: &Connection) -> Result<u32> {
     Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
+/// Whether the index was built with other key rules than this desk's: it
+/// must be rebuilt ([`Session::search_reindex`]) before searching.
+pub(crate) fn index_stale(data: &Connection) -> Result<bool> {
+    Ok(index_version(data)? != TERMS_VERSION)
+}
+
 /// Refuse to search an index built with other key rules: it would miss.
 fn check_index(data: &Connection) -> Result<()> {
     let v = index_version(data)?;
@@ -69,7 +75,7 @@ impl Session {
     /// Whether the search index must be rebuilt before searching.
     pub fn search_index_stale(&self, now: DateTime<Utc>) -> Result<bool> {
         self.door(Op::quiet(Action::ReadMembers), now, |tx| {
-            Ok(index_version(tx.data()?)? != TERMS_VERSION)
+            index_stale(tx.data()?)
         })
     }
 

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 /// One member (or one helpdesk requester without an account) found.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SearchResult {
     pub site: String,
     /// None for a helpdesk requester who has no account.
@@ -306,58 +307,14 @@ pub fn search_conn(
         site: opts.site.clone(),
         hits: HashMap::new(),
     };
+    s.identifiers(q)?;
+    s.member_ids(q)?;
     let lower = q.to_lowercase();
-    if q.contains('@') && !q.starts_with('@') {
-        let e = norm_email(q);
-        s.exact("email", &e, "email")?;
-        s.exact("social_email", &e, "social_account_email")?;
-        s.exact("helpdesk_email", &e, "helpdesk_requester_email")?;
-    }
-    s.exact("username", &lower, "username")?;
-    s.exact("twitter_handle", &norm_twitter(q), "twitter_handle")?;
-    if q.contains('.') || q.contains('/') {
-        s.exact("blog_url", &norm_url(q), "blog_url")?;
-    }
-    if looks_like_ip(q) {
-        s.exact("signup_ip", &lower, "signup_ip")?;
-        s.exact("login_ip", &lower, "login_ip")?;
-    }
-    if looks_like_phone(q) {
-        let p = norm_phone(q);
-        s.exact("competition_phone", &p, "competition_phone")?;
-        s.exact("listing_phone", &p, "listing_phone")?;
-    }
-    if looks_like_postcode(q) {
-        s.exact("postcode", &norm_postcode(q), "postcode")?;
-    }
-    let folded = fold(q);
-    s.exact("posted_as", &folded, "posted_as")?;
-    // Member ids: a point lookup per site.
-    let sites: Vec<String> = {
-        let mut stmt = conn
-            .prepare_cached("SELECT DISTINCT site FROM exports WHERE (?1 IS NULL OR site = ?1)")?;
-        let v = stmt
-            .query_map([&opts.site], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        v
-    };
-    for site in &sites {
-        let found: Option<String> = conn
-            .prepare_cached("SELECT id FROM members WHERE site = ?1 AND id = ?2")?
-            .query_row(params![site, q], |r| r.get(0))
-            .optional()?;
-        if let Some(id) = found {
-            s.hits
-                .entry((site.clone(), id))
-                .or_default()
-                .add(EXACT, "member_id");
-        }
-    }
     if lower.chars().count() >= 3 {
         s.prefix("email", &lower, "email_prefix")?;
         s.prefix("username", &lower, "username_prefix")?;
     }
-    let words: Vec<String> = folded
+    let words: Vec<String> = fold(q)
         .split(' ')
         .filter(|w| w.chars().any(|c| c.is_alphabetic()))
         .take(4)
@@ -366,8 +323,68 @@ pub fn search_conn(
     if !q.contains('@') && !words.is_empty() {
         s.names(&words)?;
     }
+    let ranked = rank(s.hits, opts.limit.unwrap_or(DEFAULT_LIMIT));
+    results(conn, q, ranked)
+}
 
-    let mut ranked: Vec<((String, String), Hit)> = s.hits.into_iter().collect();
+impl Searcher<'_> {
+    /// Exact matches of every kind of identifier the query may be.
+    fn identifiers(&mut self, q: &str) -> Result<()> {
+        let lower = q.to_lowercase();
+        if q.contains('@') && !q.starts_with('@') {
+            let e = norm_email(q);
+            self.exact("email", &e, "email")?;
+            self.exact("social_email", &e, "social_account_email")?;
+            self.exact("helpdesk_email", &e, "helpdesk_requester_email")?;
+        }
+        self.exact("username", &lower, "username")?;
+        self.exact("twitter_handle", &norm_twitter(q), "twitter_handle")?;
+        if q.contains('.') || q.contains('/') {
+            self.exact("blog_url", &norm_url(q), "blog_url")?;
+        }
+        if looks_like_ip(q) {
+            self.exact("signup_ip", &lower, "signup_ip")?;
+            self.exact("login_ip", &lower, "login_ip")?;
+        }
+        if looks_like_phone(q) {
+            let p = norm_phone(q);
+            self.exact("competition_phone", &p, "competition_phone")?;
+            self.exact("listing_phone", &p, "listing_phone")?;
+        }
+        if looks_like_postcode(q) {
+            self.exact("postcode", &norm_postcode(q), "postcode")?;
+        }
+        self.exact("posted_as", &fold(q), "posted_as")
+    }
+
+    /// Member ids: a point lookup per site.
+    fn member_ids(&mut self, q: &str) -> Result<()> {
+        let sites: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT DISTINCT site FROM exports WHERE (?1 IS NULL OR site = ?1)")?
+            .query_map([&self.site], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for site in sites {
+            let found: Option<String> = self
+                .conn
+                .prepare_cached("SELECT id FROM members WHERE site = ?1 AND id = ?2")?
+                .query_row(params![site, q], |r| r.get(0))
+                .optional()?;
+            if let Some(id) = found {
+                self.hits
+                    .entry((site, id))
+                    .or_default()
+                    .add(EXACT, "member_id");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The best `limit` hits: each one's matches best first, scored by its best
+/// match and how many there are.
+fn rank(hits: HashMap<(String, String), Hit>, limit: usize) -> Vec<((String, String), Hit)> {
+    let mut ranked: Vec<((String, String), Hit)> = hits.into_iter().collect();
     for ((_, member), h) in &mut ranked {
         h.matched.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         h.score = h.matched.first().map(|m| m.0).unwrap_or(0) + h.matched.len() as i64;
@@ -377,7 +394,17 @@ pub fn search_conn(
         }
     }
     ranked.sort_by(|a, b| b.1.score.cmp(&a.1.score).then(a.0.cmp(&b.0)));
-    ranked.truncate(opts.limit.unwrap_or(DEFAULT_LIMIT));
+    ranked.truncate(limit);
+    ranked
+}
+
+/// What each ranked hit is: a member (from its row) or a helpdesk requester
+/// with no account.
+fn results(
+    conn: &Connection,
+    q: &str,
+    ranked: Vec<((String, String), Hit)>,
+) -> Result<Vec<SearchResult>> {
     let mut out = Vec::with_capacity(ranked.len());
     let mut stmt = conn.prepare_cached(
         "SELECT json_extract(data, '$.username'), json_extract(data, '$.email'),

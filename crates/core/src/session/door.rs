@@ -24,303 +24,28 @@
 //! - [`Access::Snapshot`]: long reads whose start and end the use case
 //!   audits itself through two `Logs` calls (bundles): read snapshots of both
 //!   databases, no write lock held.
+//!
+//! What a use case tells the door and gets inside it ([`Op`], [`Tx`]) is in
+//! `op.rs`; the key lock, the keys, the connections and the signed-in user
+//! (steps 1 and 2) in `connect.rs`.
 
-use super::{lock as mlock, Held, Session, User};
+use super::connect::Conns;
+use super::grants::Roster;
+use super::{Session, User};
 use crate::error::{Error, Result};
 use crate::roles::{Action, Role};
-use crate::trail::{self, NewEvent, Outcome, OwnedEvent};
-use crate::vault::keys::{self, KeySet, Sealed};
-use crate::vault::lock::{self, KeyLock};
-use crate::vault::open::{self, Db};
+use crate::trail::{self, Outcome, OwnedEvent};
+use crate::vault::keys::KeySet;
+use crate::vault::lock;
+use crate::vault::open;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
-use serde_json::{json, Value};
+use rusqlite::{Connection, TransactionBehavior};
+use serde_json::json;
+use std::sync::Arc;
 
-/// How a use case touches the vault.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Access {
-    Logs,
-    Data,
-    Snapshot,
-}
-
-/// What the door needs to know about a use case.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Op<'a> {
-    pub action: Action,
-    /// The audit event's name on success; None for reads of no member data
-    /// (refusals and failures are audited all the same).
-    pub event: Option<&'static str>,
-    pub access: Access,
-    pub site: Option<&'a str>,
-    pub member_id: Option<&'a str>,
-    /// The event name of a failure, when not `event`'s.
-    pub fails_as: Option<&'static str>,
-}
-
-impl<'a> Op<'a> {
-    /// Reads, and writes of the logs.
-    pub fn logs(action: Action, event: &'static str) -> Self {
-        Op {
-            action,
-            event: Some(event),
-            access: Access::Logs,
-            site: None,
-            member_id: None,
-            fails_as: None,
-        }
-    }
-    /// A read that is not audited when it succeeds (no member data).
-    pub fn quiet(action: Action) -> Self {
-        Op {
-            action,
-            event: None,
-            access: Access::Logs,
-            site: None,
-            member_id: None,
-            fails_as: None,
-        }
-    }
-    /// Writes of member data.
-    pub fn data(action: Action, event: &'static str) -> Self {
-        Op {
-            action,
-            event: Some(event),
-            access: Access::Data,
-            site: None,
-            member_id: None,
-            fails_as: None,
-        }
-    }
-    /// A long read, audited by the use case at its start and end.
-    pub fn snapshot(action: Action) -> Self {
-        Op {
-            action,
-            event: None,
-            access: Access::Snapshot,
-            site: None,
-            member_id: None,
-            fails_as: None,
-        }
-    }
-    /// Record a failure under another event name (the start of a bundle
-    /// fails as the bundle).
-    pub fn fails_as(mut self, event: &'static str) -> Self {
-        self.fails_as = Some(event);
-        self
-    }
-
-    /// The site (and member) the event is about.
-    pub fn on(mut self, site: Option<&'a str>, member_id: Option<&'a str>) -> Self {
-        self.site = site;
-        self.member_id = member_id;
-        self
-    }
-}
-
-/// What a use case gets: the connections inside their transactions, who is
-/// acting, the time, and a place to say what the audit event records.
-pub(crate) struct Tx<'s> {
-    pub logs: &'s Connection,
-    data: Option<&'s Connection>,
-    pub user: User,
-    pub now: DateTime<Utc>,
-    keys: &'s KeySet,
-    detail: Option<Value>,
-    site: Option<String>,
-    member_id: Option<String>,
-    event: Option<&'static str>,
-    outcome: Outcome,
-}
-
-impl<'s> Tx<'s> {
-    /// How the event records the use case's end when it returns Ok (a
-    /// verification that found damage is `failed`, not `ok`).
-    pub fn outcome(&mut self, o: Outcome) {
-        self.outcome = o;
-    }
-
-    /// `vault.db` (for dpo and staff; an auditor's keys do not open it).
-    pub fn data(&self) -> Result<&'s Connection> {
-        self.data.ok_or_else(|| Error::Forbidden {
-            role: self.user.role.name().into(),
-            action: "reading members' data".into(),
-        })
-    }
-
-    /// Whether this session can read member data.
-    pub fn has_data(&self) -> bool {
-        self.data.is_some()
-    }
-
-    /// What the audit event records (replaces anything set before).
-    pub fn detail(&mut self, v: Value) {
-        self.detail = Some(v);
-    }
-
-    /// The site and member the event is about, once the use case knows.
-    pub fn about(&mut self, site: &str, member_id: Option<&str>) {
-        self.site = Some(site.to_string());
-        self.member_id = member_id.map(String::from);
-    }
-
-    /// Seal a member-data field of `logs.db` (a requester's words).
-    pub fn seal_field(&self, text: &str) -> Result<String> {
-        match &self.keys.field {
-            Some(k) if !text.is_empty() => crate::vault::raw::seal_field(k, text),
-            Some(_) => Ok(String::new()),
-            None => Err(Error::Forbidden {
-                role: self.user.role.name().into(),
-                action: "writing members' data".into(),
-            }),
-        }
-    }
-
-    /// Open a sealed field; an auditor (no field key) gets an empty text.
-    pub fn open_field(&self, sealed: &str) -> Result<String> {
-        match &self.keys.field {
-            Some(k) => crate::vault::raw::open_field(k, sealed),
-            None => Ok(String::new()),
-        }
-    }
-
-    /// The event recording `e`: what the use case had said, plus the error.
-    fn failure_event(&self, e: &Error, fails_as: Option<&'static str>) -> OwnedEvent {
-        let mut d = self
-            .detail
-            .clone()
-            .filter(|v| v.is_object())
-            .unwrap_or_else(|| json!({}));
-        if let (Some(d), Value::Object(f)) = (d.as_object_mut(), failure_detail(e)) {
-            d.extend(f);
-        }
-        let mut ev = self.owned_event(outcome_of(e), Some(d));
-        if let Some(name) = fails_as {
-            ev.action = name.to_string();
-        }
-        ev
-    }
-
-    fn owned_event(&self, outcome: Outcome, detail: Option<Value>) -> OwnedEvent {
-        OwnedEvent::new(
-            self.now,
-            &NewEvent {
-                user: Some(&self.user.name),
-                action: self.event.unwrap_or("unnamed"),
-                site: self.site.as_deref(),
-                member_id: self.member_id.as_deref(),
-                detail,
-            },
-            outcome,
-        )
-    }
-}
-
-/// How a failed use case is recorded.
-pub(crate) fn outcome_of(e: &Error) -> Outcome {
-    match e {
-        Error::Forbidden { .. } => Outcome::Refused,
-        Error::Refused(_) | Error::OutOfSequence(_) => Outcome::Refused,
-        Error::Cancelled => Outcome::Cancelled,
-        _ => Outcome::Failed,
-    }
-}
-
-/// The audit detail of a failure: its code and message (never member data).
-pub(crate) fn failure_detail(e: &Error) -> Value {
-    json!({"error": e.code(), "message": e.to_string()})
-}
-
-/// Open connections of one call.
-pub(crate) struct Conns {
-    pub logs: Connection,
-    pub data: Option<Connection>,
-}
+pub(crate) use super::op::{failure_detail, outcome_of, Access, Op, Tx};
 
 impl Session {
-    /// Take the key lock shared and make sure the held keys are current
-    /// (another process may have rekeyed, or changed this user's access).
-    /// An interrupted key operation of a dead process is finished first.
-    pub(crate) fn enter(&self) -> Result<(KeyLock, KeySet)> {
-        loop {
-            let guard = lock::key_lock(&self.paths, false, self.busy)?;
-            if self.paths.keyop().exists() {
-                drop(guard);
-                let ex = lock::key_lock(&self.paths, true, self.busy)?;
-                let keys = self.current_keys()?;
-                super::keyop::recover(self, &keys, Utc::now())?;
-                drop(ex);
-                continue;
-            }
-            let keys = self.current_keys()?;
-            return Ok((guard, keys));
-        }
-    }
-
-    /// The keys of the slot file as it is now (the caller holds the key lock).
-    pub(crate) fn current_keys_now(&self) -> Result<KeySet> {
-        self.current_keys()
-    }
-
-    /// The keys of the slot file as it is now.
-    fn current_keys(&self) -> Result<KeySet> {
-        let file = keys::SlotFile::read(&self.paths.slots())?;
-        let mut held = mlock(&self.held);
-        if file.generation == held.generation {
-            return Ok(held.keys.clone());
-        }
-        let tag = keys::slot_tag(&self.vault_id, &self.user().name);
-        let slot = file.find(&tag).ok_or(Error::BadCredentials)?;
-        let fresh = match keys::unseal(&self.identity, slot)? {
-            Sealed::Keys(k) => k,
-            Sealed::Legacy(_) => return Err(Error::BadCredentials),
-        };
-        *held = Held {
-            generation: file.generation,
-            keys: fresh.clone(),
-        };
-        Ok(fresh)
-    }
-
-    /// Open `logs.db`, and `vault.db` when the keys open it.
-    pub(crate) fn connect(&self, keys: &KeySet) -> Result<Conns> {
-        let logs = open::open(&self.paths.logs(), &keys.logs, Db::Logs, self.busy)?;
-        let data = match &keys.data {
-            Some(k) => Some(open::open(&self.paths.db(), k, Db::Data, self.busy)?),
-            None => None,
-        };
-        Ok(Conns { logs, data })
-    }
-
-    /// The signed-in user's role, read from `logs.db` now. A user who was
-    /// removed, or whose key no longer matches, is signed out.
-    pub(crate) fn refresh_user(&self, logs: &Connection) -> Result<User> {
-        self.current_user(logs)
-    }
-
-    fn current_user(&self, logs: &Connection) -> Result<User> {
-        let name = self.user().name;
-        let found: Option<(String, String, Vec<u8>)> = logs
-            .query_row(
-                "SELECT name, role, public_key FROM users WHERE name = ?1",
-                [&name],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let Some((name, role, pk)) = found else {
-            return Err(Error::BadCredentials);
-        };
-        if pk != self.identity.public_key() {
-            return Err(Error::BadCredentials);
-        }
-        let user = User {
-            name,
-            role: role.parse()?,
-        };
-        *mlock(&self.user) = user.clone();
-        Ok(user)
-    }
-
     /// Run a use case through the door (see the module documentation).
     pub(crate) fn door<T>(
         &self,
@@ -331,10 +56,16 @@ impl Session {
         self.door_inner(op, now, f).map_err(|e| self.busy_or(e))
     }
 
-    /// Map "database is locked" to the plain busy answer.
+    /// Map "database is locked" to the plain busy answer, and a page that
+    /// fails its check to the plain "damaged".
     pub(crate) fn busy_or(&self, e: Error) -> Error {
         match &e {
             Error::Db(d) if open::is_busy(d) => lock::busy(&self.paths),
+            Error::Db(d) if open::is_damage(d) => Error::Damaged(
+                "a page of the vault fails its check (the file is damaged): nothing was done; \
+                 `desk vault check` names the damaged pages; restore from a backup"
+                    .into(),
+            ),
             _ => e,
         }
     }
@@ -361,6 +92,7 @@ impl Session {
         conns: &'s Conns,
         keys: &'s KeySet,
         user: User,
+        roster: Arc<Roster>,
     ) -> Tx<'s> {
         let data = match user.role {
             Role::Auditor => None,
@@ -372,6 +104,10 @@ impl Session {
             user,
             now,
             keys,
+            signer: self.signer(),
+            roster,
+            root: self.identity.root,
+            paths: &self.paths,
             detail: None,
             site: op.site.map(String::from),
             member_id: op.member_id.map(String::from),
@@ -383,15 +119,18 @@ impl Session {
     /// Append a refusal or failure in a transaction of its own.
     fn audit_alone(&self, logs: &Connection, ev: &OwnedEvent) -> Result<()> {
         let tx = rusqlite::Transaction::new_unchecked(logs, TransactionBehavior::Immediate)?;
-        trail::append_owned(&tx, ev)?;
+        trail::append_owned(&tx, ev, self.signer())?;
         tx.commit()?;
         Ok(())
     }
 
     fn refuse(&self, op: &Op, tx: &Tx, user: &User) -> Error {
-        let mut t = tx.owned_event(Outcome::Refused, Some(json!({"role": user.role.name()})));
-        t.action = op.action.name().to_string();
-        if let Err(e) = trail::append_owned(tx.logs, &t) {
+        let t = tx.named_event(
+            Some(op.action.name()),
+            Outcome::Refused,
+            Some(json!({"role": user.role.name()})),
+        );
+        if let Err(e) = trail::append_owned(tx.logs, &t, tx.signer) {
             return e;
         }
         Error::Forbidden {
@@ -416,8 +155,8 @@ impl Session {
         };
         let ltx =
             rusqlite::Transaction::new_unchecked(&conns.logs, TransactionBehavior::Immediate)?;
-        let user = self.current_user(&ltx)?;
-        let mut tx = self.tx(&op, now, conns, keys, user.clone());
+        let (user, roster) = self.current(&ltx)?;
+        let mut tx = self.tx(&op, now, conns, keys, user.clone(), roster);
         if !op.action.allowed_for(user.role) {
             let e = self.refuse(&op, &tx, &user);
             ltx.commit()?;
@@ -427,7 +166,7 @@ impl Session {
             Ok(v) => {
                 if tx.event.is_some() && op.event.is_some() {
                     let ev = tx.owned_event(tx.outcome, tx.detail.clone());
-                    trail::append_owned(&ltx, &ev)?;
+                    trail::append_owned(&ltx, &ev, tx.signer)?;
                 }
                 ltx.commit()?;
                 drop(data_tx);
@@ -451,13 +190,13 @@ impl Session {
         keys: &KeySet,
         f: impl FnOnce(&mut Tx) -> Result<T>,
     ) -> Result<T> {
-        let user = {
+        let (user, roster) = {
             let t = conns.logs.unchecked_transaction()?;
-            let u = self.current_user(&t)?;
+            let u = self.current(&t)?;
             t.commit()?;
             u
         };
-        let probe = self.tx(&op, now, conns, keys, user.clone());
+        let probe = self.tx(&op, now, conns, keys, user.clone(), roster.clone());
         if !op.action.allowed_for(user.role) || probe.data.is_none() {
             let ltx =
                 rusqlite::Transaction::new_unchecked(&conns.logs, TransactionBehavior::Immediate)?;
@@ -469,7 +208,7 @@ impl Session {
         let data = conns.data.as_ref().ok_or(Error::BadCredentials)?;
         let dtx = rusqlite::Transaction::new_unchecked(data, TransactionBehavior::Immediate)?;
         let _note = lock::announce(&self.paths, &user.name, &describe(&op), now)?;
-        let mut tx = self.tx(&op, now, conns, keys, user);
+        let mut tx = self.tx(&op, now, conns, keys, user, roster);
         match f(&mut tx) {
             Ok(v) => {
                 if tx.event.is_some() && op.event.is_some() {
@@ -477,7 +216,7 @@ impl Session {
                 }
                 trail::outbox_prune(&dtx, &conns.logs)?;
                 dtx.commit()?;
-                trail::outbox_flush(data, &conns.logs)?;
+                trail::outbox_flush(data, &conns.logs, self.signer())?;
                 Ok(v)
             }
             Err(e) => {
@@ -502,8 +241,8 @@ impl Session {
             None => None,
         };
         let ltx = begin_snapshot(&conns.logs)?;
-        let user = self.current_user(&conns.logs)?;
-        let mut tx = self.tx(&op, now, conns, keys, user.clone());
+        let (user, roster) = self.current(&conns.logs)?;
+        let mut tx = self.tx(&op, now, conns, keys, user.clone(), roster);
         if !op.action.allowed_for(user.role) {
             drop(ltx);
             let w =
@@ -531,15 +270,6 @@ impl Session {
     ) -> Result<()> {
         self.door(Op::quiet(action).on(site, member_id), now, |_| Ok(()))
     }
-
-    /// Move outbox events a dead process left into the trail (any session
-    /// holding the data key does this when it signs in).
-    pub(crate) fn flush_outbox(&self, conns: &Conns) -> Result<()> {
-        if let Some(d) = &conns.data {
-            trail::outbox_flush(d, &conns.logs)?;
-        }
-        Ok(())
-    }
 }
 
 /// A read transaction whose snapshot starts now.
@@ -560,9 +290,4 @@ fn describe(op: &Op) -> String {
         "hold_set" | "hold_lifted" => "a legal hold change".into(),
         other => format!("'{}'", other.replace('_', " ")),
     }
-}
-
-/// Who may hold the data key: dpo and staff.
-pub(crate) fn holds_data(role: Role) -> bool {
-    matches!(role, Role::Dpo | Role::Staff)
 }

@@ -22,11 +22,14 @@
 //!    which key opens each database. Only a process holding the lock
 //!    exclusively ever reads, completes or deletes a record, so nothing
 //!    another operation still needs is ever removed.
+//!
+//! The door a key operation's use case goes through, and what it sees
+//! ([`KeyTx`]), are in `keydoor.rs`.
 
 use super::Session;
 use crate::error::{Error, Result};
 use crate::roles::Role;
-use crate::trail::{self, OwnedEvent};
+use crate::trail::{self, OwnedEvent, Signer};
 use crate::vault::keys::{self, Identity, Key, KeySet, Sealed, SlotFile};
 use crate::vault::open::{self, Db};
 use crate::vault::{migrate, VaultPaths};
@@ -35,6 +38,8 @@ use rusqlite::{params, Connection, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
+
+pub(crate) use super::keydoor::KeyTx;
 
 /// A change to `logs.db`'s users that a key operation makes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +82,9 @@ pub struct Record {
     pub users: Vec<UserChange>,
     #[serde(default)]
     pub events: Vec<OwnedEvent>,
+    /// Signed grants of keys and roles (applied with the users' changes).
+    #[serde(default)]
+    pub grants: Vec<super::grants::NewGrant>,
 }
 
 impl Record {
@@ -94,6 +102,7 @@ impl Record {
             rekey_logs: false,
             users: Vec::new(),
             events: Vec::new(),
+            grants: Vec::new(),
         }
     }
 
@@ -204,7 +213,7 @@ fn rekey_forward(path: &Path, db: Db, old: Option<&Key>, new: &Key, busy: Durati
 
 /// Apply the logs changes once (the operation's id marks them applied).
 /// Returns true if this call applied them.
-fn apply_logs(logs: &Connection, rec: &Record) -> Result<bool> {
+fn apply_logs(logs: &Connection, rec: &Record, signer: Option<Signer>) -> Result<bool> {
     let tx = rusqlite::Transaction::new_unchecked(logs, TransactionBehavior::Immediate)?;
     let done: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM keyops WHERE id = ?1)",
@@ -243,8 +252,11 @@ fn apply_logs(logs: &Connection, rec: &Record) -> Result<bool> {
             }
         }
     }
+    for g in &rec.grants {
+        g.insert(&tx)?;
+    }
     for ev in &rec.events {
-        trail::append_owned(&tx, ev)?;
+        trail::append_owned(&tx, ev, signer)?;
     }
     tx.execute(
         "INSERT INTO keyops (id, op, at) VALUES (?1, ?2, ?3)",
@@ -272,6 +284,7 @@ fn forward(
     before: &Before,
     after: &KeySet,
     busy: Duration,
+    signer: Option<Signer>,
 ) -> Result<()> {
     if rec.migrate {
         let data_key = before.data.as_ref().ok_or(Error::BadCredentials)?;
@@ -310,7 +323,7 @@ fn forward(
         open::open(&paths.db(), d, Db::Data, busy)?;
     }
     let logs = open::open(&paths.logs(), &after.logs, Db::Logs, busy)?;
-    apply_logs(&logs, rec)?;
+    apply_logs(&logs, rec, signer)?;
     crash_point("logs_applied");
     write_slots(paths, rec)?;
     crash_point("slots_written");
@@ -345,11 +358,12 @@ pub(crate) fn execute(
     before: &Before,
     after: &KeySet,
     busy: Duration,
+    signer: Option<Signer>,
 ) -> Result<()> {
     check_space(paths, rec)?;
     rec.write(paths)?;
     crash_point("recorded");
-    let result = forward(paths, rec, before, after, busy);
+    let result = forward(paths, rec, before, after, busy, signer);
     if let Err(e) = result {
         // Committed already? Then it is done in the vault: finish forward later.
         let committed = open::open(&paths.logs(), &after.logs, Db::Logs, busy)
@@ -437,7 +451,7 @@ pub(crate) fn recover_with(
         Error::BadCredentials
     })?;
     let mut rec = rec.clone();
-    rec.events.push(OwnedEvent::new(
+    let mut ev = OwnedEvent::new(
         now,
         &trail::NewEvent {
             user: Some(user),
@@ -449,170 +463,14 @@ pub(crate) fn recover_with(
             ..Default::default()
         },
         trail::Outcome::Ok,
-    ));
-    forward(paths, &rec, &before, &after, busy)
-}
-
-/// What a key operation's use case sees: the vault as it is now, read under
-/// the exclusive key lock.
-pub(crate) struct KeyTx<'s> {
-    pub logs: &'s Connection,
-    pub user: super::User,
-    pub now: DateTime<Utc>,
-    /// The slot file as it is now.
-    pub file: &'s SlotFile,
-    /// The acting user's keys now.
-    pub keys: &'s KeySet,
-    pub session: &'s Session,
-}
-
-impl KeyTx<'_> {
-    /// Every user's name, role and public key, from the encrypted logs
-    /// (never from the plaintext slot file).
-    pub fn users(&self) -> Result<Vec<(String, Role, [u8; 32])>> {
-        let mut stmt = self
-            .logs
-            .prepare("SELECT name, role, public_key FROM users ORDER BY name")?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Vec<u8>>(2)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.into_iter()
-            .map(|(n, r, pk)| {
-                let pk = <[u8; 32]>::try_from(pk.as_slice())
-                    .map_err(|_| Error::Damaged("a user's public key is damaged".into()))?;
-                Ok((n, r.parse()?, pk))
-            })
-            .collect()
+    );
+    if let Some(seed) = &identity.signing_seed {
+        ev.sign(seed);
     }
-
-    pub fn vault_id(&self) -> &str {
-        self.session.vault_id()
-    }
-
-    /// An audit event by the acting user, for the record.
-    pub fn event(&self, action: &str, detail: serde_json::Value) -> OwnedEvent {
-        OwnedEvent::new(
-            self.now,
-            &trail::NewEvent {
-                user: Some(&self.user.name),
-                action,
-                detail: Some(detail),
-                ..Default::default()
-            },
-            trail::Outcome::Ok,
-        )
-    }
-}
-
-impl Session {
-    /// The door for key operations: the key lock held exclusively, the role
-    /// checked (a refusal audited), `f` builds the operation's record from
-    /// the vault as it is now (or refuses, audited), and the protocol runs
-    /// it. `f` returns the record and the acting user's keys afterwards.
-    pub(crate) fn key_door<T>(
-        &self,
-        action: crate::roles::Action,
-        event: &'static str,
-        now: DateTime<Utc>,
-        f: impl FnOnce(&KeyTx) -> Result<(Record, KeySet, T)>,
-    ) -> Result<T> {
-        self.key_door_inner(action, event, now, f)
-            .map_err(|e| self.busy_or(e))
-    }
-
-    fn key_door_inner<T>(
-        &self,
-        action: crate::roles::Action,
-        event: &'static str,
-        now: DateTime<Utc>,
-        f: impl FnOnce(&KeyTx) -> Result<(Record, KeySet, T)>,
-    ) -> Result<T> {
-        let _ex = crate::vault::lock::key_lock(self.paths(), true, self.wait())?;
-        let keys = self.current_keys_now()?;
-        recover(self, &keys, now)?;
-        let keys = self.current_keys_now()?;
-        let file = SlotFile::read(&self.paths().slots())?;
-        let conns = self.connect(&keys)?;
-        let user = self.refresh_user(&conns.logs)?;
-        let audit = |outcome: trail::Outcome, detail: serde_json::Value| -> Result<()> {
-            let tx =
-                rusqlite::Transaction::new_unchecked(&conns.logs, TransactionBehavior::Immediate)?;
-            trail::append(
-                &tx,
-                now,
-                &trail::NewEvent {
-                    user: Some(&user.name),
-                    action: if outcome == trail::Outcome::Refused {
-                        action.name()
-                    } else {
-                        event
-                    },
-                    detail: Some(detail),
-                    ..Default::default()
-                },
-                outcome,
-            )?;
-            tx.commit()?;
-            Ok(())
-        };
-        if !action.allowed_for(user.role) {
-            audit(
-                trail::Outcome::Refused,
-                serde_json::json!({"role": user.role.name()}),
-            )?;
-            return Err(Error::Forbidden {
-                role: user.role.name().into(),
-                action: action.describe().into(),
-            });
-        }
-        let ktx = KeyTx {
-            logs: &conns.logs,
-            user: user.clone(),
-            now,
-            file: &file,
-            keys: &keys,
-            session: self,
-        };
-        let built = f(&ktx);
-        drop(ktx);
-        let (rec, after, out) = match built {
-            Ok(b) => b,
-            Err(e) => {
-                audit(super::door::outcome_of(&e), super::door::failure_detail(&e))?;
-                return Err(e);
-            }
-        };
-        drop(conns);
-        if let Err(e) = execute(self.paths(), &rec, &Before::of(&keys), &after, self.wait()) {
-            if !matches!(e, Error::Busy(_)) {
-                let conns = self.connect(&self.current_keys_now()?)?;
-                let tx = rusqlite::Transaction::new_unchecked(
-                    &conns.logs,
-                    TransactionBehavior::Immediate,
-                )?;
-                let mut detail = super::door::failure_detail(&e);
-                detail["operation"] = serde_json::json!(rec.op);
-                trail::append(
-                    &tx,
-                    now,
-                    &trail::NewEvent {
-                        user: Some(&user.name),
-                        action: event,
-                        detail: Some(detail),
-                        ..Default::default()
-                    },
-                    super::door::outcome_of(&e),
-                )?;
-                tx.commit()?;
-            }
-            return Err(e);
-        }
-        Ok(out)
-    }
+    rec.events.push(ev);
+    let signer = identity
+        .signing_seed
+        .as_ref()
+        .map(|seed| Signer { name: user, seed });
+    forward(paths, &rec, &before, &after, busy, signer)
 }

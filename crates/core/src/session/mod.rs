@@ -8,9 +8,14 @@
 //! a vault at once, and a key operation elsewhere never leaves a stale
 //! connection behind.
 
+mod connect;
 mod convert;
+mod create;
 pub(crate) mod door;
+pub mod grants;
+mod keydoor;
 pub mod keyop;
+mod op;
 mod unlock;
 
 pub(crate) use door::{Op, Tx};
@@ -37,14 +42,24 @@ struct Held {
     keys: KeySet,
 }
 
+/// The roster read from the grants, keyed by (grant count, last grant id).
+type CachedRoster = ((i64, i64), std::sync::Arc<grants::Roster>);
+
 /// An unlocked vault and who is signed in. `Send + Sync`: one session may
 /// serve several threads at once.
 pub struct Session {
     paths: VaultPaths,
     vault_id: String,
+    /// The signed-in user's name (fixed); `user` holds it with the role as
+    /// last read.
+    name: String,
     user: Mutex<User>,
     identity: Identity,
     held: Mutex<Held>,
+    /// The grants as last verified, and the mark (max seq, count) they had.
+    roster_cache: Mutex<Option<CachedRoster>>,
+    /// What the sign-in found that a person should know.
+    warnings: Vec<String>,
     busy: Duration,
 }
 

@@ -32,6 +32,8 @@ struct Apply<'t> {
     last_member_ok: Option<String>,
     /// Search-index changes not yet written (see [`crate::search::TermBuffer`]).
     terms: std::cell::RefCell<crate::search::TermBuffer>,
+    /// The mentions index's buffers ([`crate::mentions`]).
+    mentions: std::cell::RefCell<crate::mentions::Scratch>,
 }
 
 impl Apply<'_> {
@@ -100,6 +102,17 @@ impl Apply<'_> {
                 terms.flush(self.tx, &self.site)?;
             }
         }
+        crate::mentions::index_row(
+            self.tx,
+            &mut self.mentions.borrow_mut(),
+            &self.site,
+            t,
+            &row.id,
+            member,
+            old.as_ref().map(|o| o.1.as_str()),
+            &data,
+            &row.fields,
+        )?;
         if row.entity == Entity::PrivateMessages && !matches!(&old, Some(o) if o.1 == data) {
             crate::search::index_recipients(
                 self.tx,
@@ -226,6 +239,7 @@ pub(crate) fn apply(
             fresh: first_for_site,
             last_member_ok: None,
             terms: Default::default(),
+            mentions: Default::default(),
         };
         tx.execute_batch(
             "CREATE TEMP TABLE IF NOT EXISTS sync_deletions (entity TEXT NOT NULL, id TEXT NOT NULL, line INTEGER NOT NULL, deleted_at TEXT NOT NULL, PRIMARY KEY (entity, id));

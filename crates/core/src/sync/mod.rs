@@ -24,6 +24,7 @@ pub use status::{SiteStatus, Status};
 
 /// What a sync did.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncReport {
     pub site: String,
     pub sequence: i64,

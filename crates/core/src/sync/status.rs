@@ -13,6 +13,7 @@ use serde_json::Value;
 
 /// Per-site sync status (`desk status --json`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SiteStatus {
     pub site: String,
     pub sequence: i64,
@@ -24,6 +25,7 @@ pub struct SiteStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Status {
     pub sites: Vec<SiteStatus>,
 }

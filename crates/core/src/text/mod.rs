@@ -4,6 +4,7 @@
 //! Changing any of these changes the index's keys: bump
 //! [`terms::TERMS_VERSION`] so that vaults rebuild their index.
 
+pub mod norm;
 pub mod terms;
 
 use unicode_normalization::UnicodeNormalization;

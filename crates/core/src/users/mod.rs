@@ -15,11 +15,17 @@ use serde_json::json;
 
 /// A user as listed for a DPO.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserInfo {
     pub name: String,
     pub role: Role,
     pub created_at: String,
     pub created_by: Option<String>,
+    /// The fingerprint of the user's signing key (None until they have one).
+    pub fingerprint: Option<String>,
+    /// Whether a dpo gave or confirmed that key (a key a user made at the
+    /// upgrade of an older vault waits for `desk user confirm`).
+    pub confirmed: bool,
 }
 
 /// The keys a role holds: auditors the logs key only.
@@ -71,7 +77,8 @@ impl Session {
                 )));
             }
             let all = full_keys(k)?;
-            let identity = Identity::generate();
+            let mut identity = Identity::generate();
+            identity.root = k.session.identity().root;
             let slot = keys::make_slot(
                 k.vault_id(),
                 name,
@@ -90,6 +97,13 @@ impl Session {
                 created_at: trail::ts(now),
                 created_by: Some(k.user.name.clone()),
             });
+            rec.grants.push(k.grant(
+                "grant",
+                name,
+                Some(role),
+                Some(&identity.public_key()),
+                identity.signing_key().as_ref().map(|x| x.as_slice()),
+            )?);
             rec.events
                 .push(k.event("user_added", json!({"name": name, "role": role.name()})));
             Ok((rec, k.keys.clone(), ()))
@@ -111,15 +125,28 @@ impl Session {
                     ))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
+            let roster = tx.roster();
             rows.into_iter()
-                .map(|(name, role, created_at, created_by)| {
-                    Ok(UserInfo {
-                        name,
-                        role: role.parse()?,
-                        created_at,
-                        created_by,
-                    })
-                })
+                .map(
+                    |(name, role, created_at, created_by): (
+                        String,
+                        String,
+                        String,
+                        Option<String>,
+                    )| {
+                        let m = roster.member(&name);
+                        Ok(UserInfo {
+                            role: m.and_then(|m| m.role).map_or_else(|| role.parse(), Ok)?,
+                            fingerprint: m
+                                .and_then(|m| m.signing_key.as_ref())
+                                .map(|k| crate::signing::fingerprint(k)),
+                            confirmed: m.is_some_and(|m| m.confirmed && m.signing_key.is_some()),
+                            name,
+                            created_at,
+                            created_by,
+                        })
+                    },
+                )
                 .collect()
         })
     }
@@ -151,6 +178,8 @@ impl Session {
                 name: canonical.clone(),
                 role,
             });
+            rec.grants
+                .push(k.grant("role", &canonical, Some(role), None, None)?);
             rec.events.push(k.event(
                 "user_role_changed",
                 json!({"name": canonical, "from": current.name(), "to": role.name()}),
@@ -201,6 +230,7 @@ impl Session {
                     }
                 }
                 target.slots.retain(|s| !s.tag.is_empty());
+                target.set_checks(&new);
                 new
             } else {
                 k.keys.clone()
@@ -211,6 +241,8 @@ impl Session {
             rec.users.push(UserChange::Remove {
                 name: removed.clone(),
             });
+            rec.grants
+                .push(k.grant("remove", &removed, None, None, None)?);
             rec.events
                 .push(k.event("user_removed", json!({"name": removed, "rekey": rekey})));
             let mine = keys_for(k.user.role, &after);
@@ -240,6 +272,74 @@ impl Session {
             let mut rec = Record::new("password_changed", &k.user.name, now, target);
             rec.events.push(k.event("password_changed", json!({})));
             Ok((rec, k.keys.clone(), ()))
+        })
+    }
+}
+
+impl Session {
+    /// Confirm the signing key a user made for themselves when their vault
+    /// was upgraded to signed records (dpo): after checking with the person
+    /// that the key's fingerprint is theirs. Until then, verification warns
+    /// about what that key signed.
+    pub fn confirm_user(&self, name: &str, fingerprint: &str, now: DateTime<Utc>) -> Result<()> {
+        self.door(Op::logs(Action::ManageUsers, "user_confirmed"), now, |tx| {
+            let m = tx
+                .roster()
+                .member(name)
+                .cloned()
+                .ok_or_else(|| Error::NotFound(format!("there is no user named {name}")))?;
+            let key = m.signing_key.clone().ok_or_else(|| {
+                Error::Invalid(format!(
+                    "{} has no signing key yet: it is made at their next sign-in",
+                    m.name
+                ))
+            })?;
+            if m.confirmed {
+                return Err(Error::Conflict(format!("{}'s signing key is already confirmed", m.name)));
+            }
+            let shown = crate::signing::fingerprint(&key);
+            if crate::signing::normalise_fingerprint(fingerprint)
+                != crate::signing::normalise_fingerprint(&shown)
+            {
+                return Err(Error::Invalid(format!(
+                    "the fingerprint given is not {}'s key's (`desk user list` shows it): check it with them",
+                    m.name
+                )));
+            }
+            let signer = tx.signer().ok_or_else(|| Error::Forbidden {
+                role: tx.user.role.name().into(),
+                action: "confirming keys without a signing key of your own".into(),
+            })?;
+            crate::session::grants::NewGrant::signed(
+                "confirm",
+                &m.name,
+                None,
+                None,
+                Some(&key),
+                &trail::ts(now),
+                signer.name,
+                signer.seed,
+            )
+            .insert(tx.logs)?;
+            tx.detail(json!({"name": m.name, "fingerprint": shown}));
+            Ok(())
+        })
+    }
+
+    /// The fingerprint of the vault's root signing key (the first dpo's), as
+    /// this user's slot holds it: the team keeps it outside the vault and
+    /// gives it to `desk audit verify --root`.
+    pub fn root_fingerprint(&self, now: DateTime<Utc>) -> Result<Option<String>> {
+        self.door(Op::quiet(Action::ReadStatus), now, |tx| {
+            Ok(tx
+                .trusted_root()
+                .or_else(|| {
+                    tx.roster()
+                        .root
+                        .as_ref()
+                        .and_then(|r| <[u8; 32]>::try_from(r.as_slice()).ok())
+                })
+                .map(|r| crate::signing::fingerprint(&r)))
         })
     }
 }

@@ -80,12 +80,32 @@ pub const MAX_COST: KdfCost = KdfCost {
     lanes: 8,
 };
 
+/// Set by [`use_test_cost`]: 0 follows `DESK_KDF_TEST_COST`, 1 makes new
+/// slots cheap ([`MIN_COST`]), 2 gives them the default cost.
+static TEST_COST: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Make every keyslot this process makes from now on cheap ([`MIN_COST`],
+/// `true`) or give it the default cost whatever the environment says
+/// (`false`). For tests and benchmarks in one process: changing the
+/// environment with `set_var` while other threads run SQLite (which reads
+/// the environment from C) is undefined behaviour; this is not. Child
+/// processes take `DESK_KDF_TEST_COST=1` from their environment.
+pub fn use_test_cost(on: bool) {
+    TEST_COST.store(if on { 1 } else { 2 }, std::sync::atomic::Ordering::SeqCst);
+}
+
 impl KdfCost {
     /// The cost used for new slots: the default, unless `DESK_KDF_TEST_COST=1`
-    /// is set for the test suite, which then uses a cheap cost so that hundreds
-    /// of unlocks stay fast. Slots record their cost, so either opens either way.
+    /// is set for the test suite (or [`use_test_cost`] says so), which then
+    /// uses a cheap cost so that hundreds of unlocks stay fast. Slots record
+    /// their cost, so either opens either way.
     pub fn for_new_slots() -> Self {
-        if std::env::var("DESK_KDF_TEST_COST").as_deref() == Ok("1") {
+        let cheap = match TEST_COST.load(std::sync::atomic::Ordering::SeqCst) {
+            1 => true,
+            2 => false,
+            _ => std::env::var("DESK_KDF_TEST_COST").as_deref() == Ok("1"),
+        };
+        if cheap {
             MIN_COST
         } else {
             KdfCost::default()
@@ -133,6 +153,20 @@ pub struct SlotFile {
     #[serde(default)]
     pub generation: u64,
     pub slots: Vec<Slot>,
+    /// Per database file, a check value of the key that opens it
+    /// ([`key_check`]): when a file will not open with a key whose check
+    /// value matches, the file is damaged, not the key wrong.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub checks: std::collections::BTreeMap<String, String>,
+}
+
+/// A key's check value: SHA-256 of a label and the key (reveals nothing of
+/// the key; tells a right key from a wrong one).
+pub fn key_check(key: &Key) -> String {
+    let mut h = Sha256::new();
+    h.update(b"privacy-desk key check v1\0");
+    h.update(key.as_ref());
+    hex::encode(&h.finalize()[..16])
 }
 
 const FORMAT: &str = "privacy-desk-keyslots";
@@ -227,11 +261,17 @@ impl KeySet {
     }
 }
 
-/// A user's own secrets: their X25519 key pair and Ed25519 signing seed.
+/// A user's own secrets: their X25519 key pair and Ed25519 signing seed,
+/// and the vault's root signing key as they received it (kept inside the
+/// wrapped, authenticated part of their slot, so that a person who can edit
+/// the vault's files but does not know this user's password cannot change
+/// what this user's desk trusts).
 pub struct Identity {
     pub secret: crypto_box::SecretKey,
     /// None for a slot made by an older desk (no signing key yet).
     pub signing_seed: Option<Key>,
+    /// The vault's root signing public key (the first dpo's), when known.
+    pub root: Option<[u8; 32]>,
 }
 
 impl Identity {
@@ -239,6 +279,7 @@ impl Identity {
         Identity {
             secret: crypto_box::SecretKey::generate(&mut OsRng),
             signing_seed: Some(new_key()),
+            root: None,
         }
     }
 
@@ -246,30 +287,55 @@ impl Identity {
         *self.secret.public_key().as_bytes()
     }
 
+    /// The signing public key, if this identity has a signing key.
+    pub fn signing_key(&self) -> Option<[u8; 32]> {
+        self.signing_seed
+            .as_ref()
+            .map(|s| crate::signing::public_key(s))
+    }
+
+    /// The same identity with a new signing seed (a rotation, an enrolment).
+    pub fn with_new_signing_seed(&self, root: Option<[u8; 32]>) -> Self {
+        Identity {
+            secret: crypto_box::SecretKey::from(self.secret.to_bytes()),
+            signing_seed: Some(new_key()),
+            root: root.or(self.root),
+        }
+    }
+
     fn secret_bytes(&self) -> Zeroizing<Vec<u8>> {
         let mut v = Zeroizing::new(self.secret.to_bytes().to_vec());
         if let Some(s) = &self.signing_seed {
             v.extend_from_slice(s.as_ref());
+            if let Some(r) = &self.root {
+                v.extend_from_slice(r);
+            }
         }
         v
     }
 
     fn from_bytes(b: &[u8]) -> Result<Self> {
-        if b.len() != 32 && b.len() != 64 {
+        if ![32, 64, 96].contains(&b.len()) {
             return Err(Error::BadCredentials);
         }
         let mut x = [0u8; 32];
         x.copy_from_slice(&b[..32]);
         let secret = crypto_box::SecretKey::from(x);
         x.zeroize();
-        let signing_seed = (b.len() == 64).then(|| {
+        let signing_seed = (b.len() >= 64).then(|| {
             let mut s = Zeroizing::new([0u8; 32]);
-            s.copy_from_slice(&b[32..]);
+            s.copy_from_slice(&b[32..64]);
             s
+        });
+        let root = (b.len() == 96).then(|| {
+            let mut r = [0u8; 32];
+            r.copy_from_slice(&b[64..96]);
+            r
         });
         Ok(Identity {
             secret,
             signing_seed,
+            root,
         })
     }
 }
@@ -473,6 +539,7 @@ impl SlotFile {
             vault_id: vault_id.into(),
             generation: 0,
             slots: Vec::new(),
+            checks: Default::default(),
         }
     }
 
@@ -514,6 +581,20 @@ impl SlotFile {
     }
 
     /// Put `slot` in place of the one with its tag (or add it).
+    /// Record the check values of the keys that open the databases.
+    pub fn set_checks(&mut self, keys: &KeySet) {
+        self.checks
+            .insert(super::LOGS_FILE.to_string(), key_check(&keys.logs));
+        if let Some(d) = &keys.data {
+            self.checks.insert(super::DB_FILE.to_string(), key_check(d));
+        }
+    }
+
+    /// Whether `key` is the one recorded for `file` (None: nothing recorded).
+    pub fn key_matches(&self, file: &str, key: &Key) -> Option<bool> {
+        self.checks.get(file).map(|c| *c == key_check(key))
+    }
+
     pub fn upsert(&mut self, slot: Slot) {
         match self.slots.iter_mut().find(|s| s.tag == slot.tag) {
             Some(s) => *s = slot,
@@ -527,7 +608,7 @@ mod tests {
     use super::*;
 
     fn cheap() {
-        std::env::set_var("DESK_KDF_TEST_COST", "1");
+        use_test_cost(true);
     }
 
     fn keys(s: &Sealed) -> &KeySet {

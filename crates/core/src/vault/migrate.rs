@@ -45,6 +45,8 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("0005_privacy_facts"),
     migration!("0006_conflict_check"),
     migration!("0007_split_logs"),
+    migration!("0008_signatures"),
+    migration!("0009_mentions"),
     migration!("0010_review"),
 ];
 
@@ -190,8 +192,16 @@ mod tests {
                 "117b95f4abad771dcc861fc9ffbd3ac7f858872c91b36794bc9e2fa58918f197",
             ),
             (
+                "0008_signatures",
+                "abb7b41fb624cb46e4d24ad13029eee5a2673b677f174a3708f18c35a235a08d",
+            ),
+            (
+                "0009_mentions",
+                "543bfc063ccaf792e2e958f0c5a364c3419a6c04870192b8dc479130dbec6047",
+            ),
+            (
                 "0010_review",
-                "7c7a721f2a677a0f4efbdaee551aabbf975efc37c5a0237c21dc055a3772e1df",
+                "48de98d4b1e0dd6cdbf7660209ee4bb2b0aabe57caa1139cfecbcbe5208518f3",
             ),
         ];
         assert_eq!(

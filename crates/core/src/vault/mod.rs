@@ -93,14 +93,21 @@ impl VaultPaths {
     }
 }
 
-/// Read the vault's keyslot file, or say plainly that this is not a vault.
-pub fn read_slots(paths: &VaultPaths) -> Result<keys::SlotFile> {
+/// Say plainly when a directory is not a vault (before anything is
+/// created or locked in it).
+pub fn ensure_vault(paths: &VaultPaths) -> Result<()> {
     if !paths.slots().exists() || !paths.db().exists() {
         return Err(Error::BadVault {
             path: paths.dir.clone(),
             what: "no vault here (run `desk init` to create one)".into(),
         });
     }
+    Ok(())
+}
+
+/// Read the vault's keyslot file, or say plainly that this is not a vault.
+pub fn read_slots(paths: &VaultPaths) -> Result<keys::SlotFile> {
+    ensure_vault(paths)?;
     keys::SlotFile::read(&paths.slots())
 }
 

@@ -6,6 +6,8 @@
 //! or NULL (the DELETE triggers: a virtual table such as `json_each` inside a
 //! trigger's statement makes SQLite stage rows in a temporary table, eight
 //! times slower). Both compute [`crate::text::terms::row_terms`].
+//! `desk_text(entity, data)`: a row's free text, normalised
+//! ([`crate::text::norm::row_text`]), for the optional text index's triggers.
 
 use crate::error::Result;
 use crate::text::terms::row_terms;
@@ -51,6 +53,16 @@ pub fn register(conn: &Connection) -> Result<()> {
             let data = ctx.get_raw(1).as_str().unwrap_or("{}");
             let i: i64 = ctx.get(2)?;
             Ok(term_at(entity, data, i as usize))
+        },
+    )?;
+    conn.create_scalar_function(
+        "desk_text",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let entity = ctx.get_raw(0).as_str().unwrap_or("");
+            let data = ctx.get_raw(1).as_str().unwrap_or("{}");
+            Ok(crate::text::norm::row_text(entity, data))
         },
     )?;
     Ok(())

@@ -138,7 +138,7 @@ impl ExportBuilder {
 }
 
 pub fn new_vault(root: &Path) -> PathBuf {
-    std::env::set_var("DESK_KDF_TEST_COST", "1");
+    desk_core::vault::keys::use_test_cost(true);
     let vault = root.join("vault");
     let s = Session::create(&vault, "dpo", "dpo-password", t(1)).unwrap();
     s.add_user("staff", Role::Staff, "staff-password", t(1))

@@ -9,4 +9,9 @@ export type SessionInfo = { user: string, role: Role, vault: string,
 /**
  * The keys of the actions the role may do (core's roles table).
  */
-can: Array<ActionKey>, };
+can: Array<ActionKey>, 
+/**
+ * What signing in found that the user should know (a damaged page of
+ * the logs, a failed-unlock log that shrank).
+ */
+warnings: Array<string>, };

@@ -16,5 +16,14 @@ export const ROLE_CAN: Readonly<Record<Role, readonly ActionKey[]>> = {"auditor"
 /** The exemptions an item may be withheld under, in words (crates/core/src/review/rules/decide.rs). */
 export const EXEMPTIONS: readonly ExemptionInfo[] = [{"key":"third_party","label":"Information about other people","law":"UK GDPR Art 15(4); DPA 2018 Sch 2 paras 16–17"},{"key":"crime_taxation","label":"Crime and taxation","law":"DPA 2018 Sch 2 para 2"},{"key":"legal_privilege","label":"Legal professional privilege","law":"DPA 2018 Sch 2 para 19"},{"key":"management_forecasts","label":"Management forecasts","law":"DPA 2018 Sch 2 para 22"},{"key":"negotiations","label":"Negotiations with the requester","law":"DPA 2018 Sch 2 para 23"},{"key":"confidential_references","label":"Confidential references","law":"DPA 2018 Sch 2 para 24"},{"key":"health","label":"Health data (serious harm)","law":"DPA 2018 Sch 3 Part 2"},{"key":"social_work","label":"Social work data (serious harm)","law":"DPA 2018 Sch 3 Part 3"},{"key":"education","label":"Education data (serious harm)","law":"DPA 2018 Sch 3 Part 4"}];
 
+/** How a request may arrive (crates/core/src/requests/mod.rs). */
+export const CHANNELS = ["email","web","post","phone","other"] as const;
+
+/** How a request may be closed (crates/core/src/requests/mod.rs). */
+export const OUTCOMES = ["answered","refused_manifestly_unfounded","refused_excessive","withdrawn"] as const;
+
+/** The kinds a privacy facts' recipient may be (crates/core/src/privacy/mod.rs). */
+export const RECIPIENT_KINDS = ["processor","partner","authority","other"] as const;
+
 /** A session locks itself after this many seconds without a command (crates/core/src/contract.rs). */
 export const IDLE_LOCK_SECONDS = 900;

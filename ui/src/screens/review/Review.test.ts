@@ -33,7 +33,7 @@ function start(opts: ReviewMockOptions = {}, who: Who = { user: 'asha', role: 'd
 }
 
 function setRole(user: string, role: Role) {
-  app.session = { user, role, vault: '/v', can: [...ROLE_CAN[role]] };
+  app.session = { user, role, vault: '/v', can: [...ROLE_CAN[role]], warnings: [] };
 }
 
 beforeEach(() => {

@@ -136,12 +136,19 @@ impl Exemption {
 
     pub fn info(self) -> ExemptionInfo {
         let (label, law) = match self {
-            Exemption::ThirdParty => ("Information about other people", "UK GDPR Art 15(4); DPA 2018 Sch 2 paras 16–17"),
+            Exemption::ThirdParty => (
+                "Information about other people",
+                "UK GDPR Art 15(4); DPA 2018 Sch 2 paras 16–17",
+            ),
             Exemption::CrimeTaxation => ("Crime and taxation", "DPA 2018 Sch 2 para 2"),
             Exemption::LegalPrivilege => ("Legal professional privilege", "DPA 2018 Sch 2 para 19"),
             Exemption::ManagementForecasts => ("Management forecasts", "DPA 2018 Sch 2 para 22"),
-            Exemption::Negotiations => ("Negotiations with the requester", "DPA 2018 Sch 2 para 23"),
-            Exemption::ConfidentialReferences => ("Confidential references", "DPA 2018 Sch 2 para 24"),
+            Exemption::Negotiations => {
+                ("Negotiations with the requester", "DPA 2018 Sch 2 para 23")
+            }
+            Exemption::ConfidentialReferences => {
+                ("Confidential references", "DPA 2018 Sch 2 para 24")
+            }
             Exemption::Health => ("Health data (serious harm)", "DPA 2018 Sch 3 Part 2"),
             Exemption::SocialWork => ("Social work data (serious harm)", "DPA 2018 Sch 3 Part 3"),
             Exemption::Education => ("Education data (serious harm)", "DPA 2018 Sch 3 Part 4"),
@@ -297,7 +304,12 @@ mod tests {
                 ground: DiscloseGround::Reasonable,
                 note: String::new(),
             },
-            Some((true, Consent::NotSought, Some(true), "her own words, quoted back")),
+            Some((
+                true,
+                Consent::NotSought,
+                Some(true),
+                "her own words, quoted back",
+            )),
         );
         assert!(ok.is_empty());
         assert_eq!(Exemption::parse("social_work"), Some(Exemption::SocialWork));

@@ -316,7 +316,12 @@ mod tests {
         let mut out = Vec::new();
         f.find(&n, &mut out);
         out.into_iter()
-            .map(|h| (super::super::normal::char_slice(text, h.start, h.end).to_string(), h.kind))
+            .map(|h| {
+                (
+                    super::super::normal::char_slice(text, h.start, h.end).to_string(),
+                    h.kind,
+                )
+            })
             .collect()
     }
 
@@ -361,9 +366,17 @@ mod tests {
         candidates(text, &n, &p, &mut c);
         let c: Vec<Candidate> = c.into_iter().map(|x| x.1).collect();
         assert!(c.contains(&Candidate::Email("x@y.org".into())), "{c:?}");
-        assert!(c.contains(&Candidate::Username("justnatalie8".into())), "{c:?}");
+        assert!(
+            c.contains(&Candidate::Username("justnatalie8".into())),
+            "{c:?}"
+        );
         assert!(c.contains(&Candidate::MemberId("m-1817".into())), "{c:?}");
-        assert!(c.contains(&Candidate::FullName("sarah".into(), "lund".into())), "{c:?}");
-        assert!(!c.iter().any(|x| matches!(x, Candidate::Username(u) if u == "the" || u == "cat")));
+        assert!(
+            c.contains(&Candidate::FullName("sarah".into(), "lund".into())),
+            "{c:?}"
+        );
+        assert!(!c
+            .iter()
+            .any(|x| matches!(x, Candidate::Username(u) if u == "the" || u == "cat")));
     }
 }

@@ -33,8 +33,10 @@ fn structural(e: Entity, key: &str) -> bool {
         || key == crate::entity::DROPPED_FIELD
         || matches!(
             (e, key),
-            (Entity::PrivateMessages, "sender_id" | "recipient_ids" | "conversation_id")
-                | (Entity::HelpdeskTickets, "requester_email")
+            (
+                Entity::PrivateMessages,
+                "sender_id" | "recipient_ids" | "conversation_id"
+            ) | (Entity::HelpdeskTickets, "requester_email")
                 | (Entity::Posts, "posted_as")
                 | (Entity::Reviews, "target_id")
         )
@@ -116,12 +118,7 @@ pub fn replace_spans(text: &str, spans: &mut [(u32, u32, String)]) -> String {
         }
     }
     let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let byte = |i: u32| {
-        chars
-            .get(i as usize)
-            .map(|c| c.0)
-            .unwrap_or(text.len())
-    };
+    let byte = |i: u32| chars.get(i as usize).map(|c| c.0).unwrap_or(text.len());
     let mut out = String::with_capacity(text.len());
     let mut last = 0usize;
     for (s, e, r) in merged {
@@ -231,7 +228,10 @@ mod tests {
         let paths: Vec<&str> = fields.iter().map(|f| f.0.as_str()).collect();
         assert_eq!(paths, ["/subject", "/body", "/mood"]);
         assert_eq!(top_key("/messages/0/body"), "messages");
-        assert_eq!(at(t.as_object().unwrap(), "/messages/0/body"), Some(&json!("hi")));
+        assert_eq!(
+            at(t.as_object().unwrap(), "/messages/0/body"),
+            Some(&json!("hi"))
+        );
     }
 
     #[test]

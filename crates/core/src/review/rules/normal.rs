@@ -40,6 +40,17 @@ pub fn word_char(c: char) -> bool {
 /// Append the normalised form of `c` to `out`; `space` says whether `out`
 /// ends in a space already (runs of white space become one space).
 fn push(c: char, out: &mut String) {
+    if c.is_ascii() {
+        // The common case, without decomposition tables.
+        if c.is_ascii_whitespace() {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+        return;
+    }
     if ignorable(c) {
         return;
     }
@@ -88,8 +99,6 @@ pub struct Normalised {
     /// For every byte of `text`, the index (in characters) of the original
     /// character it came from.
     map: Vec<u32>,
-    /// Characters in the original.
-    chars: u32,
 }
 
 impl Normalised {
@@ -97,15 +106,16 @@ impl Normalised {
     pub fn fill(&mut self, original: &str) {
         self.text.clear();
         self.map.clear();
-        let mut i = 0u32;
-        for c in original.chars() {
+        for (i, c) in original.chars().enumerate() {
+            let i = i as u32;
             let before = self.text.len();
             push(c, &mut self.text);
-            let added = self.text.len() - before;
-            self.map.extend(std::iter::repeat_n(i, added));
-            i += 1;
+            match self.text.len() - before {
+                0 => {}
+                1 => self.map.push(i),
+                added => self.map.extend(std::iter::repeat_n(i, added)),
+            }
         }
-        self.chars = i;
     }
 
     /// The original character range `[start, end)` of the normalised byte
@@ -138,7 +148,10 @@ pub fn char_index(s: &str, byte: usize) -> u32 {
 
 /// The substring of `s` between character offsets `[start, end)`.
 pub fn char_slice(s: &str, start: u32, end: u32) -> &str {
-    let mut it = s.char_indices().map(|(b, _)| b).chain(std::iter::once(s.len()));
+    let mut it = s
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain(std::iter::once(s.len()));
     let b0 = it.by_ref().nth(start as usize).unwrap_or(s.len());
     let b1 = if end > start {
         it.nth((end - start - 1) as usize).unwrap_or(s.len())
@@ -154,7 +167,14 @@ mod tests {
 
     #[test]
     fn case_accents_width_and_invisible_characters_fold_alike() {
-        for s in ["Zoë", "ZOË", "Zoe\u{0308}", "Ｚｏｅ", "Z\u{200B}o\u{202E}e", "zoe"] {
+        for s in [
+            "Zoë",
+            "ZOË",
+            "Zoe\u{0308}",
+            "Ｚｏｅ",
+            "Z\u{200B}o\u{202E}e",
+            "zoe",
+        ] {
             assert_eq!(norm(s), "zoe", "{s:?}");
         }
         assert_eq!(norm("  Straße   Œuvre "), "strasse oeuvre");

@@ -143,12 +143,50 @@ mod tests {
     #[test]
     fn emails_phones_postcodes_addresses() {
         let k = kinds("Mail N.Mitchell8@Example.co.uk. or call 07700 900123, (020) 7946 0018 or +44 (0)7700-900124; we live at 12 Acacia Avenue, LS1 4AP");
-        assert!(k.contains(&(PatternKind::Email, "N.Mitchell8@Example.co.uk".into(), "n.mitchell8@example.co.uk".into())), "{k:?}");
-        assert!(k.contains(&(PatternKind::Phone, "07700 900123".into(), "07700900123".into())), "{k:?}");
-        assert!(k.contains(&(PatternKind::Phone, "(020) 7946 0018".into(), "02079460018".into())), "{k:?}");
-        assert!(k.contains(&(PatternKind::Phone, "+44 (0)7700-900124".into(), "07700900124".into())), "{k:?}");
-        assert!(k.contains(&(PatternKind::Address, "12 Acacia Avenue".into(), "12 acacia avenue".into())), "{k:?}");
-        assert!(k.contains(&(PatternKind::Postcode, "LS1 4AP".into(), "LS14AP".into())), "{k:?}");
+        assert!(
+            k.contains(&(
+                PatternKind::Email,
+                "N.Mitchell8@Example.co.uk".into(),
+                "n.mitchell8@example.co.uk".into()
+            )),
+            "{k:?}"
+        );
+        assert!(
+            k.contains(&(
+                PatternKind::Phone,
+                "07700 900123".into(),
+                "07700900123".into()
+            )),
+            "{k:?}"
+        );
+        assert!(
+            k.contains(&(
+                PatternKind::Phone,
+                "(020) 7946 0018".into(),
+                "02079460018".into()
+            )),
+            "{k:?}"
+        );
+        assert!(
+            k.contains(&(
+                PatternKind::Phone,
+                "+44 (0)7700-900124".into(),
+                "07700900124".into()
+            )),
+            "{k:?}"
+        );
+        assert!(
+            k.contains(&(
+                PatternKind::Address,
+                "12 Acacia Avenue".into(),
+                "12 acacia avenue".into()
+            )),
+            "{k:?}"
+        );
+        assert!(
+            k.contains(&(PatternKind::Postcode, "LS1 4AP".into(), "LS14AP".into())),
+            "{k:?}"
+        );
     }
 
     #[test]

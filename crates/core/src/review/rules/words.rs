@@ -64,7 +64,9 @@ mod tests {
 
     #[test]
     fn ordinary_words_and_names() {
-        for w in ["the", "mat", "mum", "tired", "grace", "may", "will", "dh", "aibu", "1234"] {
+        for w in [
+            "the", "mat", "mum", "tired", "grace", "may", "will", "dh", "aibu", "1234",
+        ] {
             assert!(ordinary(w), "{w}");
         }
         for w in ["natalie", "zoe", "justnatalie8", "sarah", "mitchell"] {

@@ -36,6 +36,8 @@ CREATE TABLE main.review_items (
     PRIMARY KEY (draft, n)
 ) WITHOUT ROWID;
 CREATE INDEX main.review_items_row ON review_items (draft, entity, row_id);
+-- Narrow, for counting and paging without reading the rows' previews.
+CREATE INDEX main.review_items_list ON review_items (draft, n, entity, proposals, marked, withheld);
 
 -- Third parties: another member (or former member), or a value not known
 -- to be anyone's (an email, a phone, a postcode, an address, a name).
