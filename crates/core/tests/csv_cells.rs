@@ -134,7 +134,10 @@ fn every_csv_neutralises_formula_like_cells_the_same_way() {
         "netmums",
         "m-0",
         &out,
-        &BundleOptions::default(),
+        &BundleOptions {
+            allow_default_facts: true,
+            ..Default::default()
+        },
         t(4),
         &NoProgress,
     )
