@@ -136,7 +136,7 @@ const TEXT_OBJECTS: &[&str] = &[
 ];
 
 fn sync_phase(work: &Path, vault: &Path, target: &Path, mentions: bool, out: &mut Value) {
-    std::env::set_var("DESK_KDF_TEST_COST", "1");
+    desk_core::vault::keys::use_test_cost(true);
     let fresh = !vault.exists();
     let s = if fresh {
         Session::create(vault, "bench", "bench-password", now()).unwrap()
@@ -346,7 +346,7 @@ fn write_delta(work: &Path, out: &mut Value) {
 }
 
 fn reads(work: &Path, out: &mut Value) {
-    std::env::set_var("DESK_KDF_TEST_COST", "1");
+    desk_core::vault::keys::use_test_cost(true);
     let vault = work.join("vault");
     let s = Session::unlock(&vault, "bench", "bench-password", now()).unwrap();
     let targets: Vec<String> =

@@ -326,7 +326,7 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
 
 fn main() {
     // Cheap key derivation for the benchmark's own vaults (never for real vaults).
-    std::env::set_var("DESK_KDF_TEST_COST", "1");
+    desk_core::vault::keys::use_test_cost(true);
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")
