@@ -115,8 +115,29 @@ impl Ui {
         e.text().await.ok()
     }
 
+    /// Click `id` once it is there and can take a click: a button disabled
+    /// while the screen is busy (or covered for a moment) is tried again
+    /// until WAIT has passed, as a person would wait for it.
     async fn click(&self, id: &str) {
-        self.wait(id).await.click().await.unwrap();
+        let start = Instant::now();
+        loop {
+            let e = self.wait(id).await;
+            let ready = e.is_enabled().await.unwrap_or(false);
+            if ready {
+                match e.click().await {
+                    Ok(()) => return,
+                    Err(err) if start.elapsed() > WAIT => {
+                        self.shot("failure").await;
+                        panic!("clicking {id}: {err}");
+                    }
+                    Err(_) => {}
+                }
+            } else if start.elapsed() > WAIT {
+                self.shot("failure").await;
+                panic!("clicking {id}: still disabled after {WAIT:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     async fn type_into(&self, id: &str, text: &str) {
@@ -426,6 +447,21 @@ async fn desktop_end_to_end() {
 
     // ---- a delta in which another member writes about m-1 -----------------
     mention_delta(&export.path, &tmp.path().join("export-2"), &vault);
+
+    // ---- the DPO reviews the site's privacy facts (no bundle goes out on
+    // the shipped defaults) ---------------------------------------------------
+    ui.click("nav-privacy").await;
+    let state = ui.text("privacy-state").await;
+    assert!(state.contains("Not reviewed yet"), "privacy state: {state}");
+    axe_check(&ui, "privacy facts").await;
+    ui.type_into(
+        "pf-controller",
+        "Netmums Ltd, 1 Example Street, London EC1A 1AA",
+    )
+    .await;
+    ui.click("privacy-save").await;
+    ui.wait("privacy-saved").await;
+    assert!(ui.text("privacy-state").await.contains("Last changed"));
 
     // ---- home shows the site ---------------------------------------------
     ui.click("nav-home").await;

@@ -71,6 +71,11 @@ export class ReviewStore {
   readonly labels = new SvelteMap<number, string>();
 
   private cache = new Map<number, ReviewItem>();
+  /** Items being fetched (a prefetch still on its way is awaited, not
+   *  asked for again), and the cache's generation: a fetch begun before the
+   *  cache was cleared (a decision changed the items) is not kept. */
+  private inflight = new Map<number, Promise<ReviewItem>>();
+  private cacheGen = 0;
   private itemToken = 0;
   private pageToken = 0;
   private partyToken = 0;
@@ -109,7 +114,7 @@ export class ReviewStore {
       else this.error = e;
       return;
     }
-    this.cache.clear();
+    this.clearCache();
     const first = this.initialItem;
     this.initialItem = null;
     // Unfiltered, an item's place in the list is its number.
@@ -254,7 +259,7 @@ export class ReviewStore {
     if (!it) {
       this.itemLoading = true;
       try {
-        it = await api.reviewItem(this.reference, n);
+        it = await this.fetchItem(n);
       } catch (e) {
         if (token === this.itemToken) {
           this.itemError = e;
@@ -287,13 +292,32 @@ export class ReviewStore {
     const cur = this.currentPos();
     for (const pos of [cur + 1, cur - 1]) {
       const s = this.at(pos);
-      if (s && !this.cache.has(s.n)) {
-        api
-          .reviewItem(this.reference, s.n)
-          .then((it) => this.cache.set(s.n, it))
-          .catch(() => {});
-      }
+      if (s && !this.cache.has(s.n)) this.fetchItem(s.n).catch(() => {});
     }
+  }
+
+  /** Item `n` from the backend, once: a fetch already on its way is shared. */
+  private fetchItem(n: number): Promise<ReviewItem> {
+    const pending = this.inflight.get(n);
+    if (pending) return pending;
+    const gen = this.cacheGen;
+    const p = api.reviewItem(this.reference, n);
+    this.inflight.set(n, p);
+    p.then(
+      (it) => {
+        if (gen === this.cacheGen) this.cache.set(n, it);
+      },
+      () => {},
+    ).finally(() => {
+      if (this.inflight.get(n) === p) this.inflight.delete(n);
+    });
+    return p;
+  }
+
+  private clearCache(): void {
+    this.cache.clear();
+    this.inflight.clear();
+    this.cacheGen++;
   }
 
   selectProposal(id: number): void {
@@ -369,7 +393,7 @@ export class ReviewStore {
   /** After a decision: the current item again (its proposals' effective
    *  decisions changed), then the list page and the side list. */
   private async afterChange(): Promise<void> {
-    this.cache.clear();
+    this.clearCache();
     const jobs: Promise<unknown>[] = [this.loadPage(this.page?.offset ?? 0), this.loadParties(this.parties?.offset ?? 0)];
     if (this.party) jobs.push(this.selectParty(this.party.party));
     if (this.item) await this.showItem(this.item.item.n, { keepProposal: true });

@@ -78,6 +78,19 @@ describe('review store: moving through a draft', () => {
     expect(asked(12)).toBe(1); // and the one after is on its way
   });
 
+  it('"next" pressed while the next item is still on its way waits for that fetch, not a second one', async () => {
+    const { calls } = setup();
+    const s = new ReviewStore(REF);
+    await s.load();
+    await s.showAt(20);
+    // No flush: the prefetch of item 21 has been asked for and not answered.
+    const asked = (n: number) => calls.filter((c) => c.cmd === 'review_item' && c.args.n === n).length;
+    expect(asked(21)).toBe(1);
+    await s.next();
+    expect(s.item?.item.n).toBe(21);
+    expect(asked(21)).toBe(1);
+  });
+
   it('opens at a linked item', async () => {
     setup();
     const s = new ReviewStore(REF, 150);
