@@ -5,6 +5,7 @@
 //! [`terms::TERMS_VERSION`] so that vaults rebuild their index.
 
 pub mod norm;
+pub mod ordinary;
 pub mod terms;
 
 use unicode_normalization::UnicodeNormalization;
