@@ -909,9 +909,9 @@ fn generated_members_with_many_correspondents_leak_nothing() {
             let mut needles = vec![format!("\"{o}\""), format!("{o} ")];
             if let Some((u, e, f, l)) = row {
                 needles.push(e.to_lowercase());
-                if !desk_core::text::ordinary::is_ordinary(
-                    &desk_core::review::rules::normal::norm(&u),
-                ) {
+                if !desk_core::text::ordinary::is_ordinary(&desk_core::review::rules::normal::norm(
+                    &u,
+                )) {
                     needles.push(format!(" {} ", u.to_lowercase()));
                 }
                 if let (Some(f), Some(l)) = (f, l) {

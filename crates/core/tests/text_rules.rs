@@ -14,7 +14,7 @@ use desk_core::progress::NoProgress;
 use desk_core::review::rules::finder::{candidates, Candidate, FinderBuilder, Identity};
 use desk_core::review::rules::normal::{self, char_slice, Normalised as ReviewText};
 use desk_core::review::rules::patterns;
-use desk_core::text::norm::{norm, Normalised};
+use desk_core::text::norm::{is_invisible, norm, Normalised};
 use desk_core::text::ordinary::is_ordinary;
 use desk_core::vault::raw::open_raw;
 use serde_json::json;
@@ -69,7 +69,10 @@ fn review_seeks(word: &str) -> bool {
     let looked_up = c
         .iter()
         .any(|(_, x)| *x == Candidate::Username(normal::norm(word)));
-    assert_eq!(found, looked_up, "{word:?}: found {found}, looked up {looked_up}");
+    assert_eq!(
+        found, looked_up,
+        "{word:?}: found {found}, looked up {looked_up}"
+    );
     // As @name (with a letter) it is always a candidate.
     if !word.chars().any(char::is_alphabetic) {
         return found;
@@ -178,8 +181,7 @@ fn both_areas_normalise_alike_and_map_back_to_what_was_written() {
         let review_span = char_slice(&text, hits[0].start, hits[0].end);
         assert_eq!(mentions_span, review_span, "{written:?}");
         assert!(
-            review_span.trim_matches(|c| desk_core::text::norm::is_invisible(c))
-                == written.trim_matches(|c| desk_core::text::norm::is_invisible(c)),
+            review_span.trim_matches(is_invisible) == written.trim_matches(is_invisible),
             "{written:?} → {review_span:?}"
         );
     }
@@ -211,10 +213,7 @@ fn both_areas_normalise_alike_and_map_back_to_what_was_written() {
             &text[m[0].0..m[0].1],
             char_slice(&text, hits[0].start, hits[0].end)
         );
-        assert_eq!(
-            &text[m[0].0..m[0].1],
-            format!("{first} Featherstonehaugh")
-        );
+        assert_eq!(&text[m[0].0..m[0].1], format!("{first} Featherstonehaugh"));
     }
 }
 

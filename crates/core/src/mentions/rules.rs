@@ -104,10 +104,10 @@ impl Kind {
     }
 }
 
+use crate::text::ordinary::is_function_word;
 /// Whether a normalised word is ordinary (never stored bare): the one rule,
 /// shared with the review ([`crate::text::ordinary`]).
 pub use crate::text::ordinary::is_ordinary;
-use crate::text::ordinary::is_function_word;
 
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
@@ -682,7 +682,9 @@ mod tests {
             Vec::<String>::new()
         );
         assert!(
-            crate::text::ordinary::FUNCTION_WORDS.windows(2).all(|w| w[0] < w[1]),
+            crate::text::ordinary::FUNCTION_WORDS
+                .windows(2)
+                .all(|w| w[0] < w[1]),
             "sorted, for the search"
         );
     }

@@ -54,7 +54,6 @@ fn lists() -> &'static HashSet<&'static str> {
     })
 }
 
-
 /// Whether a normalised word is ordinary (see the module documentation).
 pub fn is_ordinary(word: &str) -> bool {
     if word.len() < 4
@@ -103,8 +102,24 @@ mod tests {
     #[test]
     fn ordinary_words_names_and_handles() {
         for w in [
-            "the", "mum", "tired", "grace", "sarah", "mitchell", "zoe", "ds1", "10am", "1234",
-            "dh", "aibu", "knackered", "well-known", "part-time", "mat", "may", "will",
+            "the",
+            "mum",
+            "tired",
+            "grace",
+            "sarah",
+            "mitchell",
+            "zoe",
+            "ds1",
+            "10am",
+            "1234",
+            "dh",
+            "aibu",
+            "knackered",
+            "well-known",
+            "part-time",
+            "mat",
+            "may",
+            "will",
         ] {
             assert!(is_ordinary(w), "{w}");
         }
