@@ -19,13 +19,13 @@
 //! `LittleMissCrafty`). Words are whole: `Zoe` is not found in `Zoella`.
 //!
 //! **Ordinary words are never stored bare**, so a username that is an
-//! ordinary word is matched only as `@name`. A word is ordinary when it is
-//! shorter than 4 characters or has fewer than 3 letters (`Mum`, `DS1`,
-//! `10am`), or every part of it (split at `-` and `.`) is in the built-in word
-//! lists: ~72,000 English words and common names from SCOWL's British list
-//! (size 50, `words.txt`) and
-//! the forum's own words, brands, and common UK first names and surnames
-//! (`common.txt`). A word with `_` is a handle, never ordinary.
+//! ordinary word is matched only as `@name`. The rule, and its word lists,
+//! are [`crate::text::ordinary`], which the review's finder uses too: a word
+//! is ordinary when it is shorter than 4 characters or has fewer than 3
+//! letters (`Mum`, `DS1`, `10am`), or every part of it (split at `-` and
+//! `.`) is in the built-in lists (~72,000 English words and common names,
+//! the forum's own words, brands, common UK first names and surnames). A
+//! word with `_` is a handle, never ordinary.
 //!
 //! A member is named by ([`member_keys`]): their username (`a:` and `w:`; a
 //! username of several words also as one word, `TiredMum`, and as a pair),
@@ -36,12 +36,12 @@
 
 use crate::text::norm::Normalised;
 use serde::Serialize;
-use std::collections::HashSet;
-use std::sync::OnceLock;
 
 /// The version of these rules and of the normalisation they use: the index
 /// built with another version is rebuilt ([`super::MENTIONS_VERSION`]).
-pub const RULES_VERSION: u32 = 1;
+/// 2: the ordinary words are [`crate::text::ordinary`]'s, shared with the
+/// review (its forum words added).
+pub const RULES_VERSION: u32 = 2;
 
 /// How a mention names the member.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -104,54 +104,10 @@ impl Kind {
     }
 }
 
-fn ordinary_words() -> &'static HashSet<&'static str> {
-    static WORDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    WORDS.get_or_init(|| {
-        let mut set = HashSet::with_capacity(40_000);
-        for src in [include_str!("words.txt"), include_str!("common.txt")] {
-            for line in src.lines().filter(|l| !l.starts_with('#')) {
-                set.extend(line.split_whitespace());
-            }
-        }
-        set
-    })
-}
-
-/// Whether a normalised word is ordinary (never stored bare; see the module
-/// documentation).
-pub fn is_ordinary(word: &str) -> bool {
-    if word.len() < 4 {
-        return true;
-    }
-    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
-    if letters < 3 || word.chars().count() < 4 {
-        return true;
-    }
-    if word.contains('_') {
-        return false;
-    }
-    let words = ordinary_words();
-    word.split(['-', '.']).all(|part| {
-        part.chars().count() < 4 || !part.chars().any(char::is_alphabetic) || words.contains(part)
-    })
-}
-
-/// Words that never start or end a person's name: a pair of capitalised
-/// words with one of these ("Our GP", "Is Florence") is not stored.
-const FUNCTION_WORDS: &[&str] = &[
-    "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
-    "been", "before", "but", "by", "can", "could", "dear", "did", "do", "does", "dr", "each",
-    "every", "for", "from", "had", "has", "have", "he", "hello", "her", "hi", "him", "his", "how",
-    "i", "if", "in", "into", "is", "it", "its", "just", "may", "me", "might", "miss", "mr", "mrs",
-    "ms", "must", "my", "no", "not", "of", "ok", "on", "or", "our", "re", "she", "should", "so",
-    "some", "than", "thank", "thanks", "that", "the", "their", "them", "then", "these", "they",
-    "this", "those", "to", "us", "was", "we", "were", "what", "when", "where", "which", "who",
-    "why", "will", "with", "would", "yes", "you", "your",
-];
-
-fn is_function_word(w: &str) -> bool {
-    FUNCTION_WORDS.binary_search(&w).is_ok()
-}
+use crate::text::ordinary::is_function_word;
+/// Whether a normalised word is ordinary (never stored bare): the one rule,
+/// shared with the review ([`crate::text::ordinary`]).
+pub use crate::text::ordinary::is_ordinary;
 
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
@@ -726,7 +682,9 @@ mod tests {
             Vec::<String>::new()
         );
         assert!(
-            FUNCTION_WORDS.windows(2).all(|w| w[0] < w[1]),
+            crate::text::ordinary::FUNCTION_WORDS
+                .windows(2)
+                .all(|w| w[0] < w[1]),
             "sorted, for the search"
         );
     }

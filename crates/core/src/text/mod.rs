@@ -1,10 +1,13 @@
 //! Text rules shared by the search index and its SQL functions: how names,
 //! emails, postcodes, phones, handles and URLs are normalised. Pure: no SQL.
+//! [`norm`] is the one normalisation of free text (mentions, text index,
+//! review) and [`ordinary`] the one ordinary-word rule (mentions, review).
 //!
 //! Changing any of these changes the index's keys: bump
 //! [`terms::TERMS_VERSION`] so that vaults rebuild their index.
 
 pub mod norm;
+pub mod ordinary;
 pub mod terms;
 
 use unicode_normalization::UnicodeNormalization;

@@ -48,6 +48,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("0008_signatures"),
     migration!("0009_mentions"),
     migration!("0010_review"),
+    migration!("0012_text_norm_v2"),
 ];
 
 /// The first migration after which `logs.db` exists.
@@ -202,6 +203,10 @@ mod tests {
             (
                 "0010_review",
                 "48de98d4b1e0dd6cdbf7660209ee4bb2b0aabe57caa1139cfecbcbe5208518f3",
+            ),
+            (
+                "0012_text_norm_v2",
+                "5dbed395138e70c4d41a0d405c2966d60a9e4a90e9311af0a7e508904f38f1a9",
             ),
         ];
         assert_eq!(

@@ -3,22 +3,24 @@
 //! - **Known third parties** (the participants of the member's messages,
 //!   and everyone discovered below) are looked for by one Aho–Corasick
 //!   automaton over all their normalised identifiers — member id, username,
-//!   email addresses, full name, and first name and surname on their own
-//!   unless an ordinary word ([`super::words`]) — run once over each
+//!   email addresses, full name, and username, first name and surname on
+//!   their own unless an ordinary word ([`crate::text::ordinary`], the rule
+//!   the mentions index uses too) — run once over each
 //!   normalised text ([`super::normal`]): linear in the text, whatever the
 //!   number of parties. Matches must stand as whole words; overlapping
 //!   ones resolve to the leftmost, then the longest.
 //! - **Discovery**: [`candidates`] lists what in a text could name a member
 //!   who is not yet known (an email address, an `@name`, a word that is not
 //!   ordinary, something shaped like a member id, a phone number, a pair of
-//!   words that could be a full name); the caller looks each distinct one up
-//!   once in the vault.
+//!   words that could be a full name: neither a function word, and either
+//!   not both ordinary or both written with a capital, `Sarah Smith`); the
+//!   caller looks each distinct one up once in the vault.
 //! - **Patterns** ([`super::patterns`]): emails, phones, postcodes and
 //!   addresses; the caller maps their values to parties.
 
 use super::normal::{word_char, Normalised};
 use super::patterns::{PatternHit, PatternKind};
-use super::words::{may_seek_alone, ordinary};
+use crate::text::ordinary::{is_function_word, is_ordinary as ordinary, may_seek_alone};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 
@@ -226,6 +228,7 @@ pub fn candidates(
     let mut prev_word: Option<&str> = None;
     let mut prev_end = 0usize;
     let mut prev_start = 0usize;
+    let mut prev_cap = false;
     for (s, tok) in tokens(t) {
         if tok.contains('@') && !tok.starts_with('@') {
             prev_word = None;
@@ -247,17 +250,21 @@ pub fn candidates(
             out.push((at, Candidate::Username(word.to_string())));
         }
         let plain = word.chars().all(char::is_alphabetic);
-        if plain && !handle {
+        if plain && !handle && word.chars().count() >= 2 && !is_function_word(word) {
+            let cap = n.capital(original, s);
             if let Some(p) = prev_word {
-                // Adjacent words, one space apart: a possible full name when
-                // either is not an ordinary word.
-                if t[prev_end..s].eq(" ") && (!ordinary(p) || !ordinary(word)) {
+                // Adjacent words, one space apart, neither a function word: a
+                // possible full name when either is not an ordinary word, or
+                // both are written with a capital (common names are ordinary).
+                if t[prev_end..s].eq(" ") && (!ordinary(p) || !ordinary(word) || (prev_cap && cap))
+                {
                     let at = n.original(prev_start, prev_start + 1).0;
                     out.push((at, Candidate::FullName(p.to_string(), word.to_string())));
                 }
             }
             prev_word = Some(word);
             prev_start = s;
+            prev_cap = cap;
         } else {
             prev_word = None;
         }
@@ -335,13 +342,14 @@ mod tests {
                 member_id: "m-9".into(),
                 username: Some("the".into()),
                 first_name: Some("ZOË".into()),
+                surname: Some("Featherstonehaugh".into()),
                 ..Default::default()
             },
         );
         let f = b.build();
         let hits = find(
             &f,
-            "JustNatalie8 (N.Mitchell8@example.com, m-1817) says hi to NATALIE MITCHELL and Zoë; justnatalie89 and m-18170 stay; the cat sat on the mat",
+            "JustNatalie8 (N.Mitchell8@example.com, m-1817) says hi to NATALIE MITCHELL and Zoë; Natalie, justnatalie89 and m-18170 stay; the cat sat on the mat; FEATHERSTONEHAUGH",
         );
         assert_eq!(
             hits,
@@ -350,7 +358,9 @@ mod tests {
                 ("N.Mitchell8@example.com".into(), NeedleKind::Email),
                 ("m-1817".into(), NeedleKind::MemberId),
                 ("NATALIE MITCHELL".into(), NeedleKind::Name),
-                ("Zoë".into(), NeedleKind::Name),
+                // "Zoë" and "Natalie" alone are ordinary (short, a common
+                // first name: `text::ordinary`); a rare surname is not.
+                ("FEATHERSTONEHAUGH".into(), NeedleKind::Name),
             ]
         );
     }

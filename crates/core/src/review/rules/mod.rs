@@ -1,4 +1,5 @@
-//! The review's rules (pure, no SQL): normalisation, ordinary words, the
+//! The review's rules (pure, no SQL): normalisation (a thin layer over
+//! [`crate::text::norm`]; ordinary words are [`crate::text::ordinary`]), the
 //! proposal finder and its patterns, the decision rules, which fields of a
 //! row are text, and how a row is rewritten once decided.
 
@@ -6,7 +7,6 @@ pub mod decide;
 pub mod finder;
 pub mod normal;
 pub mod patterns;
-pub mod words;
 
 use crate::entity::{Entity, FieldType};
 use serde_json::{Map, Value};

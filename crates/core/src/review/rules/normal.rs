@@ -1,127 +1,51 @@
-//! One normalisation for needles (third parties' identifiers) and the text
-//! they are looked for in, with every normalised byte mapped back to the
-//! character of the original text it came from.
-//!
-//! Per character: Unicode's default-ignorable code points (zero-width
-//! spaces and joiners, bidi controls, soft hyphens, variation selectors)
-//! are dropped; a run of white space becomes one space; everything else is
-//! decomposed for compatibility (NFKD: full-width and ligature forms become
-//! plain letters), combining marks are dropped, the letters
-//! [`crate::text::fold`] spells out are spelled out (ß → ss, æ → ae, ø → o,
-//! ł → l, đ → d, œ → oe), and the rest is lowercased. So "ZOË", "Zoë",
-//! "Zoe\u{0308}" and "Ｚｏｅ" are all "zoe", like `text::fold` makes them.
+//! The review's view of [`crate::text::norm`], the desk's one normalisation
+//! (the same invisible characters, folding of case, accents and width as the
+//! mentions index and the text index), with what the finder needs on top:
+//! white space collapsed (a run of it is one space, so the needle "grace
+//! baker" finds "Grace\u{00A0}\u{00A0}Baker") and offsets counted in
+//! characters of the original text (what drafts store). So "ZOË", "Zoë",
+//! "Zoe\u{0308}", "Ｚｏｅ" and "Zo\u{FE0F}e" are all "zoe" here as there.
 
-use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+use crate::text::norm::{self, Options};
 
-/// Whether `c` is ignored when comparing (Unicode's Default_Ignorable_Code_Point
-/// ranges that occur in text: zero-width, joiners, bidi controls, soft hyphen,
-/// variation selectors, tags).
-pub fn ignorable(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
-        | '\u{180B}'..='\u{180F}'
-        | '\u{200B}'..='\u{200F}'
-        | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}'
-        | '\u{3164}'
-        | '\u{FE00}'..='\u{FE0F}'
-        | '\u{FEFF}'
-        | '\u{FFA0}'
-        | '\u{1BCA0}'..='\u{1BCA3}'
-        | '\u{1D173}'..='\u{1D17A}'
-        | '\u{E0000}'..='\u{E0FFF}')
-}
+/// How the finder reads a text: white space collapsed, character offsets.
+const FINDER: Options = Options {
+    collapse_space: true,
+    char_index: true,
+};
 
 /// Letters, digits and `_`: what a word (a name, a username) is made of.
 pub fn word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// Append the normalised form of `c` to `out`; `space` says whether `out`
-/// ends in a space already (runs of white space become one space).
-fn push(c: char, out: &mut String) {
-    if c.is_ascii() {
-        // The common case, without decomposition tables.
-        if c.is_ascii_whitespace() {
-            if !out.is_empty() && !out.ends_with(' ') {
-                out.push(' ');
-            }
-        } else {
-            out.push(c.to_ascii_lowercase());
-        }
-        return;
-    }
-    if ignorable(c) {
-        return;
-    }
-    if c.is_whitespace() {
-        if !out.is_empty() && !out.ends_with(' ') {
-            out.push(' ');
-        }
-        return;
-    }
-    decompose_compatible(c, |d| {
-        if is_combining_mark(d) || ignorable(d) {
-            return;
-        }
-        match d {
-            'ß' | 'ẞ' => out.push_str("ss"),
-            'æ' | 'Æ' => out.push_str("ae"),
-            'ø' | 'Ø' => out.push('o'),
-            'ł' | 'Ł' => out.push('l'),
-            'đ' | 'Đ' => out.push('d'),
-            'œ' | 'Œ' => out.push_str("oe"),
-            ' ' => {
-                if !out.is_empty() && !out.ends_with(' ') {
-                    out.push(' ');
-                }
-            }
-            _ => out.extend(d.to_lowercase()),
-        }
-    });
-}
-
-/// The normalised form of a needle (trimmed).
+/// The normalised form of a needle (white space collapsed, trimmed).
 pub fn norm(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        push(c, &mut out);
-    }
-    let t = out.trim_end();
-    t.to_string()
+    norm::norm_collapsed(s)
 }
 
-/// A text normalised, with the way back to the original.
+/// A text normalised, with the way back to the original (the text is
+/// [`norm::Normalised::text`], reached through `Deref`).
 #[derive(Default)]
-pub struct Normalised {
-    /// The normalised text.
-    pub text: String,
-    /// For every byte of `text`, the index (in characters) of the original
-    /// character it came from.
-    map: Vec<u32>,
+pub struct Normalised(norm::Normalised);
+
+impl std::ops::Deref for Normalised {
+    type Target = norm::Normalised;
+    fn deref(&self) -> &norm::Normalised {
+        &self.0
+    }
 }
 
 impl Normalised {
     /// Normalise `original` into this buffer (reused between texts).
     pub fn fill(&mut self, original: &str) {
-        self.text.clear();
-        self.map.clear();
-        for (i, c) in original.chars().enumerate() {
-            let i = i as u32;
-            let before = self.text.len();
-            push(c, &mut self.text);
-            match self.text.len() - before {
-                0 => {}
-                1 => self.map.push(i),
-                added => self.map.extend(std::iter::repeat_n(i, added)),
-            }
-        }
+        self.0.fill(original, FINDER);
     }
 
     /// The original character range `[start, end)` of the normalised byte
     /// range `[s, e)` (`s < e`).
     pub fn original(&self, s: usize, e: usize) -> (u32, u32) {
-        (self.map[s], self.map[e - 1] + 1)
+        self.0.chars(s, e)
     }
 
     /// Whether the normalised byte range `[s, e)` stands as a whole word:
@@ -137,6 +61,15 @@ impl Normalised {
             edge.is_some_and(word_char) && side.is_some_and(word_char)
         };
         !joins(first, before) && !joins(last, after)
+    }
+
+    /// Whether the original character the normalised byte `i` came from is
+    /// an upper-case letter (`original` is the text given to [`Self::fill`]).
+    pub fn capital(&self, original: &str, i: usize) -> bool {
+        original
+            .get(self.0.origin(i)..)
+            .and_then(|r| r.chars().next())
+            .is_some_and(char::is_uppercase)
     }
 }
 
@@ -173,6 +106,7 @@ mod tests {
             "Zoe\u{0308}",
             "Ｚｏｅ",
             "Z\u{200B}o\u{202E}e",
+            "Zo\u{FE0F}e",
             "zoe",
         ] {
             assert_eq!(norm(s), "zoe", "{s:?}");
