@@ -387,7 +387,7 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
     const disclosures = disclosureChecks(d);
     const blockers: string[] = [];
     if (stale) blockers.push(`the vault changed since the draft was made (export ${d.vault_sequence} then, ${sequence} now): make a new draft (decisions carry over to what did not change)`);
-    if (undecided) blockers.push(`${undecided} proposal(s) in ${partiesUndecided ? `${partiesUndecided} third part(ies)` : 'items'} undecided: decide each (or its third party)`);
+    if (undecided) blockers.push(partiesUndecided ? `${undecided.toLocaleString('en-GB')} ${undecided === 1 ? 'proposal' : 'proposals'} undecided, about ${partiesUndecided.toLocaleString('en-GB')} ${partiesUndecided === 1 ? 'third party' : 'third parties'}: decide each third party (or each proposal)` : `${undecided.toLocaleString('en-GB')} ${undecided === 1 ? 'proposal' : 'proposals'} undecided: decide each`);
     for (const c of disclosures.filter((x) => !complete(x)))
       blockers.push(`the member is in the disclosure log: record whether revealing ${c.disclosure} would prejudice crime prevention or a child's safeguarding, and answer for each item it touched`);
     const ready = blockers.length === 0;
@@ -628,7 +628,7 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
   function ready(d: MDraft) {
     if (sequence !== d.vault_sequence) fail('conflict', 'the vault changed since the draft was made: make a new draft');
     const undecided = d.items.reduce((n, it) => n + undecidedOf(d, it), 0);
-    if (undecided) fail('invalid', `${undecided} proposal(s) are undecided: decide each (or its third party) first`);
+    if (undecided) fail('invalid', `${undecided.toLocaleString('en-GB')} ${undecided === 1 ? 'proposal is' : 'proposals are'} undecided: decide each (or its third party) first`);
     const open = disclosureChecks(d).filter((c) => !complete(c));
     if (open.length) fail('invalid', `the member is in the disclosure log: record the decision about ${open.map((c) => c.disclosure).join(', ')} (and the items it touched) first`);
   }

@@ -241,15 +241,15 @@ pub(crate) fn summary(tx: &Tx, d: &DraftRow, r: &Replayed) -> Result<ReviewSumma
         ));
     }
     if c.undecided > 0 {
-        blockers.push(format!(
-            "{} proposal(s) in {} undecided: decide each (or its third party)",
-            c.undecided,
-            if c.parties_undecided > 0 {
-                format!("{} third part(ies)", c.parties_undecided)
-            } else {
-                "items".to_string()
-            }
-        ));
+        let proposals = plural(c.undecided as u64, "proposal", "proposals");
+        blockers.push(if c.parties_undecided > 0 {
+            format!(
+                "{proposals} undecided, about {}: decide each third party (or each proposal)",
+                plural(c.parties_undecided as u64, "third party", "third parties")
+            )
+        } else {
+            format!("{proposals} undecided: decide each")
+        });
     }
     for x in disclosures.iter().filter(|x| !complete(x)) {
         blockers.push(format!(
@@ -333,8 +333,8 @@ fn ready(tx: &Tx, d: &DraftRow) -> Result<()> {
     let c = store::counts(conn, d.id)?;
     if c.undecided > 0 {
         return Err(Error::Invalid(format!(
-            "{} proposal(s) are undecided: decide each (or its third party) first",
-            c.undecided
+            "{} undecided: decide each (or its third party) first",
+            plural(c.undecided as u64, "proposal is", "proposals are")
         )));
     }
     let open: Vec<String> = disclosure_checks(tx, d)?
@@ -669,4 +669,17 @@ fn check_rows(conn: &Connection, draft: i64, site: &str, member_id: &str) -> Res
         }
     }
     Ok(())
+}
+
+/// "1 proposal", "2,303 proposals".
+fn plural(n: u64, one: &str, many: &str) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{grouped} {}", if n == 1 { one } else { many })
 }

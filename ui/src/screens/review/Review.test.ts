@@ -73,7 +73,7 @@ describe('Review screen', () => {
     expect(tid('review-state')!.dataset.state).toBe('draft');
     expect(tid('review-progress')!.textContent).toBe('5 of 260 items reviewed');
     const blockers = tid('review-blockers')!.textContent!;
-    expect(blockers).toContain('undecided: decide each (or its third party)');
+    expect(blockers).toContain('decide each third party (or each proposal)');
     expect(blockers).toContain('disclosure log');
     expect((tid('review-submit') as HTMLButtonElement).disabled).toBe(true);
     expect((tid('review-approve') as HTMLButtonElement).disabled).toBe(true); // "Submit and approve", no four eyes
