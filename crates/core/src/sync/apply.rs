@@ -157,7 +157,7 @@ impl Apply<'_> {
             &new.data,
             &row.fields,
         )?;
-        if row.entity == Entity::PrivateMessages && !old.is_some_and(|o| o.data == new.data) {
+        if row.entity == Entity::PrivateMessages && old.is_none_or(|o| o.data != new.data) {
             crate::search::index_recipients(
                 self.tx,
                 &self.site,
