@@ -176,6 +176,57 @@ fn member_exists(data: &Connection, site: &str, member_id: &str) -> Result<bool>
     )?)
 }
 
+/// What a new request must be: a known channel, received neither in the
+/// future nor implausibly long ago, a requester text of at most 2,000
+/// characters.
+fn check_opening(
+    channel: &str,
+    received: NaiveDate,
+    requester: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if !CHANNELS.contains(&channel) {
+        return Err(Error::Invalid(format!(
+            "unknown channel {channel:?}: use {}",
+            CHANNELS.join(", ")
+        )));
+    }
+    if received > now.date_naive() {
+        return Err(Error::Invalid("the date received is in the future".into()));
+    }
+    if received < earliest_received() {
+        return Err(Error::Invalid(format!(
+            "the date received is before {}: check the year",
+            earliest_received()
+        )));
+    }
+    if requester.chars().count() > 2000 {
+        return Err(Error::Invalid(
+            "the requester text is longer than 2,000 characters".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The reference of a new request: the one given (checked, and not taken)
+/// or the next of the year received.
+fn new_reference(
+    logs: &Connection,
+    reference: Option<&str>,
+    received: NaiveDate,
+) -> Result<String> {
+    match reference {
+        Some(r) => {
+            validate_reference(r)?;
+            if store::taken(logs, r)? {
+                return Err(Error::Conflict(format!("there is already a request {r}")));
+            }
+            Ok(r.to_string())
+        }
+        None => store::next_reference(logs, received.year()),
+    }
+}
+
 impl Session {
     /// Open a request about a member of `site`. The reference is generated
     /// (`SAR-<year received>-0001`, …) unless given; a duplicate is refused.
@@ -193,39 +244,13 @@ impl Session {
     ) -> Result<String> {
         let op = Op::logs(Action::ChangeRequests, "request_opened").on(Some(site), Some(member_id));
         self.door(op, now, |tx| {
-            if !CHANNELS.contains(&channel) {
-                return Err(Error::Invalid(format!(
-                    "unknown channel {channel:?}: use {}",
-                    CHANNELS.join(", ")
-                )));
-            }
-            if received > now.date_naive() {
-                return Err(Error::Invalid("the date received is in the future".into()));
-            }
-            if received < earliest_received() {
-                return Err(Error::Invalid(format!(
-                    "the date received is before {}: check the year",
-                    earliest_received()
-                )));
-            }
-            if requester.chars().count() > 2000 {
-                return Err(Error::Invalid("the requester text is longer than 2,000 characters".into()));
-            }
+            check_opening(channel, received, requester, now)?;
             if !member_exists(tx.data()?, site, member_id)? {
                 return Err(Error::NotFound(format!(
                     "there is no member {member_id} of site {site}"
                 )));
             }
-            let reference = match reference {
-                Some(r) => {
-                    validate_reference(r)?;
-                    if store::taken(tx.logs, r)? {
-                        return Err(Error::Conflict(format!("there is already a request {r}")));
-                    }
-                    r.to_string()
-                }
-                None => store::next_reference(tx.logs, received.year())?,
-            };
+            let reference = new_reference(tx.logs, reference, received)?;
             let region = store::calendar(tx.logs, site)?;
             let status = if id_check_requested { "awaiting_identity" } else { "open" };
             let sealed = tx.seal_field(requester.trim())?;
