@@ -1,7 +1,7 @@
 //! The register's rules (pure): replaying a request's events to its state
 //! and due date, and checking what a change may say.
 
-use super::{calendar, RequestEvent, State};
+use super::{calendar, RequestEvent, State, CHANNELS};
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
@@ -145,6 +145,38 @@ pub(crate) fn calendar_of(st: &State) -> calendar::Region {
 /// typing mistake, not a request this desk could have received.
 pub(crate) fn earliest_received() -> NaiveDate {
     NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default()
+}
+
+/// What a new request must be: a known channel, received neither in the
+/// future nor implausibly long ago, a requester text of at most 2,000
+/// characters.
+pub(crate) fn check_opening(
+    channel: &str,
+    received: NaiveDate,
+    requester: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if !CHANNELS.contains(&channel) {
+        return Err(Error::Invalid(format!(
+            "unknown channel {channel:?}: use {}",
+            CHANNELS.join(", ")
+        )));
+    }
+    if received > now.date_naive() {
+        return Err(Error::Invalid("the date received is in the future".into()));
+    }
+    if received < earliest_received() {
+        return Err(Error::Invalid(format!(
+            "the date received is before {}: check the year",
+            earliest_received()
+        )));
+    }
+    if requester.chars().count() > 2000 {
+        return Err(Error::Invalid(
+            "the requester text is longer than 2,000 characters".into(),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
