@@ -228,28 +228,7 @@ fn file_name(site: &str, member: &str) -> String {
 
 /// Returns false when any bundle failed (the summary has been printed).
 pub fn batch(vault: &Path, a: BatchArgs, out: &Out) -> CliResult<bool> {
-    let items = match &a.from {
-        Some(path) => items_from_csv(path)?,
-        None => {
-            let mut items = Vec::new();
-            for m in &a.members {
-                let Some((site, id)) = m
-                    .split_once(':')
-                    .filter(|(s, i)| !s.is_empty() && !i.is_empty())
-                else {
-                    return Err(CliError::Usage(format!(
-                        "--members takes SITE:ID,SITE:ID,…; {m:?} is not SITE:ID"
-                    )));
-                };
-                items.push(Item {
-                    site: site.into(),
-                    member_id: id.into(),
-                    reference: None,
-                });
-            }
-            items
-        }
-    };
+    let items = batch_items(&a)?;
     if items.is_empty() {
         return Err(CliError::Usage("no members to bundle".into()));
     }
@@ -260,52 +239,11 @@ pub fn batch(vault: &Path, a: BatchArgs, out: &Out) -> CliResult<bool> {
     let mut results: Vec<Value> = Vec::new();
     let mut failed = 0usize;
     for it in &items {
-        let path = a.out_dir.join(file_name(&it.site, &it.member_id));
-        let opts = BundleOptions {
-            reference: it.reference.clone(),
-            encrypt: a.encrypt || a.encrypt_as.is_some(),
-            encryption: a.encrypt_as.unwrap_or_default(),
-            allow_default_facts: a.allow_default_facts,
-        };
-        let bar = progress::for_terminal(out);
-        let r = s.bundle(&it.site, &it.member_id, &path, &opts, now(), bar.as_ref());
-        drop(bar);
-        match r {
-            Ok(made) => {
-                if !out.json {
-                    println!(
-                        "ok      {}:{}  {}  {} rows  sha256 {}",
-                        it.site,
-                        it.member_id,
-                        made.path.display(),
-                        thousands(made.rows),
-                        made.sha256
-                    );
-                    if let (Some(p), Some(g)) = (&made.passphrase, &made.passphrase_grouped) {
-                        println!("        passphrase (shown once): {g}  (typed as {p})");
-                    }
-                }
-                let mut v = json!(made);
-                v["site"] = json!(it.site);
-                v["member_id"] = json!(it.member_id);
-                v["ok"] = json!(true);
-                results.push(v);
-            }
-            Err(Error::Forbidden { role, action }) => {
-                // A role refusal is the same for every member: stop here.
-                return Err(Error::Forbidden { role, action }.into());
-            }
-            Err(e) => {
-                failed += 1;
-                if !out.json {
-                    println!("FAILED  {}:{}  {e}", it.site, it.member_id);
-                }
-                results.push(
-                    json!({"site": it.site, "member_id": it.member_id, "ok": false,
-                                    "error": e.body()}),
-                );
-            }
+        let (ok, result) = batch_one(&s, &a, it, out)?;
+        if !ok {
+            failed += 1;
         }
+        results.push(result);
     }
     let made = items.len() - failed;
     if out.json {
@@ -324,6 +262,82 @@ pub fn batch(vault: &Path, a: BatchArgs, out: &Out) -> CliResult<bool> {
         eprintln!("desk: {failed} of {} bundle(s) failed", items.len());
     }
     Ok(failed == 0)
+}
+
+/// The batch's members: from the CSV file, or `--members SITE:ID,…`.
+fn batch_items(a: &BatchArgs) -> CliResult<Vec<Item>> {
+    if let Some(path) = &a.from {
+        return items_from_csv(path);
+    }
+    let mut items = Vec::new();
+    for m in &a.members {
+        let Some((site, id)) = m
+            .split_once(':')
+            .filter(|(s, i)| !s.is_empty() && !i.is_empty())
+        else {
+            return Err(CliError::Usage(format!(
+                "--members takes SITE:ID,SITE:ID,…; {m:?} is not SITE:ID"
+            )));
+        };
+        items.push(Item {
+            site: site.into(),
+            member_id: id.into(),
+            reference: None,
+        });
+    }
+    Ok(items)
+}
+
+/// Make one bundle of a batch: whether it was made, and its result (the
+/// bundle made, or the error). A role refusal, the same for every member,
+/// stops the batch.
+fn batch_one(s: &Session, a: &BatchArgs, it: &Item, out: &Out) -> CliResult<(bool, Value)> {
+    let path = a.out_dir.join(file_name(&it.site, &it.member_id));
+    let opts = BundleOptions {
+        reference: it.reference.clone(),
+        encrypt: a.encrypt || a.encrypt_as.is_some(),
+        encryption: a.encrypt_as.unwrap_or_default(),
+        allow_default_facts: a.allow_default_facts,
+    };
+    let bar = progress::for_terminal(out);
+    let r = s.bundle(&it.site, &it.member_id, &path, &opts, now(), bar.as_ref());
+    drop(bar);
+    match r {
+        Ok(made) => {
+            if !out.json {
+                println!(
+                    "ok      {}:{}  {}  {} rows  sha256 {}",
+                    it.site,
+                    it.member_id,
+                    made.path.display(),
+                    thousands(made.rows),
+                    made.sha256
+                );
+                if let (Some(p), Some(g)) = (&made.passphrase, &made.passphrase_grouped) {
+                    println!("        passphrase (shown once): {g}  (typed as {p})");
+                }
+            }
+            let mut v = json!(made);
+            v["site"] = json!(it.site);
+            v["member_id"] = json!(it.member_id);
+            v["ok"] = json!(true);
+            Ok((true, v))
+        }
+        Err(Error::Forbidden { role, action }) => {
+            // A role refusal is the same for every member: stop here.
+            Err(Error::Forbidden { role, action }.into())
+        }
+        Err(e) => {
+            if !out.json {
+                println!("FAILED  {}:{}  {e}", it.site, it.member_id);
+            }
+            Ok((
+                false,
+                json!({"site": it.site, "member_id": it.member_id, "ok": false,
+                       "error": e.body()}),
+            ))
+        }
+    }
 }
 
 fn print_facts(out: &Out, f: &PrivacyFacts) {

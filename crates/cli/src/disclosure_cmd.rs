@@ -5,7 +5,7 @@ use crate::signin::sign_in;
 use crate::{now, CliResult};
 use clap::Subcommand;
 use desk_core::disclosure::{Disclosure, MemberStatus, Recorded};
-use desk_core::{Error, Role};
+use desk_core::{Error, Role, Session};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -167,43 +167,7 @@ fn print_disclosure(d: &Disclosure, full: bool) {
 pub fn run(vault: &Path, cmd: DisclosureCmd, out: &Out) -> CliResult {
     let s = sign_in(vault)?;
     match cmd {
-        DisclosureCmd::Add { from, hold_reason } => {
-            let entry = read_entry(&from)?;
-            let r = s.disclosure_record(&entry, now())?;
-            if let Some(reason) = hold_reason {
-                if s.user().role != Role::Dpo {
-                    // The disclosure stands; only the hold is refused (and audited).
-                    print_recorded(out, &r, "Recorded");
-                    return match s.authorize(desk_core::Action::Hold, now(), None, None) {
-                        Err(Error::Forbidden { role, action }) => Err(Error::Forbidden {
-                            role,
-                            action: format!(
-                                "{action} (disclosure {} was recorded; the hold was not set)",
-                                r.id
-                            ),
-                        }
-                        .into()),
-                        other => other.map_err(Into::into),
-                    };
-                }
-                for m in r
-                    .members
-                    .iter()
-                    .filter(|m| m.held == Some(false) && m.exists == Some(true))
-                {
-                    s.hold_set(&m.site, &m.member_id, &reason, now())?;
-                }
-                let r = Recorded {
-                    id: r.id.clone(),
-                    members: s.disclosure_show(&r.id, now())?.members,
-                };
-                print_recorded(out, &r, "Recorded");
-                out.json_only(json!({"id": r.id, "members": r.members}));
-            } else {
-                print_recorded(out, &r, "Recorded");
-                out.json_only(json!({"id": r.id, "members": r.members}));
-            }
-        }
+        DisclosureCmd::Add { from, hold_reason } => add(&s, &from, hold_reason, out)?,
         DisclosureCmd::Amend { id, from } => {
             let entry = read_entry(&from)?;
             let r = s.disclosure_amend(&id, &entry, now())?;
@@ -226,25 +190,10 @@ pub fn run(vault: &Path, cmd: DisclosureCmd, out: &Out) -> CliResult {
                 }
             }
         }
-        DisclosureCmd::Show { id } => {
-            let d = s.disclosure_show(&id, now())?;
-            if out.json {
-                out.json_only(json!(d));
-            } else {
-                print_disclosure(&d, true);
-            }
-        }
-        DisclosureCmd::Verify { head, root } => {
-            let v = s.disclosure_verify_with(head.as_deref(), root.as_deref(), now())?;
-            out.verification(&v, "disclosure log");
-            if !v.ok {
-                let at = v.failure.as_ref().map(|f| f.seq).unwrap_or_default();
-                return Err(Error::Invalid(format!(
-                    "the disclosure log failed verification at entry {at}"
-                ))
-                .into());
-            }
-        }
+        DisclosureCmd::Show { id } => out.show(&s.disclosure_show(&id, now())?, |d| {
+            print_disclosure(d, true)
+        }),
+        DisclosureCmd::Verify { head, root } => verify(&s, head, root, out)?,
         DisclosureCmd::Export { out: path, force } => {
             let csv = s.disclosure_export_csv(now())?;
             write_export(&path, &csv, force)?;
@@ -261,6 +210,70 @@ pub fn run(vault: &Path, cmd: DisclosureCmd, out: &Out) -> CliResult {
                 json!({"path": path, "format": "html"}),
             );
         }
+    }
+    Ok(())
+}
+
+/// `desk disclosure add`: record the entry, then (with `--hold-reason`)
+/// put its members on hold.
+fn add(s: &Session, from: &Path, hold_reason: Option<String>, out: &Out) -> CliResult {
+    let entry = read_entry(from)?;
+    let r = s.disclosure_record(&entry, now())?;
+    let r = match hold_reason {
+        None => r,
+        Some(_) if s.user().role != Role::Dpo => {
+            // The disclosure stands; only the hold is refused (and audited).
+            print_recorded(out, &r, "Recorded");
+            return hold_refused(s, &r);
+        }
+        Some(reason) => hold_members(s, &r, &reason)?,
+    };
+    print_recorded(out, &r, "Recorded");
+    out.json_only(json!({"id": r.id, "members": r.members}));
+    Ok(())
+}
+
+/// The refusal of a hold (audited), saying the disclosure was recorded.
+fn hold_refused(s: &Session, r: &Recorded) -> CliResult {
+    match s.authorize(desk_core::Action::Hold, now(), None, None) {
+        Err(Error::Forbidden { role, action }) => Err(Error::Forbidden {
+            role,
+            action: format!(
+                "{action} (disclosure {} was recorded; the hold was not set)",
+                r.id
+            ),
+        }
+        .into()),
+        other => other.map_err(Into::into),
+    }
+}
+
+/// Put the recorded disclosure's members on hold (those that exist and are
+/// not held yet); the disclosure as it stands after.
+fn hold_members(s: &Session, r: &Recorded, reason: &str) -> CliResult<Recorded> {
+    for m in r
+        .members
+        .iter()
+        .filter(|m| m.held == Some(false) && m.exists == Some(true))
+    {
+        s.hold_set(&m.site, &m.member_id, reason, now())?;
+    }
+    Ok(Recorded {
+        id: r.id.clone(),
+        members: s.disclosure_show(&r.id, now())?.members,
+    })
+}
+
+/// `desk disclosure verify`: the log's verification; a failure is an error.
+fn verify(s: &Session, head: Option<String>, root: Option<String>, out: &Out) -> CliResult {
+    let v = s.disclosure_verify_with(head.as_deref(), root.as_deref(), now())?;
+    out.verification(&v, "disclosure log");
+    if !v.ok {
+        let at = v.failure.as_ref().map(|f| f.seq).unwrap_or_default();
+        return Err(Error::Invalid(format!(
+            "the disclosure log failed verification at entry {at}"
+        ))
+        .into());
     }
     Ok(())
 }

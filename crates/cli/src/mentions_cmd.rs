@@ -2,10 +2,11 @@
 //! (free-text search) and `desk text-index` (the optional per-site index).
 
 use crate::output::{thousands, Out};
+use crate::output_mentions::{print_mentions, print_text_results};
 use crate::signin::sign_in;
 use crate::{now, CliError, CliResult};
 use clap::{Args, Subcommand};
-use desk_core::mentions::{Author, SnippetPart, TextQuery};
+use desk_core::mentions::TextQuery;
 use serde_json::json;
 use std::path::Path;
 
@@ -43,37 +44,6 @@ fn print_json(v: &serde_json::Value) {
     );
 }
 
-/// A snippet for a terminal: the mention between « ».
-pub fn snippet_text(parts: &[SnippetPart]) -> String {
-    parts
-        .iter()
-        .map(|p| {
-            if p.mark {
-                format!("«{}»", p.text)
-            } else {
-                p.text.clone()
-            }
-        })
-        .collect()
-}
-
-fn author_text(a: &Author) -> String {
-    match a.kind.as_str() {
-        "member" => a.username.clone().unwrap_or_default(),
-        "former_member" => format!(
-            "a former member ({})",
-            a.member_id.as_deref().unwrap_or("-")
-        ),
-        "staff" => "helpdesk staff".into(),
-        _ => "a helpdesk requester without an account".into(),
-    }
-}
-
-fn when(at: Option<&str>) -> String {
-    at.map(|a| a.replacen('T', " ", 1).replace('Z', " UTC"))
-        .unwrap_or_else(|| "-".into())
-}
-
 pub fn mentions(vault: &Path, a: MentionsArgs, out: &Out) -> CliResult {
     let sess = sign_in(vault)?;
     if a.rebuild {
@@ -100,56 +70,7 @@ pub fn mentions(vault: &Path, a: MentionsArgs, out: &Out) -> CliResult {
         print_json(&json!(r));
         return Ok(());
     }
-    println!(
-        "Member {} of {} in other people's words: {} item(s) by {} author(s)",
-        r.member_id,
-        r.site,
-        thousands(r.total),
-        thousands(r.authors)
-    );
-    if r.total == 0 {
-        return Ok(());
-    }
-    let kinds: Vec<String> = r
-        .by_kind
-        .iter()
-        .map(|k| format!("{} {}", k.kind.label(), thousands(k.items)))
-        .collect();
-    println!("  by kind: {}", kinds.join(", "));
-    let authors: Vec<String> = r
-        .by_author
-        .iter()
-        .map(|c| format!("{} {}", author_text(&c.author), thousands(c.items)))
-        .collect();
-    println!("  by author: {}", authors.join(", "));
-    let first = (r.page - 1) * r.page_size + 1;
-    if r.items.is_empty() {
-        println!("Page {}: no items (there are {}).", r.page, r.total);
-        return Ok(());
-    }
-    println!(
-        "Page {} (items {}-{} of {}), newest first:",
-        r.page,
-        first,
-        first + r.items.len() as u64 - 1,
-        r.total
-    );
-    for m in &r.items {
-        let kinds: Vec<&str> = m.kinds.iter().map(|k| k.label()).collect();
-        println!(
-            "  {}  {} {} ({})  by {}  [{}]",
-            when(m.at.as_deref()),
-            m.entity,
-            m.id,
-            m.field,
-            author_text(&m.author),
-            kinds.join(", ")
-        );
-        if let Some(c) = &m.context {
-            println!("      in: {c}");
-        }
-        println!("      {}", snippet_text(&m.snippet));
-    }
+    print_mentions(&r);
     Ok(())
 }
 
@@ -182,55 +103,7 @@ pub fn text_search(
         print_json(&json!(r));
         return Ok(());
     }
-    if r.items.is_empty() {
-        println!("Page {}: no item holds \"{}\".", r.page, r.words.join(" "));
-    } else {
-        println!(
-            "Page {}: {} item(s) holding \"{}\", newest stored first{}:",
-            r.page,
-            r.items.len(),
-            r.words.join(" "),
-            if r.more {
-                " (more on the next page)"
-            } else {
-                ""
-            }
-        );
-    }
-    for h in &r.items {
-        println!(
-            "  {}  {} {} {} ({})  by {}",
-            when(h.at.as_deref()),
-            h.site,
-            h.entity,
-            h.id,
-            h.field,
-            author_text(&h.author)
-        );
-        println!("      {}", snippet_text(&h.snippet));
-    }
-    for s in &r.sites {
-        if !s.complete {
-            eprintln!(
-                "{}: not every item was read ({} {}); {}",
-                s.site,
-                thousands(s.rows_read),
-                if s.indexed {
-                    "candidates checked"
-                } else {
-                    "items read, newest first"
-                },
-                if s.indexed {
-                    "give more words or dates to narrow it".to_string()
-                } else {
-                    format!(
-                        "turn its text index on to search everything (`desk text-index on {}`)",
-                        s.site
-                    )
-                }
-            );
-        }
-    }
+    print_text_results(&r);
     Ok(())
 }
 

@@ -58,6 +58,15 @@ impl Out {
         }
     }
 
+    /// `v` as JSON, or as `text` prints it.
+    pub fn show<T: serde::Serialize>(&self, v: &T, text: impl FnOnce(&T)) {
+        if self.json {
+            print_json(&json!(v));
+        } else {
+            text(v);
+        }
+    }
+
     /// JSON mode only (text was printed along the way).
     pub fn json_only(&self, v: Value) {
         if self.json {

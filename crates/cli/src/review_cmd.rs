@@ -2,13 +2,16 @@
 //! request's bundle (core `review`; docs/review-api.md).
 
 use crate::bundle_cmd::{parse_encryption, print_made};
-use crate::output::{thousands, Out};
+use crate::output::Out;
+use crate::output_review::{
+    print_changes, print_item, print_items, print_open, print_parties, print_summary,
+};
 use crate::signin::sign_in;
 use crate::{now, progress, CliResult};
 use clap::{Args, Subcommand};
 use desk_core::bundle::Encryption;
 use desk_core::problem::{Problem, Problems};
-use desk_core::review::{DecisionInput, ItemFilter, ReleaseOptions, ReviewSummary, Verdict};
+use desk_core::review::{DecisionInput, ItemFilter, ReleaseOptions, ReviewSummary};
 use desk_core::{Error, Session};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -199,194 +202,17 @@ pub fn read_decisions(path: &Path) -> CliResult<Vec<DecisionInput>> {
     Ok(out)
 }
 
-fn verdict_words(v: &Option<Verdict>) -> String {
-    match v {
-        None => "undecided".into(),
-        Some(Verdict::Redact { reason }) => format!("redact ({reason})"),
-        Some(Verdict::Disclose { ground, .. }) => {
-            format!(
-                "disclose ({})",
-                serde_json::to_value(ground)
-                    .unwrap_or_default()
-                    .as_str()
-                    .unwrap_or("")
-            )
-        }
-    }
-}
-
-fn print_summary(s: &ReviewSummary) {
-    println!(
-        "Request {}: draft {} of {} member {}, {}",
-        s.reference,
-        s.draft,
-        s.site,
-        s.member_id,
-        s.state.name().replace('_', " ")
-    );
-    println!(
-        "  made {} by {}{}",
-        s.created_at,
-        s.created_by,
-        s.replaces
-            .map(|r| format!(
-                " (replaces draft {r}; {} decision(s) carried over)",
-                s.carried_over
-            ))
-            .unwrap_or_default()
-    );
-    println!(
-        "  {} of {} items reviewed; {} withheld",
-        thousands(s.items_reviewed as u64),
-        thousands(s.items as u64),
-        thousands(s.items_withheld as u64)
-    );
-    println!(
-        "  proposals: {} ({} undecided); third parties: {} ({} undecided); span redactions: {}",
-        thousands(s.proposals as u64),
-        thousands(s.proposals_undecided as u64),
-        thousands(s.parties as u64),
-        thousands(s.parties_undecided as u64),
-        s.spans
-    );
-    for k in &s.kinds {
-        println!(
-            "    {:<22} {:>8} items{}{}",
-            k.kind,
-            thousands(k.items as u64),
-            if k.undecided > 0 {
-                format!(", {} undecided", thousands(k.undecided as u64))
-            } else {
-                String::new()
-            },
-            if k.withheld > 0 {
-                format!(", {} withheld", k.withheld)
-            } else {
-                String::new()
-            }
-        );
-    }
-    if s.four_eyes {
-        println!("  four eyes: a dpo other than the submitter approves");
-    }
-    if s.stale {
-        println!(
-            "  STALE: the vault changed (export {} then, {} now): desk review {} changes",
-            s.vault_sequence, s.current_sequence, s.reference
-        );
-    }
-    for d in &s.disclosures {
-        println!(
-            "  disclosure {}: {}",
-            d.disclosure,
-            if d.decision.is_some() {
-                "decision recorded"
-            } else {
-                "DECISION NEEDED"
-            }
-        );
-    }
-    for b in &s.blockers {
-        println!("  - {b}");
-    }
-    let can: Vec<&str> = [
-        ("decide", s.can.decide),
-        ("submit", s.can.submit),
-        ("approve", s.can.approve),
-        ("release", s.can.release),
-        ("reopen", s.can.reopen),
-        ("withdraw", s.can.withdraw),
-    ]
-    .iter()
-    .filter(|x| x.1)
-    .map(|x| x.0)
-    .collect();
-    println!(
-        "  you can: {}",
-        if can.is_empty() {
-            "nothing now".into()
-        } else {
-            can.join(", ")
-        }
-    );
-}
-
 pub fn review(vault: &Path, a: ReviewArgs, out: &Out) -> CliResult {
     let s: Session = sign_in(vault)?;
     let r = &a.reference;
     if a.create {
-        let bar = progress::for_terminal(out);
-        let sum = s.review_create(r, now(), bar.as_ref());
-        drop(bar);
-        let sum = sum?;
-        if out.json {
-            out.json_only(json!(sum));
-        } else {
-            println!("Made draft {} of request {r}.", sum.draft);
-            print_summary(&sum);
-        }
-        return Ok(());
+        return create(&s, r, out);
     }
     if let Some(path) = &a.decide {
-        let list = read_decisions(path)?;
-        let applied = s.review_decide(r, &list, now())?;
-        if out.json {
-            out.json_only(json!(applied));
-        } else {
-            println!(
-                "Applied {} decision(s) (action {}; desk review {r} undo takes it back).",
-                applied.changed, applied.action
-            );
-            print_summary(&applied.summary);
-        }
-        return Ok(());
+        return decide(&s, r, path, out);
     }
     match a.action {
-        None => {
-            let sum = s.review_summary(r, now())?;
-            let parties = s.review_parties(r, true, 0, a.limit, now())?;
-            let filter = ItemFilter {
-                undecided_only: true,
-                ..Default::default()
-            };
-            let items = s.review_items(r, &filter, 0, a.limit, now())?;
-            if out.json {
-                out.json_only(
-                    json!({"summary": sum, "open_parties": parties, "open_items": items}),
-                );
-                return Ok(());
-            }
-            print_summary(&sum);
-            if parties.total > 0 {
-                println!(
-                    "Third parties undecided ({}):",
-                    thousands(parties.total as u64)
-                );
-                for p in &parties.parties {
-                    println!(
-                        "  {:>5}  {:<12} {:<14} {:<30} {} proposal(s) in {} item(s)",
-                        p.party,
-                        p.label,
-                        p.kind.name(),
-                        p.display,
-                        p.proposals,
-                        p.items
-                    );
-                }
-            }
-            if items.total > 0 {
-                println!(
-                    "Items with undecided proposals ({}):",
-                    thousands(items.total as u64)
-                );
-                for i in &items.items {
-                    println!(
-                        "  {:>6}  {:<20} {:>3} undecided  {}",
-                        i.n, i.kind, i.undecided, i.preview
-                    );
-                }
-            }
-        }
+        None => open_work(&s, r, a.limit, out)?,
         Some(ReviewAction::Submit) => {
             done(out, "Submitted for approval.", s.review_submit(r, now())?)
         }
@@ -397,33 +223,11 @@ pub fn review(vault: &Path, a: ReviewArgs, out: &Out) -> CliResult {
         Some(ReviewAction::Withdraw { reason }) => {
             done(out, "Withdrawn.", s.review_withdraw(r, &reason, now())?)
         }
-        Some(ReviewAction::Undo) => {
-            let u = s.review_undo(r, now())?;
-            if out.json {
-                out.json_only(json!(u));
-            } else {
-                println!("Undid action {} ({}).", u.action, u.undone);
-                print_summary(&u.summary);
-            }
-        }
-        Some(ReviewAction::Changes) => {
-            let c = s.review_changes(r, now())?;
-            if out.json {
-                out.json_only(json!(c));
-            } else {
-                println!(
-                    "Draft made on export {}; the site is at {} now: {}",
-                    c.draft_sequence,
-                    c.current_sequence,
-                    if c.stale { "stale" } else { "current" }
-                );
-                println!("  changed items: {:?}", c.changed);
-                println!("  removed items: {:?}", c.removed);
-                for k in &c.added {
-                    println!("  new {}: {}", k.kind, k.items);
-                }
-            }
-        }
+        Some(ReviewAction::Undo) => out.show(&s.review_undo(r, now())?, |u| {
+            println!("Undid action {} ({}).", u.action, u.undone);
+            print_summary(&u.summary);
+        }),
+        Some(ReviewAction::Changes) => out.show(&s.review_changes(r, now())?, print_changes),
         Some(ReviewAction::Items {
             kind,
             undecided,
@@ -438,86 +242,62 @@ pub fn review(vault: &Path, a: ReviewArgs, out: &Out) -> CliResult {
                 party,
                 withheld_only: withheld,
             };
-            let page = s.review_items(r, &filter, offset, limit, now())?;
-            if out.json {
-                out.json_only(json!(page));
-            } else {
-                println!("{} item(s); from {}:", page.total, page.offset);
-                for i in &page.items {
-                    println!(
-                        "  {:>6}  {:<20} {:<18} {:>3}/{:<3} {}{}",
-                        i.n,
-                        i.kind,
-                        i.bundle_id,
-                        i.undecided,
-                        i.proposals,
-                        if i.withheld.is_some() {
-                            "[withheld] "
-                        } else {
-                            ""
-                        },
-                        i.preview
-                    );
-                }
-            }
+            out.show(
+                &s.review_items(r, &filter, offset, limit, now())?,
+                print_items,
+            )
         }
-        Some(ReviewAction::Item { n }) => {
-            let it = s.review_item(r, n, None, now())?;
-            if out.json {
-                out.json_only(json!(it));
-            } else {
-                println!(
-                    "Item {} ({}, {})",
-                    it.item.n, it.item.kind, it.item.bundle_id
-                );
-                for f in &it.fields {
-                    println!("  {}: {}", f.path, f.text);
-                }
-                println!("Proposals ({}):", it.proposals_total);
-                for p in &it.proposals {
-                    let span = match (p.start, p.end) {
-                        (Some(a), Some(b)) => format!("{a}..{b}"),
-                        _ => "whole".into(),
-                    };
-                    println!(
-                        "  {:>6}  {:<18} {:<10} {:<12} party {:<5} {}",
-                        p.id,
-                        p.field,
-                        span,
-                        p.kind.name(),
-                        p.party,
-                        verdict_words(&p.effective)
-                    );
-                }
-                println!("As released now:");
-                for f in &it.released {
-                    println!("  {}: {}", f.path, f.text);
-                }
-            }
-        }
+        Some(ReviewAction::Item { n }) => out.show(&s.review_item(r, n, None, now())?, print_item),
         Some(ReviewAction::Parties {
             undecided,
             offset,
             limit,
-        }) => {
-            let page = s.review_parties(r, undecided, offset, limit, now())?;
-            if out.json {
-                out.json_only(json!(page));
-            } else {
-                println!("{} third part(ies); from {}:", page.total, page.offset);
-                for p in &page.parties {
-                    println!(
-                        "  {:>5}  {:<12} {:<14} {:<30} {:>5} proposal(s)  {}",
-                        p.party,
-                        p.label,
-                        p.kind.name(),
-                        p.display,
-                        p.proposals,
-                        verdict_words(&p.decision)
-                    );
-                }
-            }
-        }
+        }) => out.show(
+            &s.review_parties(r, undecided, offset, limit, now())?,
+            print_parties,
+        ),
+    }
+    Ok(())
+}
+
+/// `--create`: make a draft (with progress).
+fn create(s: &Session, r: &str, out: &Out) -> CliResult {
+    let bar = progress::for_terminal(out);
+    let sum = s.review_create(r, now(), bar.as_ref());
+    drop(bar);
+    out.show(&sum?, |sum| {
+        println!("Made draft {} of request {r}.", sum.draft);
+        print_summary(sum);
+    });
+    Ok(())
+}
+
+/// `--decide FILE.json`: apply the file's decisions, all or none.
+fn decide(s: &Session, r: &str, path: &Path, out: &Out) -> CliResult {
+    let list = read_decisions(path)?;
+    out.show(&s.review_decide(r, &list, now())?, |applied| {
+        println!(
+            "Applied {} decision(s) (action {}; desk review {r} undo takes it back).",
+            applied.changed, applied.action
+        );
+        print_summary(&applied.summary);
+    });
+    Ok(())
+}
+
+/// No action: the summary with the open third parties and items.
+fn open_work(s: &Session, r: &str, limit: u32, out: &Out) -> CliResult {
+    let sum = s.review_summary(r, now())?;
+    let parties = s.review_parties(r, true, 0, limit, now())?;
+    let filter = ItemFilter {
+        undecided_only: true,
+        ..Default::default()
+    };
+    let items = s.review_items(r, &filter, 0, limit, now())?;
+    if out.json {
+        out.json_only(json!({"summary": sum, "open_parties": parties, "open_items": items}));
+    } else {
+        print_open(&sum, &parties, &items);
     }
     Ok(())
 }

@@ -36,7 +36,7 @@ pub(crate) struct Cover<'a> {
     pub generated_by: &'a str,
     pub form: Form,
     /// (entity, field, reason) of every redaction, deduplicated.
-    pub redactions: &'a BTreeSet<(&'static str, &'a str, &'a str)>,
+    pub redactions: &'a Redactions<'a>,
     /// Items withheld under an exemption that the bundle may count:
     /// (the exemption in words, items).
     pub withheld: &'a [(String, u64)],
@@ -49,10 +49,25 @@ pub(crate) fn title(site: &str) -> String {
 }
 
 pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
-    let site = c.site;
-    let title = title(site);
+    let title = title(c.site);
     d.begin(&title)?;
     d.heading(1, None, &title)?;
+    intro(d, c)?;
+    d.heading(2, None, "What is in it")?;
+    contents(d, c.form)?;
+    d.heading(2, None, "How to open it")?;
+    how_to_open(d, c.form)?;
+    d.heading(2, None, "What we left out, and why")?;
+    left_out(d, c)?;
+    d.heading(2, None, "Questions, and complaints")?;
+    questions(d, c)?;
+    d.end()
+}
+
+/// Which request the bundle answers, when it was made, and (encrypted)
+/// that the passphrase comes separately.
+fn intro(d: &mut dyn Doc, c: &Cover) -> Result<()> {
+    let site = c.site;
     let reference = c
         .request_ref
         .map(|r| format!(", our reference {r}"))
@@ -73,9 +88,12 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
             ))],
         )?;
     }
+    Ok(())
+}
 
-    d.heading(2, None, "What is in it")?;
-    match c.form {
+/// The files of the bundle, one bullet each.
+fn contents(d: &mut dyn Doc, form: Form) -> Result<()> {
+    match form {
         Form::Pdf => d.bullets(&[
             vec![Span::Bold(PDF_NAME), Span::Text(": your data to read and print, and the same data as files other programs can read (JSON, and CSV for spreadsheets), attached inside the PDF.")],
             vec![Span::Bold("cover.html"), Span::Text(": this letter.")],
@@ -88,9 +106,12 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
             vec![Span::Bold("cover.html"), Span::Text(": this letter.")],
         ])?,
     }
+    Ok(())
+}
 
-    d.heading(2, None, "How to open it")?;
-    match c.form {
+/// How to open the bundle on each kind of computer or phone.
+fn how_to_open(d: &mut dyn Doc, form: Form) -> Result<()> {
+    match form {
         Form::Pdf => {
             d.para(Style::Normal, &[Span::Text("You need no extra software.")])?;
             d.bullets(&[
@@ -134,15 +155,52 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
             )?;
         }
     }
+    Ok(())
+}
 
-    d.heading(2, None, "What we left out, and why")?;
-    let has = |field: &str, reason: &str| {
-        c.redactions
-            .iter()
-            .any(|(_, f, r)| *f == field && *r == reason)
+/// What the redactions and the withheld items amount to, in general terms.
+fn left_out(d: &mut dyn Doc, c: &Cover) -> Result<()> {
+    let withheld_heads = withheld_heads(c.withheld);
+    let mut out: Vec<Vec<Span>> = redaction_bullets(c.redactions);
+    for head in &withheld_heads {
+        out.push(vec![Span::Bold(head), Span::Text("The law allows us not to give you this information (the exemption named); the file manifest.json counts what was withheld under each.")]);
+    }
+    if has(c.redactions, "password_hash", "never disclosed") {
+        out.push(vec![Span::Bold("Your password's stored form. "), Span::Text("We keep only a scrambled (hashed) form of your password, which cannot be turned back into it. It is a security measure, not information about you, and is never sent out.")]);
+    }
+    let others = other_reasons(c.redactions);
+    for r in &others {
+        out.push(vec![Span::Text(r)]);
+    }
+    if out.is_empty() {
+        return d.para(Style::Normal, &[Span::Text("We left nothing out.")]);
+    }
+    d.bullets(&out)?;
+    let list = if c.form == Form::Pdf {
+        "The attached file manifest.json"
+    } else {
+        "The file manifest.json"
     };
-    let withheld_heads: Vec<String> = c
-        .withheld
+    d.para(
+        Style::Normal,
+        &[Span::Text(&format!(
+            "{list} lists every change and the record it was made in."
+        ))],
+    )
+}
+
+type Redactions<'a> = BTreeSet<(&'static str, &'a str, &'a str)>;
+
+/// Whether a field was redacted for a reason.
+fn has(redactions: &Redactions, field: &str, reason: &str) -> bool {
+    redactions
+        .iter()
+        .any(|(_, f, r)| *f == field && *r == reason)
+}
+
+/// "N items withheld: the exemption. " for each exemption.
+fn withheld_heads(withheld: &[(String, u64)]) -> Vec<String> {
+    withheld
         .iter()
         .map(|(label, n)| {
             let items = if *n == 1 {
@@ -152,24 +210,17 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
             };
             format!("{items} withheld: {label}. ")
         })
-        .collect();
-    let mut out: Vec<Vec<Span>> = Vec::new();
-    let third = c
-        .redactions
-        .iter()
-        .any(|(e, _, r)| *r == "third party" && *e == "private_messages");
-    let elsewhere = c
-        .redactions
-        .iter()
-        .any(|(e, _, r)| *r == "third party" && *e != "private_messages");
-    let patterns = c
-        .redactions
-        .iter()
-        .any(|(_, _, r)| *r == "personal data of another person");
-    let in_text = c
-        .redactions
-        .iter()
-        .any(|(_, _, r)| *r == "third-party identifier in text");
+        .collect()
+}
+
+/// One bullet for each kind of protection of other people that was used.
+fn redaction_bullets(redactions: &Redactions) -> Vec<Vec<Span<'static>>> {
+    let any = |f: &dyn Fn(&str, &str) -> bool| redactions.iter().any(|(e, _, r)| f(e, r));
+    let third = any(&|e, r| r == "third party" && e == "private_messages");
+    let elsewhere = any(&|e, r| r == "third party" && e != "private_messages");
+    let patterns = any(&|_, r| r == "personal data of another person");
+    let in_text = any(&|_, r| r == "third-party identifier in text");
+    let mut out = Vec::new();
     if third {
         out.push(vec![Span::Bold("Other people in your private messages. "), Span::Text("Each of them is shown as \u{201c}Member A\u{201d}, \u{201c}Member B\u{201d} and so on, the same name for the same person throughout. Their names, member numbers and email addresses are left out to protect their privacy: the right of access does not extend to other people's data (UK GDPR Article 15(4), Data Protection Act 2018 Schedule 2 paragraph 16).")]);
     }
@@ -182,12 +233,12 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
     if patterns {
         out.push(vec![Span::Bold("Other people's contact details. "), Span::Text("An email address, phone number, postcode or street address of someone else in your text is replaced by a note such as [email removed].")]);
     }
-    for head in &withheld_heads {
-        out.push(vec![Span::Bold(head), Span::Text("The law allows us not to give you this information (the exemption named); the file manifest.json counts what was withheld under each.")]);
-    }
-    if has("password_hash", "never disclosed") {
-        out.push(vec![Span::Bold("Your password's stored form. "), Span::Text("We keep only a scrambled (hashed) form of your password, which cannot be turned back into it. It is a security measure, not information about you, and is never sent out.")]);
-    }
+    out
+}
+
+/// "Other changes, for this reason: …" for each reason the letter does not
+/// explain itself, once each, in order.
+fn other_reasons(redactions: &Redactions) -> Vec<String> {
     let known = |r: &str| {
         matches!(
             r,
@@ -197,35 +248,17 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
                 | "never disclosed"
         )
     };
-    let others: Vec<String> = c
-        .redactions
+    redactions
         .iter()
         .filter(|(_, _, r)| !known(r))
         .map(|(_, _, r)| format!("Other changes, for this reason: {r}."))
         .collect::<BTreeSet<_>>()
         .into_iter()
-        .collect();
-    for r in &others {
-        out.push(vec![Span::Text(r)]);
-    }
-    if out.is_empty() {
-        d.para(Style::Normal, &[Span::Text("We left nothing out.")])?;
-    } else {
-        d.bullets(&out)?;
-        let list = if c.form == Form::Pdf {
-            "The attached file manifest.json"
-        } else {
-            "The file manifest.json"
-        };
-        d.para(
-            Style::Normal,
-            &[Span::Text(&format!(
-                "{list} lists every change and the record it was made in."
-            ))],
-        )?;
-    }
+        .collect()
+}
 
-    d.heading(2, None, "Questions, and complaints")?;
+/// Whom to contact, how to complain, and who prepared the bundle.
+fn questions(d: &mut dyn Doc, c: &Cover) -> Result<()> {
     d.para(
         Style::Normal,
         &[Span::Text(&format!(
@@ -234,12 +267,11 @@ pub(crate) fn write(d: &mut dyn Doc, c: &Cover) -> Result<()> {
         ))],
     )?;
     complaint(d, &c.facts.complaint)?;
-    let mut by = c.facts.preparer(site);
+    let mut by = c.facts.preparer(c.site);
     if c.facts.sign_with_staff_name {
         by.push_str(&format!(" ({})", c.generated_by));
     }
-    d.para(Style::Normal, &[Span::Text(&format!("Prepared by {by}."))])?;
-    d.end()
+    d.para(Style::Normal, &[Span::Text(&format!("Prepared by {by}."))])
 }
 
 /// The short message that carries the passphrase (a text message or a

@@ -142,29 +142,12 @@ impl Export {
             )));
         }
         let lines = self.file_lines.get(file.index).cloned().unwrap_or_default();
-        let location = match &self.source {
-            Source::Dir(d) => d.join(&file.path),
-            Source::Zip { .. } => self.path.join(&file.path),
-        };
-        let opened = self
-            .source
-            .open(&file.path)
-            .map_err(|e| Error::io(&location, e))?;
-
-        let digest = Rc::new(RefCell::new(Digested::default()));
-        let decompressed = Rc::new(Cell::new(0u64));
-        let hashed = HashReader::new(opened.reader, digest.clone(), opened.archive);
-        let plain: Box<dyn Read + '_> = if file.gzip {
-            let cap = readers::bomb_cap(opened.stored_size);
-            Box::new(CapReader::new(
-                flate2::read::MultiGzDecoder::new(hashed),
-                cap,
-            ))
-        } else {
-            Box::new(hashed)
-        };
-        let text = BomSkip::new(CountReader::new(plain, decompressed.clone()));
-
+        let FileText {
+            text,
+            location,
+            digest,
+            decompressed,
+        } = self.open_text(file)?;
         let mut ctx = Ctx {
             file,
             problems,
@@ -176,16 +159,7 @@ impl Export {
             gzip: file.gzip,
             next_report: parse::PROGRESS_EVERY,
         };
-        let end = match file.entity.format() {
-            Format::Jsonl => {
-                let mut r = BufReader::with_capacity(64 * 1024, text);
-                parse::read_jsonl(&mut r, &mut ctx)?
-            }
-            Format::Csv => {
-                let feed = Rc::new(RefCell::new(FeedState::default()));
-                parse::read_csv(CsvFeed::new(text, feed.clone()), feed, &mut ctx)?
-            }
-        };
+        let end = parse_text(text, file.entity.format(), &mut ctx)?;
         let rows = ctx.rows;
         progress.event(ProgressEvent::Advance { done: rows });
 
@@ -199,6 +173,64 @@ impl Export {
             check_whole(file, &lines, rows, digest, problems);
         }
         Ok(stats)
+    }
+
+    /// Open a listed file's text: its stored bytes counted and hashed,
+    /// decompressed (bounded: a likely bomb stops) when gzipped, a BOM
+    /// skipped.
+    fn open_text(&mut self, file: &ManifestFile) -> Result<FileText<'_>> {
+        let location = match &self.source {
+            Source::Dir(d) => d.join(&file.path),
+            Source::Zip { .. } => self.path.join(&file.path),
+        };
+        let opened = self
+            .source
+            .open(&file.path)
+            .map_err(|e| Error::io(&location, e))?;
+        let digest = Rc::new(RefCell::new(Digested::default()));
+        let decompressed = Rc::new(Cell::new(0u64));
+        let hashed = HashReader::new(opened.reader, digest.clone(), opened.archive);
+        let plain: Box<dyn Read + '_> = if file.gzip {
+            let cap = readers::bomb_cap(opened.stored_size);
+            Box::new(CapReader::new(
+                flate2::read::MultiGzDecoder::new(hashed),
+                cap,
+            ))
+        } else {
+            Box::new(hashed)
+        };
+        Ok(FileText {
+            text: BomSkip::new(CountReader::new(plain, decompressed.clone())),
+            location,
+            digest,
+            decompressed,
+        })
+    }
+}
+
+/// A listed file opened for reading.
+struct FileText<'a> {
+    /// Its text: decompressed, the BOM skipped.
+    text: BomSkip<CountReader<Box<dyn Read + 'a>>>,
+    /// Where it is (for errors).
+    location: PathBuf,
+    /// Its stored bytes and their sha256.
+    digest: Rc<RefCell<Digested>>,
+    /// How many bytes it decompressed to.
+    decompressed: Rc<Cell<u64>>,
+}
+
+/// Read the text as the entity's format: JSON lines or CSV.
+fn parse_text(text: impl Read, format: Format, ctx: &mut Ctx) -> Result<End> {
+    match format {
+        Format::Jsonl => {
+            let mut r = BufReader::with_capacity(64 * 1024, text);
+            parse::read_jsonl(&mut r, ctx)
+        }
+        Format::Csv => {
+            let feed = Rc::new(RefCell::new(FeedState::default()));
+            parse::read_csv(CsvFeed::new(text, feed.clone()), feed, ctx)
+        }
     }
 }
 

@@ -16,6 +16,7 @@
 //!   [`Session::text_index_status`]; and [`each_about`] for the bundle.
 
 pub mod rules;
+mod snippet;
 pub mod store;
 pub mod textsearch;
 
@@ -303,72 +304,14 @@ pub fn mentions_conn(
     let s = store::subject(data, site, member_id)?;
     let hits = store::hits(data, &s)?;
     let mut users = store::Usernames::new(data, site);
-    let by_kind: Vec<KindCount> = Kind::ALL
-        .into_iter()
-        .map(|k| KindCount {
-            kind: k,
-            items: hits
-                .iter()
-                .filter(|h| h.kinds & Kind::bits([k]) != 0)
-                .count() as u64,
-        })
-        .filter(|c| c.items > 0)
-        .collect();
-    let mut authors: std::collections::HashMap<Option<&str>, u64> = Default::default();
-    for h in &hits {
-        *authors.entry(h.author.as_deref()).or_default() += 1;
-    }
-    let n_authors = authors.len() as u64;
-    let mut top: Vec<(Option<&str>, u64)> = authors.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let mut by_author = Vec::new();
-    for (a, n) in top.into_iter().take(TOP_AUTHORS) {
-        by_author.push(AuthorCount {
-            author: Author::member(a, &mut users)?,
-            items: n,
-        });
-    }
+    let by_kind = by_kind(&hits);
+    let (by_author, n_authors) = by_author(&hits, &mut users)?;
     let skip = ((page - 1) * page_size) as usize;
     let mut items = Vec::new();
     for h in hits.iter().skip(skip).take(page_size as usize) {
-        let Some((row_member, fields)) = store::read_row(data, site, h.entity, &h.id)? else {
-            continue;
-        };
-        let named = fields_naming(
-            h.entity,
-            row_member.as_deref(),
-            &fields,
-            &s,
-            &mut users,
-            h.at.as_ref(),
-        )?;
-        let (field, snippet, author, at) = match named.first() {
-            Some(f) => {
-                let spans: Vec<(usize, usize)> = f.spans.iter().map(|s| (s.start, s.end)).collect();
-                (
-                    f.field.clone(),
-                    rules::snippet(&f.text, &spans, SNIPPET_WIDTH),
-                    f.author.clone(),
-                    f.at.clone(),
-                )
-            }
-            None => (
-                String::new(),
-                Vec::new(),
-                Author::member(row_member.as_deref(), &mut users)?,
-                h.at.clone(),
-            ),
-        };
-        items.push(Mention {
-            entity: h.entity.into(),
-            id: h.id.clone(),
-            field,
-            context: context_of(h.entity, &fields),
-            at,
-            author,
-            kinds: Kind::of_bits(h.kinds),
-            snippet,
-        });
+        if let Some(m) = mention(data, &s, h, &mut users)? {
+            items.push(m);
+        }
     }
     Ok(MentionsPage {
         site: site.into(),
@@ -381,6 +324,89 @@ pub fn mentions_conn(
         authors: n_authors,
         items,
     })
+}
+
+/// How many items hold each kind of mention (the kinds found).
+fn by_kind(hits: &[store::Hit]) -> Vec<KindCount> {
+    Kind::ALL
+        .into_iter()
+        .map(|k| KindCount {
+            kind: k,
+            items: hits
+                .iter()
+                .filter(|h| h.kinds & Kind::bits([k]) != 0)
+                .count() as u64,
+        })
+        .filter(|c| c.items > 0)
+        .collect()
+}
+
+/// The [`TOP_AUTHORS`] authors of the most items, and how many authors in
+/// all.
+fn by_author(hits: &[store::Hit], users: &mut store::Usernames) -> Result<(Vec<AuthorCount>, u64)> {
+    let mut authors: std::collections::HashMap<Option<&str>, u64> = Default::default();
+    for h in hits {
+        *authors.entry(h.author.as_deref()).or_default() += 1;
+    }
+    let n_authors = authors.len() as u64;
+    let mut top: Vec<(Option<&str>, u64)> = authors.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut by_author = Vec::new();
+    for (a, n) in top.into_iter().take(TOP_AUTHORS) {
+        by_author.push(AuthorCount {
+            author: Author::member(a, users)?,
+            items: n,
+        });
+    }
+    Ok((by_author, n_authors))
+}
+
+/// One hit as a listed mention: its first field naming the member, with a
+/// snippet; None when its row is gone.
+fn mention(
+    data: &Connection,
+    s: &store::Subject,
+    h: &store::Hit,
+    users: &mut store::Usernames,
+) -> Result<Option<Mention>> {
+    let Some((row_member, fields)) = store::read_row(data, &s.site, h.entity, &h.id)? else {
+        return Ok(None);
+    };
+    let named = fields_naming(
+        h.entity,
+        row_member.as_deref(),
+        &fields,
+        s,
+        users,
+        h.at.as_ref(),
+    )?;
+    let (field, snippet, author, at) = match named.first() {
+        Some(f) => {
+            let spans: Vec<(usize, usize)> = f.spans.iter().map(|s| (s.start, s.end)).collect();
+            (
+                f.field.clone(),
+                rules::snippet(&f.text, &spans, SNIPPET_WIDTH),
+                f.author.clone(),
+                f.at.clone(),
+            )
+        }
+        None => (
+            String::new(),
+            Vec::new(),
+            Author::member(row_member.as_deref(), users)?,
+            h.at.clone(),
+        ),
+    };
+    Ok(Some(Mention {
+        entity: h.entity.into(),
+        id: h.id.clone(),
+        field,
+        context: context_of(h.entity, &fields),
+        at,
+        author,
+        kinds: Kind::of_bits(h.kinds),
+        snippet,
+    }))
 }
 
 /// Every item of other people's words on `site` that names the member,

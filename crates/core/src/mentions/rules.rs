@@ -251,18 +251,7 @@ pub fn scan(
     let t = n.text.as_str();
     let b = t.as_bytes();
     // Emails first: their parts are not words.
-    let mut emails: Vec<(usize, usize)> = Vec::new();
-    if b.contains(&b'@') {
-        for (i, _) in t.match_indices('@') {
-            if emails.last().is_some_and(|e| i < e.1) {
-                continue;
-            }
-            if let Some((s, e)) = email_at(t, i) {
-                emails.push((s, e));
-                f(Found::Email(&t[s..e]), s, e);
-            }
-        }
-    }
+    let emails = emails(t, &mut f);
     let capital = |i: usize| {
         original[n.origin(i)..]
             .chars()
@@ -299,32 +288,16 @@ pub fn scan(
             i += ch.len_utf8();
             continue;
         }
-        // A word: word characters, with '-' or '.' between two of them.
-        let s = i;
-        let mut e = i;
-        loop {
-            match char_at(t, e) {
-                Some(c) if is_word_char(c) => e += c.len_utf8(),
-                Some(c @ ('-' | '.')) if char_at(t, e + 1).is_some_and(is_word_char) => {
-                    e += c.len_utf8()
-                }
-                _ => break,
-            }
-        }
+        let (s, e) = (i, word_end(t, i));
         let word = &t[s..e];
-        let at =
-            s > 0 && b[s - 1] == b'@' && char_before(t, s - 1).is_none_or(|c| !is_local_char(c));
-        if at {
+        if is_handle(t, s) {
             f(Found::At(word), s - 1, e);
             prev = None;
         } else {
             if all_words || !is_ordinary(word) {
                 f(Found::Word(word), s, e);
             }
-            let cap = capital(s)
-                && word.chars().count() >= 2
-                && word.chars().next().is_some_and(char::is_alphabetic)
-                && !is_function_word(word);
+            let cap = capital(s) && may_be_name(word);
             if let Some((ps, pe, true)) = prev {
                 if cap && t[pe..s].chars().all(char::is_whitespace) {
                     f(Found::Pair(&t[ps..pe], word), ps, e);
@@ -334,6 +307,54 @@ pub fn scan(
         }
         i = e;
     }
+}
+
+/// The email addresses of `t`, reported to `f` as they are found:
+/// (start, end) of each, in order.
+fn emails(t: &str, f: &mut impl FnMut(Found, usize, usize)) -> Vec<(usize, usize)> {
+    let mut emails: Vec<(usize, usize)> = Vec::new();
+    if t.as_bytes().contains(&b'@') {
+        for (i, _) in t.match_indices('@') {
+            if emails.last().is_some_and(|e| i < e.1) {
+                continue;
+            }
+            if let Some((s, e)) = email_at(t, i) {
+                emails.push((s, e));
+                f(Found::Email(&t[s..e]), s, e);
+            }
+        }
+    }
+    emails
+}
+
+/// The end of the word starting at byte `s`: word characters, with `-` or
+/// `.` between two of them.
+fn word_end(t: &str, s: usize) -> usize {
+    let mut e = s;
+    loop {
+        match char_at(t, e) {
+            Some(c) if is_word_char(c) => e += c.len_utf8(),
+            Some(c @ ('-' | '.')) if char_at(t, e + 1).is_some_and(is_word_char) => {
+                e += c.len_utf8()
+            }
+            _ => break,
+        }
+    }
+    e
+}
+
+/// Whether the word at byte `s` follows an `@` that ends no email's local
+/// part (`@name`).
+fn is_handle(t: &str, s: usize) -> bool {
+    s > 0 && t.as_bytes()[s - 1] == b'@' && char_before(t, s - 1).is_none_or(|c| !is_local_char(c))
+}
+
+/// Whether a (capitalised) word may be part of a person's name: two
+/// characters or more, starting with a letter, not a function word.
+fn may_be_name(word: &str) -> bool {
+    word.chars().count() >= 2
+        && word.chars().next().is_some_and(char::is_alphabetic)
+        && !is_function_word(word)
 }
 
 /// The distinct keys of one text (what the index stores for it).
@@ -500,154 +521,9 @@ pub fn phrase_words(phrase: &str) -> Vec<String> {
         .collect()
 }
 
-/// A piece of a snippet: text, highlighted or not (the UI escapes it and
-/// shows a highlight as `<mark>`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct SnippetPart {
-    pub text: String,
-    pub mark: bool,
-}
-
-/// A snippet of `text` around its first span, spans in it highlighted;
-/// about `width` characters either side, cut at a space, with `…` where cut.
-pub fn snippet(text: &str, spans: &[(usize, usize)], width: usize) -> Vec<SnippetPart> {
-    let Some(&(first, _)) = spans.first() else {
-        return vec![SnippetPart {
-            text: clip(text, 2 * width),
-            mark: false,
-        }];
-    };
-    let start = back_chars(text, first, width);
-    let last_end = spans
-        .iter()
-        .map(|s| s.1)
-        .filter(|&e| e <= first + 4 * width)
-        .max()
-        .unwrap_or(first);
-    let end = forward_chars(text, last_end, width);
-    let mut parts = Vec::new();
-    let mut push = |s: &str, mark: bool| {
-        if s.is_empty() {
-            return;
-        }
-        let s = collapse(s);
-        match parts.last_mut() {
-            Some(SnippetPart { text, mark: m }) if *m == mark => text.push_str(&s),
-            _ => parts.push(SnippetPart { text: s, mark }),
-        }
-    };
-    if start > 0 {
-        push("… ", false);
-    }
-    let mut at = start;
-    for &(s, e) in spans {
-        if s < at || e > end {
-            continue;
-        }
-        push(&text[at..s], false);
-        push(&text[s..e], true);
-        at = e;
-    }
-    push(&text[at..end], false);
-    if end < text.len() {
-        push(" …", false);
-    }
-    parts
-}
-
-/// Each run of whitespace (line breaks too) as one space.
-fn collapse(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for c in s.chars() {
-        if c.is_whitespace() {
-            if !space {
-                out.push(' ');
-            }
-            space = true;
-        } else {
-            out.push(c);
-            space = false;
-        }
-    }
-    out
-}
-
-fn back_chars(text: &str, from: usize, n: usize) -> usize {
-    let mut idx = from;
-    for (count, (i, _)) in text[..from].char_indices().rev().enumerate() {
-        idx = i;
-        if count + 1 >= n {
-            break;
-        }
-    }
-    if idx == 0 {
-        return 0;
-    }
-    // Start after a space, so no word is cut.
-    match text[idx..from].find(char::is_whitespace) {
-        Some(k) => idx + k + 1,
-        None => idx,
-    }
-}
-
-fn forward_chars(text: &str, from: usize, n: usize) -> usize {
-    let mut end = text.len();
-    for (count, (i, _)) in text[from..].char_indices().enumerate() {
-        if count >= n {
-            end = from + i;
-            break;
-        }
-    }
-    if end >= text.len() {
-        return text.len();
-    }
-    match text[from..end].rfind(char::is_whitespace) {
-        Some(k) if k > 0 => from + k,
-        _ => end,
-    }
-}
-
-fn clip(text: &str, n: usize) -> String {
-    let end = forward_chars(text, 0, n);
-    let mut s = text[..end].split_whitespace().collect::<Vec<_>>().join(" ");
-    if end < text.len() {
-        s.push_str(" …");
-    }
-    s
-}
-
-/// The sentences of `text` that hold any of `spans`: byte ranges, in order,
-/// adjacent ones merged. A sentence ends at `.`, `!` or `?` followed by
-/// whitespace, or at a line break.
-pub fn sentences_with(text: &str, spans: &[(usize, usize)]) -> Vec<(usize, usize)> {
-    let mut bounds = vec![0usize];
-    let b = text.as_bytes();
-    for (i, c) in text.char_indices() {
-        let next = b.get(i + c.len_utf8()).copied();
-        let ends = c == '\n'
-            || (matches!(c, '.' | '!' | '?') && next.is_none_or(|n| n.is_ascii_whitespace()));
-        if ends {
-            bounds.push(i + c.len_utf8());
-        }
-    }
-    bounds.push(text.len());
-    bounds.dedup();
-    let mut out: Vec<(usize, usize)> = Vec::new();
-    for w in bounds.windows(2) {
-        let (s, e) = (w[0], w[1]);
-        if spans.iter().any(|&(a, z)| a < e && z > s) {
-            let s = s + (text[s..e].len() - text[s..e].trim_start().len());
-            let e = s + text[s..e].trim_end().len();
-            match out.last_mut() {
-                Some(last) if text[last.1..s].trim().is_empty() => last.1 = e,
-                _ => out.push((s, e)),
-            }
-        }
-    }
-    out
-}
+// Snippets and sentences are in `snippet.rs`; they are part of the rules'
+// interface.
+pub use super::snippet::{sentences_with, snippet, SnippetPart};
 
 #[cfg(test)]
 mod tests {

@@ -263,7 +263,32 @@ fn entity_static(name: &str) -> &'static str {
 /// tickets (by `member_id` or requester email) are in their record already
 /// and are left out.
 pub(crate) fn hits(conn: &Connection, s: &Subject) -> Result<Vec<Hit>> {
-    let mut by_row: HashMap<(&'static str, String), Hit> = HashMap::new();
+    let by_row = index_hits(conn, s)?;
+    let received = received(conn, s, &by_row)?;
+    let own_tickets = own_tickets(conn, s, &by_row)?;
+    let mut out: Vec<Hit> = by_row
+        .into_values()
+        .filter(|h| match h.entity {
+            "private_messages" => !received.contains(&h.id),
+            "helpdesk_tickets" => !own_tickets.contains(&h.id),
+            _ => true,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.at.cmp(&a.at)
+            .then_with(|| a.entity.cmp(b.entity))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    Ok(out)
+}
+
+/// Hits by row.
+type HitsByRow = HashMap<(&'static str, String), Hit>;
+
+/// The index's rows under any of the member's keys, but the member's own,
+/// with every kind of mention each holds.
+fn index_hits(conn: &Connection, s: &Subject) -> Result<HitsByRow> {
+    let mut by_row = HitsByRow::new();
     let mut stmt = conn.prepare_cached(
         "SELECT entity, id, author, at FROM mention_tokens WHERE site = ?1 AND key = ?2",
     )?;
@@ -287,7 +312,11 @@ pub(crate) fn hits(conn: &Connection, s: &Subject) -> Result<Vec<Hit>> {
             h.kinds |= Kind::bits([*kind]);
         }
     }
-    // Messages the member received.
+    Ok(by_row)
+}
+
+/// The private messages among the hits that the member received.
+fn received(conn: &Connection, s: &Subject, by_row: &HitsByRow) -> Result<HashSet<String>> {
     let pm: Vec<&String> = by_row
         .keys()
         .filter(|(e, _)| *e == "private_messages")
@@ -304,14 +333,19 @@ pub(crate) fn hits(conn: &Connection, s: &Subject) -> Result<Vec<Hit>> {
             }
         }
     }
-    // Tickets without an account whose requester is the member's email.
+    Ok(received)
+}
+
+/// The helpdesk tickets among the hits without an account whose requester
+/// is the member's email.
+fn own_tickets(conn: &Connection, s: &Subject, by_row: &HitsByRow) -> Result<HashSet<String>> {
     let mut own_tickets: HashSet<String> = HashSet::new();
     if let Some(email) = &s.email {
         let mut probe = conn.prepare_cached(
             "SELECT 1 FROM helpdesk_tickets WHERE site = ?1 AND id = ?2
                AND lower(json_extract(data, '$.requester_email')) = lower(?3)",
         )?;
-        for ((e, id), h) in &by_row {
+        for ((e, id), h) in by_row {
             if *e == "helpdesk_tickets"
                 && h.author.is_none()
                 && probe.exists(params![s.site, id, email])?
@@ -320,20 +354,7 @@ pub(crate) fn hits(conn: &Connection, s: &Subject) -> Result<Vec<Hit>> {
             }
         }
     }
-    let mut out: Vec<Hit> = by_row
-        .into_values()
-        .filter(|h| match h.entity {
-            "private_messages" => !received.contains(&h.id),
-            "helpdesk_tickets" => !own_tickets.contains(&h.id),
-            _ => true,
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        b.at.cmp(&a.at)
-            .then_with(|| a.entity.cmp(b.entity))
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    Ok(out)
+    Ok(own_tickets)
 }
 
 /// A stored row: its member and fields.

@@ -24,15 +24,19 @@
 //! Primaryschool". Results come in the order the rows were stored, newest
 //! first; at most [`CANDIDATE_CAP`] index candidates are checked a call.
 
+mod index;
+
+pub use index::TextIndexSite;
+
 use super::rules::{self, SnippetPart};
 use super::{store, Author};
 use crate::error::{Error, Result};
-use crate::progress::{Progress, ProgressEvent};
 use crate::roles::Action;
 use crate::session::{Op, Session};
 use crate::text::norm::{each_free_text, FREE_TEXT};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use index::{all_sites, entity_of, indexed_sites};
+use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -58,22 +62,6 @@ fn caps() -> (u64, u64) {
     CAPS.with(|c| c.get()).unwrap_or((SCAN_CAP, CANDIDATE_CAP))
 }
 const SNIPPET_WIDTH: usize = 70;
-
-/// The number of an entity in a text-index id.
-fn code(entity: &str) -> i64 {
-    FREE_TEXT
-        .iter()
-        .position(|(e, _)| *e == entity)
-        .map(|i| i as i64 + 1)
-        .unwrap_or(0)
-}
-
-fn entity_of(docid: i64) -> Option<(&'static str, i64)> {
-    let c = (docid & 15) as usize;
-    (1..=FREE_TEXT.len())
-        .contains(&c)
-        .then(|| (FREE_TEXT[c - 1].0, docid >> 4))
-}
 
 /// What to look for.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -133,22 +121,27 @@ pub struct TextResults {
     pub sites: Vec<SiteSearched>,
 }
 
-/// A site's text index.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct TextIndexSite {
-    pub site: String,
-    pub enabled: bool,
-    pub since: Option<String>,
-    pub by: Option<String>,
-}
-
 struct Window {
     from: Option<String>,
     to: Option<String>,
 }
 
 impl Window {
+    /// The query's period, as the audit period's rule reads it.
+    fn of(q: &TextQuery) -> Result<Window> {
+        let bound = |s: &Option<String>, read: fn(&str) -> Result<DateTime<Utc>>| {
+            s.as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .map(read)
+                .transpose()
+                .map(|t| t.map(fmt))
+        };
+        Ok(Window {
+            from: bound(&q.from, crate::contract::audit_from)?,
+            to: bound(&q.to, crate::contract::audit_to)?,
+        })
+    }
+
     fn holds(&self, at: Option<&str>) -> bool {
         if self.from.is_none() && self.to.is_none() {
             return true;
@@ -158,6 +151,7 @@ impl Window {
     }
 }
 
+/// A time as the vault writes it.
 fn fmt(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
@@ -225,17 +219,7 @@ impl Collect<'_> {
             .users
             .entry(site.to_string())
             .or_insert_with(|| store::Usernames::new(conn, site));
-        let staff = field.starts_with("messages[")
-            && field
-                .trim_start_matches("messages[")
-                .split(']')
-                .next()
-                .and_then(|i| i.parse::<usize>().ok())
-                .and_then(|i| fields.get("messages").and_then(|m| m.get(i)))
-                .and_then(|m| m.get("from"))
-                .and_then(Value::as_str)
-                == Some("staff");
-        let author = if staff {
+        let author = if staff_wrote(&field, &fields) {
             Author::staff()
         } else {
             Author::member(member, users)?
@@ -255,27 +239,24 @@ impl Collect<'_> {
     }
 }
 
-/// Sites whose text index is on.
-fn indexed_sites(conn: &Connection) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare("SELECT site FROM text_index_sites ORDER BY site")?;
-    let v = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<String>>>()?;
-    Ok(v)
+/// Whether `field` is a helpdesk message written by the staff.
+fn staff_wrote(field: &str, fields: &Map<String, Value>) -> bool {
+    field.starts_with("messages[")
+        && field
+            .trim_start_matches("messages[")
+            .split(']')
+            .next()
+            .and_then(|i| i.parse::<usize>().ok())
+            .and_then(|i| fields.get("messages").and_then(|m| m.get(i)))
+            .and_then(|m| m.get("from"))
+            .and_then(Value::as_str)
+            == Some("staff")
 }
 
-fn all_sites(conn: &Connection) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare("SELECT DISTINCT site FROM exports ORDER BY site")?;
-    let v = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<String>>>()?;
-    Ok(v)
-}
-
-/// Search the free text of `data` (in the caller's transaction; no role
-/// check, no audit).
-pub fn text_search_conn(data: &Connection, q: &TextQuery) -> Result<TextResults> {
-    let words = rules::phrase_words(&q.text);
+/// The words of a phrase, normalised: at least two letters or digits in
+/// all, at most 32 words.
+fn checked_words(text: &str) -> Result<Vec<String>> {
+    let words = rules::phrase_words(text);
     let chars: usize = words.iter().map(|w| w.chars().count()).sum();
     if words.is_empty() || chars < 2 {
         return Err(Error::Invalid(
@@ -285,36 +266,37 @@ pub fn text_search_conn(data: &Connection, q: &TextQuery) -> Result<TextResults>
     if words.len() > 32 {
         return Err(Error::Invalid("give at most 32 words to search for".into()));
     }
-    let window = Window {
-        from: q
-            .from
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .map(crate::contract::audit_from)
-            .transpose()?
-            .map(fmt),
-        to: q
-            .to
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .map(crate::contract::audit_to)
-            .transpose()?
-            .map(fmt),
-    };
-    let page = q.page.max(1);
+    Ok(words)
+}
+
+/// The page asked for (1-based) and its size (the default for 0, at most
+/// 200).
+fn page_of(q: &TextQuery) -> (u64, u64) {
     let page_size = if q.page_size == 0 {
         DEFAULT_PAGE_SIZE
     } else {
         q.page_size.min(200)
     };
+    (q.page.max(1), page_size)
+}
+
+/// The site asked for, or every site.
+fn chosen_sites(data: &Connection, site: Option<&String>) -> Result<Vec<String>> {
     let sites = all_sites(data)?;
-    let chosen: Vec<String> = match &q.site {
-        Some(s) if !sites.contains(s) => {
-            return Err(Error::NotFound(format!("no site {s} in the vault")))
-        }
-        Some(s) => vec![s.clone()],
-        None => sites,
-    };
+    match site {
+        Some(s) if !sites.contains(s) => Err(Error::NotFound(format!("no site {s} in the vault"))),
+        Some(s) => Ok(vec![s.clone()]),
+        None => Ok(sites),
+    }
+}
+
+/// Search the free text of `data` (in the caller's transaction; no role
+/// check, no audit).
+pub fn text_search_conn(data: &Connection, q: &TextQuery) -> Result<TextResults> {
+    let words = checked_words(&q.text)?;
+    let window = Window::of(q)?;
+    let (page, page_size) = page_of(q);
+    let chosen = chosen_sites(data, q.site.as_ref())?;
     let indexed = indexed_sites(data)?;
     let (scan_cap, candidate_cap) = caps();
     let mut c = Collect {
@@ -328,92 +310,15 @@ pub fn text_search_conn(data: &Connection, q: &TextQuery) -> Result<TextResults>
         more: false,
         users: Default::default(),
     };
-    let mut searched = Vec::new();
     let via_index: Vec<&String> = chosen.iter().filter(|s| indexed.contains(s)).collect();
-    if !via_index.is_empty() {
-        let expr = words
-            .iter()
-            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let mut stmt = data.prepare(
-            "SELECT rowid FROM text_index WHERE text_index MATCH ?1 ORDER BY rowid DESC",
-        )?;
-        let mut rows = stmt.query([&expr])?;
-        let mut checked = 0u64;
-        let mut complete = true;
-        while let Some(r) = rows.next()? {
-            if c.full() {
-                break;
-            }
-            if checked >= candidate_cap {
-                complete = false;
-                break;
-            }
-            checked += 1;
-            let Some((entity, rowid)) = entity_of(r.get(0)?) else {
-                continue;
-            };
-            let row: Option<(String, String, Option<String>, String)> = data
-                .prepare_cached(&format!(
-                    "SELECT site, id, member_id, data FROM {entity} WHERE rowid = ?1"
-                ))?
-                .query_row([rowid], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })
-                .optional()?;
-            let Some((site, id, member, d)) = row else {
-                continue;
-            };
-            if !via_index.contains(&&site) {
-                continue;
-            }
-            c.row(&site, entity, &id, member.as_deref(), &d)?;
-        }
-        for s in &via_index {
-            searched.push(SiteSearched {
-                site: (*s).clone(),
-                indexed: true,
-                complete: complete || c.full(),
-                rows_read: checked,
-            });
-        }
-    }
+    let mut searched = if via_index.is_empty() {
+        Vec::new()
+    } else {
+        through_index(&mut c, &via_index, candidate_cap)?
+    };
     let mut budget = scan_cap;
     for site in chosen.iter().filter(|s| !indexed.contains(s)) {
-        let mut read = 0u64;
-        let mut complete = true;
-        'entities: for &(entity, _) in FREE_TEXT {
-            if c.full() {
-                break;
-            }
-            // In rowid order, without an index: no sort, nothing spilled.
-            let mut stmt = data.prepare_cached(&format!(
-                "SELECT id, member_id, data FROM {entity} NOT INDEXED WHERE site = ?1 ORDER BY rowid DESC"
-            ))?;
-            let mut rows = stmt.query([site])?;
-            while let Some(r) = rows.next()? {
-                if c.full() {
-                    break 'entities;
-                }
-                if budget == 0 {
-                    complete = false;
-                    break 'entities;
-                }
-                budget -= 1;
-                read += 1;
-                let id: String = r.get(0)?;
-                let member: Option<String> = r.get(1)?;
-                let d = r.get_ref(2)?.as_str().unwrap_or("{}");
-                c.row(site, entity, &id, member.as_deref(), d)?;
-            }
-        }
-        searched.push(SiteSearched {
-            site: site.clone(),
-            indexed: false,
-            complete: complete || c.full(),
-            rows_read: read,
-        });
+        searched.push(scan(&mut c, site, &mut budget)?);
     }
     Ok(TextResults {
         words,
@@ -425,47 +330,99 @@ pub fn text_search_conn(data: &Connection, q: &TextQuery) -> Result<TextResults>
     })
 }
 
-/// Put a site's rows into the text index (the caller's transaction).
-fn index_site(conn: &Connection, site: &str, progress: &dyn Progress) -> Result<u64> {
-    let mut n = 0;
-    for (entity, _) in FREE_TEXT {
-        if progress.cancelled() {
-            return Err(Error::Cancelled);
-        }
-        progress.event(ProgressEvent::Stage {
-            name: format!("indexing the text of {entity}"),
-            total: None,
-        });
-        n += conn.execute(
-            &format!(
-                "INSERT INTO text_index (rowid, body)
-                 SELECT rowid * 16 + {}, desk_text('{entity}', data) FROM {entity} WHERE site = ?1",
-                code(entity)
-            ),
-            [site],
-        )? as u64;
-    }
-    Ok(n)
+/// The FTS5 query for the words: each a quoted string, all required.
+fn match_expr(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
-/// Take a site's rows out of the text index, word by word (secure-delete).
-fn unindex_site(conn: &Connection, site: &str, progress: &dyn Progress) -> Result<u64> {
-    let mut n = 0;
-    for (entity, _) in FREE_TEXT {
-        progress.event(ProgressEvent::Stage {
-            name: format!("removing the text of {entity}"),
-            total: None,
-        });
-        n += conn.execute(
-            &format!(
-                "INSERT INTO text_index (text_index, rowid, body)
-                 SELECT 'delete', rowid * 16 + {}, desk_text('{entity}', data) FROM {entity} WHERE site = ?1",
-                code(entity)
-            ),
-            [site],
-        )? as u64;
+/// Check the text index's candidates for the sites that have it, newest
+/// first, at most `cap` of them.
+fn through_index(c: &mut Collect, via_index: &[&String], cap: u64) -> Result<Vec<SiteSearched>> {
+    let data = c.conn;
+    let mut stmt =
+        data.prepare("SELECT rowid FROM text_index WHERE text_index MATCH ?1 ORDER BY rowid DESC")?;
+    let mut rows = stmt.query([&match_expr(&c.words)])?;
+    let mut checked = 0u64;
+    let mut complete = true;
+    while let Some(r) = rows.next()? {
+        if c.full() {
+            break;
+        }
+        if checked >= cap {
+            complete = false;
+            break;
+        }
+        checked += 1;
+        let Some((entity, rowid)) = entity_of(r.get(0)?) else {
+            continue;
+        };
+        let row: Option<(String, String, Option<String>, String)> = data
+            .prepare_cached(&format!(
+                "SELECT site, id, member_id, data FROM {entity} WHERE rowid = ?1"
+            ))?
+            .query_row([rowid], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?;
+        let Some((site, id, member, d)) = row else {
+            continue;
+        };
+        if !via_index.contains(&&site) {
+            continue;
+        }
+        c.row(&site, entity, &id, member.as_deref(), &d)?;
     }
-    Ok(n)
+    Ok(via_index
+        .iter()
+        .map(|s| SiteSearched {
+            site: (*s).clone(),
+            indexed: true,
+            complete: complete || c.full(),
+            rows_read: checked,
+        })
+        .collect())
+}
+
+/// Read a site's rows without the index, newest first in each entity,
+/// while `budget` (shared by the sites scanned in a call) lasts.
+fn scan(c: &mut Collect, site: &str, budget: &mut u64) -> Result<SiteSearched> {
+    let mut read = 0u64;
+    let mut complete = true;
+    'entities: for &(entity, _) in FREE_TEXT {
+        if c.full() {
+            break;
+        }
+        // In rowid order, without an index: no sort, nothing spilled.
+        let mut stmt = c.conn.prepare_cached(&format!(
+            "SELECT id, member_id, data FROM {entity} NOT INDEXED WHERE site = ?1 ORDER BY rowid DESC"
+        ))?;
+        let mut rows = stmt.query([site])?;
+        while let Some(r) = rows.next()? {
+            if c.full() {
+                break 'entities;
+            }
+            if *budget == 0 {
+                complete = false;
+                break 'entities;
+            }
+            *budget -= 1;
+            read += 1;
+            let id: String = r.get(0)?;
+            let member: Option<String> = r.get(1)?;
+            let d = r.get_ref(2)?.as_str().unwrap_or("{}");
+            c.row(site, entity, &id, member.as_deref(), d)?;
+        }
+    }
+    Ok(SiteSearched {
+        site: site.to_string(),
+        indexed: false,
+        complete: complete || c.full(),
+        rows_read: read,
+    })
 }
 
 impl Session {
@@ -485,147 +442,5 @@ impl Session {
             }));
             Ok(r)
         })
-    }
-
-    /// Turn a site's text index on (its rows are indexed now, then kept by
-    /// the sync) or off (its words are deleted from the index). Returns the
-    /// rows indexed or removed.
-    pub fn text_index_set(
-        &self,
-        site: &str,
-        on: bool,
-        now: DateTime<Utc>,
-        progress: &dyn Progress,
-    ) -> Result<u64> {
-        let event = if on {
-            "text_index_on"
-        } else {
-            "text_index_off"
-        };
-        let op = Op::data(Action::Sync, event).on(Some(site), None);
-        self.door(op, now, |tx| {
-            let data = tx.data()?;
-            if !all_sites(data)?.iter().any(|s| s == site) {
-                return Err(Error::NotFound(format!("no site {site} in the vault")));
-            }
-            let is_on = indexed_sites(data)?.iter().any(|s| s == site);
-            let n = match (on, is_on) {
-                (true, true) => {
-                    return Err(Error::Conflict(format!(
-                        "the text index of {site} is already on"
-                    )))
-                }
-                (false, false) => {
-                    return Err(Error::Conflict(format!(
-                        "the text index of {site} is already off"
-                    )))
-                }
-                (true, false) => {
-                    data.execute(
-                        "INSERT INTO text_index_sites (site, since, by) VALUES (?1, ?2, ?3)",
-                        params![site, fmt(now), tx.user.name],
-                    )?;
-                    index_site(data, site, progress)?
-                }
-                (false, true) => {
-                    let n = unindex_site(data, site, progress)?;
-                    data.execute("DELETE FROM text_index_sites WHERE site = ?1", [site])?;
-                    if indexed_sites(data)?.is_empty() {
-                        data.execute(
-                            "INSERT INTO text_index (text_index) VALUES ('delete-all')",
-                            [],
-                        )?;
-                    }
-                    n
-                }
-            };
-            tx.detail(json!({"rows": n}));
-            Ok(n)
-        })
-    }
-
-    /// Every site and whether its text index is on (no member data).
-    pub fn text_index_status(&self, now: DateTime<Utc>) -> Result<Vec<TextIndexSite>> {
-        self.door(Op::quiet(Action::ReadMembers), now, |tx| {
-            let data = tx.data()?;
-            let mut out = Vec::new();
-            for site in all_sites(data)? {
-                let on: Option<(String, String)> = data
-                    .query_row(
-                        "SELECT since, by FROM text_index_sites WHERE site = ?1",
-                        [&site],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()?;
-                out.push(TextIndexSite {
-                    site,
-                    enabled: on.is_some(),
-                    since: on.as_ref().map(|o| o.0.clone()),
-                    by: on.map(|o| o.1),
-                });
-            }
-            Ok(out)
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use rusqlite::Connection;
-
-    /// Whether any page of the index holds `word` after a row holding it was
-    /// deleted, with and without FTS5's `secure-delete`: what makes the text
-    /// index erasure-safe.
-    fn left_behind(secure: bool) -> bool {
-        let c = Connection::open_in_memory().unwrap();
-        c.execute_batch(
-            "CREATE VIRTUAL TABLE t USING fts5(body, content='', detail=none, columnsize=0,
-               tokenize='unicode61 remove_diacritics 2');",
-        )
-        .unwrap();
-        if secure {
-            c.execute_batch("INSERT INTO t (t, rank) VALUES ('secure-delete', 1)")
-                .unwrap();
-        }
-        for (id, text) in [
-            (1, "a quixotic zephyr"),
-            (2, "nothing to see"),
-            (3, "more words here"),
-        ] {
-            c.execute(
-                "INSERT INTO t (rowid, body) VALUES (?1, ?2)",
-                rusqlite::params![id, text],
-            )
-            .unwrap();
-        }
-        c.execute(
-            "INSERT INTO t (t, rowid, body) VALUES ('delete', 1, 'a quixotic zephyr')",
-            [],
-        )
-        .unwrap();
-        let found: bool = c
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM t WHERE t MATCH 'zephyr')",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert!(!found, "the row is gone from the answers either way");
-        let mut stmt = c.prepare("SELECT block FROM t_data").unwrap();
-        let pages: Vec<Vec<u8>> = stmt
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect();
-        pages.iter().any(|p| p.windows(6).any(|w| w == b"zephyr"))
-    }
-
-    #[test]
-    fn secure_delete_is_what_removes_a_deleted_rows_words() {
-        assert!(
-            left_behind(false),
-            "without it, the words stay until a merge"
-        );
-        assert!(!left_behind(true), "with it, they are gone at once");
     }
 }

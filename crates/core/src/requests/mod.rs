@@ -12,6 +12,7 @@
 //! - Every action is in the audit trail.
 
 pub mod calendar;
+mod register;
 mod rules;
 mod store;
 
@@ -23,8 +24,9 @@ use rusqlite::{params, Connection};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use register::register_csv;
 pub use rules::replay;
-use rules::{calendar_of, earliest_received, required_reason, validate_reference};
+use rules::{calendar_of, check_opening, required_reason, validate_reference};
 pub(crate) use store::event_bytes;
 use store::Row;
 
@@ -176,6 +178,25 @@ fn member_exists(data: &Connection, site: &str, member_id: &str) -> Result<bool>
     )?)
 }
 
+/// The reference of a new request: the one given (checked, and not taken)
+/// or the next of the year received.
+fn new_reference(
+    logs: &Connection,
+    reference: Option<&str>,
+    received: NaiveDate,
+) -> Result<String> {
+    match reference {
+        Some(r) => {
+            validate_reference(r)?;
+            if store::taken(logs, r)? {
+                return Err(Error::Conflict(format!("there is already a request {r}")));
+            }
+            Ok(r.to_string())
+        }
+        None => store::next_reference(logs, received.year()),
+    }
+}
+
 impl Session {
     /// Open a request about a member of `site`. The reference is generated
     /// (`SAR-<year received>-0001`, …) unless given; a duplicate is refused.
@@ -193,39 +214,13 @@ impl Session {
     ) -> Result<String> {
         let op = Op::logs(Action::ChangeRequests, "request_opened").on(Some(site), Some(member_id));
         self.door(op, now, |tx| {
-            if !CHANNELS.contains(&channel) {
-                return Err(Error::Invalid(format!(
-                    "unknown channel {channel:?}: use {}",
-                    CHANNELS.join(", ")
-                )));
-            }
-            if received > now.date_naive() {
-                return Err(Error::Invalid("the date received is in the future".into()));
-            }
-            if received < earliest_received() {
-                return Err(Error::Invalid(format!(
-                    "the date received is before {}: check the year",
-                    earliest_received()
-                )));
-            }
-            if requester.chars().count() > 2000 {
-                return Err(Error::Invalid("the requester text is longer than 2,000 characters".into()));
-            }
+            check_opening(channel, received, requester, now)?;
             if !member_exists(tx.data()?, site, member_id)? {
                 return Err(Error::NotFound(format!(
                     "there is no member {member_id} of site {site}"
                 )));
             }
-            let reference = match reference {
-                Some(r) => {
-                    validate_reference(r)?;
-                    if store::taken(tx.logs, r)? {
-                        return Err(Error::Conflict(format!("there is already a request {r}")));
-                    }
-                    r.to_string()
-                }
-                None => store::next_reference(tx.logs, received.year())?,
-            };
+            let reference = new_reference(tx.logs, reference, received)?;
             let region = store::calendar(tx.logs, site)?;
             let status = if id_check_requested { "awaiting_identity" } else { "open" };
             let sealed = tx.seal_field(requester.trim())?;
@@ -473,69 +468,6 @@ impl Session {
             },
         )
     }
-}
-
-/// The register as CSV text.
-fn register_csv(all: &[Request]) -> Result<String> {
-    // For spreadsheets, as every CSV of the desk (`crate::csvout`): a
-    // byte-order mark, formula-like cells (a reference, a requester) as text.
-    let mut w = crate::csvout::writer(Vec::new())
-        .map_err(|e| Error::Invalid(format!("writing the register: {e}")))?;
-    let io = |e: csv::Error| Error::Invalid(format!("writing the register: {e}"));
-    w.write_record([
-        "ref",
-        "site",
-        "member_id",
-        "received",
-        "channel",
-        "requester",
-        "status",
-        "calendar",
-        "id_check_requested",
-        "identity_verified",
-        "clock_started",
-        "extended_months",
-        "paused_days",
-        "due",
-        "days_left",
-        "overdue",
-        "outcome",
-        "closed_on",
-    ])
-    .map_err(io)?;
-    let d = |x: Option<NaiveDate>| x.map(|d| d.to_string()).unwrap_or_default();
-    for r in all {
-        let s = &r.state;
-        let row = [
-            r.reference.clone(),
-            r.site.clone(),
-            r.member_id.clone(),
-            r.received.to_string(),
-            r.channel.clone(),
-            r.requester.clone(),
-            s.status.clone(),
-            s.calendar.clone(),
-            s.id_check_requested.to_string(),
-            d(s.identity_verified),
-            d(s.clock_started),
-            s.extended_months.to_string(),
-            s.paused_days.to_string(),
-            d(s.due),
-            s.days_left.map(|n| n.to_string()).unwrap_or_default(),
-            s.overdue.to_string(),
-            s.outcome.clone().unwrap_or_default(),
-            d(s.closed_on),
-        ];
-        w.write_record(
-            row.iter()
-                .map(|c| crate::csvout::neutralise(c).into_owned()),
-        )
-        .map_err(io)?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| Error::Invalid(format!("writing the register: {e}")))?;
-    Ok(String::from_utf8(bytes).unwrap_or_default())
 }
 
 /// For a bundle, inside its transaction: request `reference`, which must

@@ -1,7 +1,7 @@
 //! The register's rules (pure): replaying a request's events to its state
 //! and due date, and checking what a change may say.
 
-use super::{calendar, RequestEvent, State};
+use super::{calendar, RequestEvent, State, CHANNELS};
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
@@ -23,43 +23,56 @@ pub fn replay(received: NaiveDate, events: &[RequestEvent], today: NaiveDate) ->
     let mut s = State::default();
     let mut region = calendar::Region::default();
     for ev in events {
-        match ev.kind.as_str() {
-            "opened" => {
-                s.id_check_requested = ev
-                    .detail
-                    .get("id_check_requested")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false);
-                if let Some(r) = ev.detail.get("calendar").and_then(Value::as_str) {
-                    region = r.parse().unwrap_or_default();
-                }
-            }
-            "identity_verified" => s.identity_verified = date_of(&ev.detail, "on"),
-            "paused" => {
-                s.paused = true;
-                s.paused_since = Some(event_day(ev));
-            }
-            "resumed" => {
-                if let Some(since) = s.paused_since.take() {
-                    s.paused_days += (event_day(ev) - since).num_days().max(0);
-                }
-                s.paused = false;
-            }
-            "extended" => {
-                s.extended_months +=
-                    ev.detail.get("months").and_then(Value::as_u64).unwrap_or(0) as u32
-            }
-            "closed" => {
-                s.outcome = ev
-                    .detail
-                    .get("outcome")
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-                s.closed_on = Some(event_day(ev));
-            }
-            _ => {}
-        }
+        apply_event(&mut s, &mut region, ev);
     }
+    run_clock(&mut s, region, received, today);
+    s.status = status_of(&s).to_string();
+    s
+}
+
+/// What one event changes: the identity check, pauses, extensions, the
+/// outcome, and (when opened) the calendar.
+fn apply_event(s: &mut State, region: &mut calendar::Region, ev: &RequestEvent) {
+    match ev.kind.as_str() {
+        "opened" => {
+            s.id_check_requested = ev
+                .detail
+                .get("id_check_requested")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            if let Some(r) = ev.detail.get("calendar").and_then(Value::as_str) {
+                *region = r.parse().unwrap_or_default();
+            }
+        }
+        "identity_verified" => s.identity_verified = date_of(&ev.detail, "on"),
+        "paused" => {
+            s.paused = true;
+            s.paused_since = Some(event_day(ev));
+        }
+        "resumed" => {
+            if let Some(since) = s.paused_since.take() {
+                s.paused_days += (event_day(ev) - since).num_days().max(0);
+            }
+            s.paused = false;
+        }
+        "extended" => {
+            s.extended_months += ev.detail.get("months").and_then(Value::as_u64).unwrap_or(0) as u32
+        }
+        "closed" => {
+            s.outcome = ev
+                .detail
+                .get("outcome")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            s.closed_on = Some(event_day(ev));
+        }
+        _ => {}
+    }
+}
+
+/// When the clock started, the due date and the days left on `today`, with
+/// a pause still running counted up to the day the request closed, or today.
+fn run_clock(s: &mut State, region: calendar::Region, received: NaiveDate, today: NaiveDate) {
     s.clock_started = if s.id_check_requested {
         s.identity_verified
     } else {
@@ -86,7 +99,11 @@ pub fn replay(received: NaiveDate, events: &[RequestEvent], today: NaiveDate) ->
     }
     s.paused_days += running;
     s.calendar = region.name().to_string();
-    s.status = if s.outcome.is_some() {
+}
+
+/// The status the state amounts to.
+fn status_of(s: &State) -> &'static str {
+    if s.outcome.is_some() {
         "closed"
     } else if s.paused {
         "paused"
@@ -95,8 +112,6 @@ pub fn replay(received: NaiveDate, events: &[RequestEvent], today: NaiveDate) ->
     } else {
         "open"
     }
-    .to_string();
-    s
 }
 
 /// References: 1–64 of letters, digits, `-`, `_`, `/`, `.`.
@@ -130,6 +145,38 @@ pub(crate) fn calendar_of(st: &State) -> calendar::Region {
 /// typing mistake, not a request this desk could have received.
 pub(crate) fn earliest_received() -> NaiveDate {
     NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default()
+}
+
+/// What a new request must be: a known channel, received neither in the
+/// future nor implausibly long ago, a requester text of at most 2,000
+/// characters.
+pub(crate) fn check_opening(
+    channel: &str,
+    received: NaiveDate,
+    requester: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if !CHANNELS.contains(&channel) {
+        return Err(Error::Invalid(format!(
+            "unknown channel {channel:?}: use {}",
+            CHANNELS.join(", ")
+        )));
+    }
+    if received > now.date_naive() {
+        return Err(Error::Invalid("the date received is in the future".into()));
+    }
+    if received < earliest_received() {
+        return Err(Error::Invalid(format!(
+            "the date received is before {}: check the year",
+            earliest_received()
+        )));
+    }
+    if requester.chars().count() > 2000 {
+        return Err(Error::Invalid(
+            "the requester text is longer than 2,000 characters".into(),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

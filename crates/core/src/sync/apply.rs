@@ -36,10 +36,24 @@ struct Apply<'t> {
     mentions: std::cell::RefCell<crate::mentions::Scratch>,
 }
 
+/// A row as it is written: its member and its data as JSON.
+struct NewRow<'r> {
+    row: &'r Row,
+    member: Option<&'r str>,
+    data: String,
+}
+
+/// The stored row a row replaces.
+struct OldRow {
+    member: Option<String>,
+    data: String,
+    /// The export that wrote it.
+    seq: i64,
+}
+
 impl Apply<'_> {
     /// Upsert one row; returns false if this export already wrote that id.
     fn upsert(&self, row: &Row) -> Result<bool> {
-        let t = row.entity.name();
         let data = serde_json::to_string(&row.fields)
             .map_err(|e| Error::Invalid(format!("row data: {e}")))?;
         let member = if row.entity == Entity::Members {
@@ -47,23 +61,51 @@ impl Apply<'_> {
         } else {
             row.member_id.as_deref()
         };
-        // The row it replaces, if any: the search index needs its old terms
-        // (none can exist on a site's first export).
-        let old: Option<(Option<String>, String, i64)> = if self.fresh {
-            None
-        } else {
-            self.tx
-                .prepare_cached(&format!(
-                    "SELECT member_id, data, seq FROM {t} WHERE site = ?1 AND id = ?2"
-                ))?
-                .query_row(params![self.site, row.id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        let new = NewRow { row, member, data };
+        let old = self.replaced(row)?;
+        if !self.write(&new, old.as_ref())? {
+            return Ok(false);
+        }
+        self.index(&new, old.as_ref())?;
+        Ok(true)
+    }
+
+    /// The row `row` replaces, if any: the search index needs its old terms
+    /// (none can exist on a site's first export).
+    fn replaced(&self, row: &Row) -> Result<Option<OldRow>> {
+        if self.fresh {
+            return Ok(None);
+        }
+        Ok(self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT member_id, data, seq FROM {} WHERE site = ?1 AND id = ?2",
+                row.entity.name()
+            ))?
+            .query_row(params![self.site, row.id], |r| {
+                Ok(OldRow {
+                    member: r.get(0)?,
+                    data: r.get(1)?,
+                    seq: r.get(2)?,
                 })
-                .optional()?
-        };
-        let p = params![self.site, row.id, member, data, self.seq, row.line as i64];
-        match &old {
-            Some((_, _, seq)) if *seq >= self.seq => return Ok(false),
+            })
+            .optional()?)
+    }
+
+    /// Write the row over `old` or as a new one; false when this export
+    /// already wrote it (a duplicate id).
+    fn write(&self, new: &NewRow, old: Option<&OldRow>) -> Result<bool> {
+        let t = new.row.entity.name();
+        let p = params![
+            self.site,
+            new.row.id,
+            new.member,
+            new.data,
+            self.seq,
+            new.row.line as i64
+        ];
+        match old {
+            Some(o) if o.seq >= self.seq => Ok(false),
             Some(_) => {
                 self.tx
                     .prepare_cached(&format!(
@@ -72,30 +114,32 @@ impl Apply<'_> {
                          WHERE site = ?1 AND id = ?2"
                     ))?
                     .execute(p)?;
+                Ok(true)
             }
-            None => {
-                if self
-                    .tx
-                    .prepare_cached(&format!(
-                        "INSERT OR IGNORE INTO {t} (site, id, member_id, data, seq, line, deleted_seq, deleted_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL)"
-                    ))?
-                    .execute(p)?
-                    == 0
-                {
-                    // Already written by this export: a duplicate id.
-                    return Ok(false);
-                }
-            }
+            // Nothing inserted: already written by this export.
+            None => Ok(self
+                .tx
+                .prepare_cached(&format!(
+                    "INSERT OR IGNORE INTO {t} (site, id, member_id, data, seq, line, deleted_seq, deleted_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL)"
+                ))?
+                .execute(p)?
+                != 0),
         }
+    }
+
+    /// Keep the search index, the mentions index and (for a private
+    /// message) its recipients in step with the written row.
+    fn index(&self, new: &NewRow, old: Option<&OldRow>) -> Result<()> {
+        let (row, t) = (new.row, new.row.entity.name());
         {
             let mut terms = self.terms.borrow_mut();
             crate::search::index_row(
                 &mut terms,
                 t,
-                old.as_ref().map(|o| (o.0.as_deref(), o.1.as_str())),
-                member,
-                &data,
+                old.map(|o| (o.member.as_deref(), o.data.as_str())),
+                new.member,
+                &new.data,
                 &row.fields,
             );
             if terms.is_full() {
@@ -108,12 +152,12 @@ impl Apply<'_> {
             &self.site,
             t,
             &row.id,
-            member,
-            old.as_ref().map(|o| o.1.as_str()),
-            &data,
+            new.member,
+            old.map(|o| o.data.as_str()),
+            &new.data,
             &row.fields,
         )?;
-        if row.entity == Entity::PrivateMessages && !matches!(&old, Some(o) if o.1 == data) {
+        if row.entity == Entity::PrivateMessages && old.is_none_or(|o| o.data != new.data) {
             crate::search::index_recipients(
                 self.tx,
                 &self.site,
@@ -122,7 +166,7 @@ impl Apply<'_> {
                 &row.recipient_ids(),
             )?;
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Whether `member_id` names a member of the site as this export leaves it.
@@ -212,7 +256,6 @@ pub(crate) fn apply(
     progress: &dyn Progress,
     started: Instant,
 ) -> Result<SyncReport> {
-    let full = m.kind == ExportKind::Full;
     let first_for_site: bool = !tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM exports WHERE site = ?1)",
         [&m.site],
@@ -235,54 +278,17 @@ pub(crate) fn apply(
             tx,
             site: m.site.clone(),
             seq: m.sequence,
-            full,
+            full: m.kind == ExportKind::Full,
             fresh: first_for_site,
             last_member_ok: None,
             terms: Default::default(),
             mentions: Default::default(),
         };
-        tx.execute_batch(
-            "CREATE TEMP TABLE IF NOT EXISTS sync_deletions (entity TEXT NOT NULL, id TEXT NOT NULL, line INTEGER NOT NULL, deleted_at TEXT NOT NULL, PRIMARY KEY (entity, id));
-             DELETE FROM sync_deletions;",
-        )?;
-        for file in apply_order(m) {
-            progress.event(ProgressEvent::Stage {
-                name: format!("reading and checking {}", file.path),
-                total: Some(file.rows),
-            });
-            let path = file.path.clone();
-            let entity = file.entity;
-            // Problems found against the vault (duplicates, references)
-            // are collected beside the reader's and merged after the file.
-            let mut row_problems = Problems::default();
-            let stats = export.read_file(&file, &mut problems, progress, &mut |row: Row| {
-                apply_row(&mut ap, &row, &path, &mut row_problems)
-            })?;
-            problems.merge(row_problems);
-            // Before anything deletes rows (sweep, deletions, cascades).
-            ap.terms.get_mut().flush(tx, &m.site)?;
-            report.rows.push((entity.name().to_string(), stats.rows));
-            report.bytes += stats.stored_bytes;
-        }
+        write_files(&mut ap, export, m, progress, &mut problems, &mut report)?;
         if problems.is_empty() {
-            if full && !first_for_site {
-                progress.event(ProgressEvent::Stage {
-                    name: "removing rows that production no longer has".into(),
-                    total: None,
-                });
-                let (d, h) = sweep(tx, &m.site, m.sequence, &m.generated_at)?;
-                report.deleted_rows += d;
-                report.held_rows += h;
-            }
-            if !full {
-                progress.event(ProgressEvent::Stage {
-                    name: "applying deletions".into(),
-                    total: None,
-                });
-                let (d, h) = apply_deletions(&ap)?;
-                report.deleted_rows += d;
-                report.held_rows += h;
-            }
+            let (d, h) = remove(&ap, m, progress)?;
+            report.deleted_rows += d;
+            report.held_rows += h;
         }
     }
     if !problems.is_empty() {
@@ -291,6 +297,74 @@ pub(crate) fn apply(
     if progress.cancelled() {
         return Err(Error::Cancelled);
     }
+    record_export(tx, m, now, user)?;
+    report.seconds = started.elapsed().as_secs_f64();
+    progress.event(ProgressEvent::Stage {
+        name: "committing".into(),
+        total: None,
+    });
+    Ok(report)
+}
+
+/// Read, check and write each file in [`apply_order`]; rows and bytes go
+/// to `report`, every problem to `problems`.
+fn write_files(
+    ap: &mut Apply,
+    export: &mut Export,
+    m: &Manifest,
+    progress: &dyn Progress,
+    problems: &mut Problems,
+    report: &mut SyncReport,
+) -> Result<()> {
+    ap.tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS sync_deletions (entity TEXT NOT NULL, id TEXT NOT NULL, line INTEGER NOT NULL, deleted_at TEXT NOT NULL, PRIMARY KEY (entity, id));
+         DELETE FROM sync_deletions;",
+    )?;
+    for file in apply_order(m) {
+        progress.event(ProgressEvent::Stage {
+            name: format!("reading and checking {}", file.path),
+            total: Some(file.rows),
+        });
+        let path = file.path.clone();
+        let entity = file.entity;
+        // Problems found against the vault (duplicates, references)
+        // are collected beside the reader's and merged after the file.
+        let mut row_problems = Problems::default();
+        let stats = export.read_file(&file, problems, progress, &mut |row: Row| {
+            apply_row(ap, &row, &path, &mut row_problems)
+        })?;
+        problems.merge(row_problems);
+        // Before anything deletes rows (sweep, deletions, cascades).
+        ap.terms.get_mut().flush(ap.tx, &m.site)?;
+        report.rows.push((entity.name().to_string(), stats.rows));
+        report.bytes += stats.stored_bytes;
+    }
+    Ok(())
+}
+
+/// What the export removes: a full export (but the site's first) sweeps
+/// what it did not write, a delta applies its deletions. Returns the rows
+/// deleted and the rows marked (held).
+fn remove(ap: &Apply, m: &Manifest, progress: &dyn Progress) -> Result<(u64, u64)> {
+    if !ap.full {
+        progress.event(ProgressEvent::Stage {
+            name: "applying deletions".into(),
+            total: None,
+        });
+        return apply_deletions(ap);
+    }
+    if ap.fresh {
+        return Ok((0, 0));
+    }
+    progress.event(ProgressEvent::Stage {
+        name: "removing rows that production no longer has".into(),
+        total: None,
+    });
+    sweep(ap.tx, &m.site, m.sequence, &m.generated_at)
+}
+
+/// Record the export as applied (its files, who synced it and when).
+fn record_export(tx: &Connection, m: &Manifest, now: DateTime<Utc>, user: &str) -> Result<()> {
     let files_json = json!(m
         .files
         .iter()
@@ -311,12 +385,7 @@ pub(crate) fn apply(
             files_json.to_string()
         ],
     )?;
-    report.seconds = started.elapsed().as_secs_f64();
-    progress.event(ProgressEvent::Stage {
-        name: "committing".into(),
-        total: None,
-    });
-    Ok(report)
+    Ok(())
 }
 
 /// Write one checked row; problems found against the vault go to `problems`.

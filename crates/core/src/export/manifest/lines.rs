@@ -106,81 +106,90 @@ impl Scanner<'_> {
     fn value(&mut self, path: &str, depth: usize) {
         self.ws();
         match self.peek() {
-            Some(b'{') => {
-                self.i += 1;
-                loop {
-                    self.ws();
-                    match self.peek() {
-                        Some(b'"') => {
-                            let key_line = self.line;
-                            let key = self.string();
-                            let child = if path.is_empty() {
-                                key
-                            } else {
-                                format!("{path}.{key}")
-                            };
-                            if depth < MAX_KEY_DEPTH {
-                                self.out.insert(child.clone(), key_line);
-                            }
-                            self.ws();
-                            if self.peek() == Some(b':') {
-                                self.i += 1;
-                            }
-                            self.value(&child, depth + 1);
-                            self.ws();
-                            if self.peek() == Some(b',') {
-                                self.i += 1;
-                            }
-                        }
-                        Some(b'}') => {
-                            self.i += 1;
-                            return;
-                        }
-                        _ => return,
-                    }
-                }
-            }
-            Some(b'[') => {
-                self.i += 1;
-                let mut n = 0usize;
-                loop {
-                    self.ws();
-                    match self.peek() {
-                        Some(b']') => {
-                            self.i += 1;
-                            return;
-                        }
-                        None => return,
-                        Some(_) => {
-                            let child = format!("{path}[{n}]");
-                            if depth < MAX_KEY_DEPTH {
-                                self.out.insert(child.clone(), self.line);
-                            }
-                            let start = self.i;
-                            self.value(&child, depth + 1);
-                            self.ws();
-                            if self.peek() == Some(b',') {
-                                self.i += 1;
-                            } else if self.i == start {
-                                return;
-                            }
-                            n += 1;
-                        }
-                    }
-                }
-            }
+            Some(b'{') => self.object(path, depth),
+            Some(b'[') => self.array(path, depth),
             Some(b'"') => {
                 self.string();
             }
-            Some(_) => {
-                while let Some(c) = self.peek() {
-                    if matches!(c, b',' | b']' | b'}' | b' ' | b'\t' | b'\r' | b'\n') {
-                        break;
+            Some(_) => self.scalar(),
+            None => {}
+        }
+    }
+
+    /// An object at `{`: each key's line, then its value.
+    fn object(&mut self, path: &str, depth: usize) {
+        self.i += 1;
+        loop {
+            self.ws();
+            match self.peek() {
+                Some(b'"') => {
+                    let key_line = self.line;
+                    let key = self.string();
+                    let child = if path.is_empty() {
+                        key
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    if depth < MAX_KEY_DEPTH {
+                        self.out.insert(child.clone(), key_line);
                     }
+                    self.ws();
+                    if self.peek() == Some(b':') {
+                        self.i += 1;
+                    }
+                    self.value(&child, depth + 1);
+                    self.ws();
+                    if self.peek() == Some(b',') {
+                        self.i += 1;
+                    }
+                }
+                Some(b'}') => {
                     self.i += 1;
+                    return;
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// An array at `[`: each element's line (`path[n]`), then its value.
+    fn array(&mut self, path: &str, depth: usize) {
+        self.i += 1;
+        let mut n = 0usize;
+        loop {
+            self.ws();
+            match self.peek() {
+                Some(b']') => {
+                    self.i += 1;
+                    return;
+                }
+                None => return,
+                Some(_) => {
+                    let child = format!("{path}[{n}]");
+                    if depth < MAX_KEY_DEPTH {
+                        self.out.insert(child.clone(), self.line);
+                    }
+                    let start = self.i;
+                    self.value(&child, depth + 1);
+                    self.ws();
+                    if self.peek() == Some(b',') {
+                        self.i += 1;
+                    } else if self.i == start {
+                        return;
+                    }
+                    n += 1;
                 }
             }
-            None => {}
+        }
+    }
+
+    /// A number, `true`, `false` or `null`: skipped.
+    fn scalar(&mut self) {
+        while let Some(c) = self.peek() {
+            if matches!(c, b',' | b']' | b'}' | b' ' | b'\t' | b'\r' | b'\n') {
+                break;
+            }
+            self.i += 1;
         }
     }
 }
