@@ -155,7 +155,14 @@ fn a_bulk_decision_accepts_a_candidate_and_the_release_holds_only_it() {
     d.ok(
         "staff",
         &[
-            "request", "open", "netmums", "m-1", "--received", &today, "--ref", "SAR-M",
+            "request",
+            "open",
+            "netmums",
+            "m-1",
+            "--received",
+            &today,
+            "--ref",
+            "SAR-M",
         ],
     );
     let sum = d
@@ -188,14 +195,23 @@ fn a_bulk_decision_accepts_a_candidate_and_the_release_holds_only_it() {
     let applied = d
         .ok(
             "staff",
-            &["--json", "review", "SAR-M", "--decide", file.to_str().unwrap()],
+            &[
+                "--json",
+                "review",
+                "SAR-M",
+                "--decide",
+                file.to_str().unwrap(),
+            ],
         )
         .json();
     assert_eq!(applied["summary"]["candidates"]["accepted"], 1, "{applied}");
     assert_eq!(applied["summary"]["candidates"]["declined"], 1);
     d.ok("staff", &["review", "SAR-M", "approve"]);
     let out = d.path("r.zip");
-    d.ok("staff", &["release", "SAR-M", "--out", out.to_str().unwrap()]);
+    d.ok(
+        "staff",
+        &["release", "SAR-M", "--out", out.to_str().unwrap()],
+    );
     let files = unzip(&out);
     assert_clean(&files);
     let rows: Value = serde_json::from_slice(&files["data/mentions.json"]).unwrap();

@@ -111,14 +111,12 @@ fn is_candidate(conn: &Connection, draft: i64, n: u32) -> Result<Option<bool>> {
         .optional()?)
 }
 
-/// An item's row (for spans): the member's stored row (with its entity),
-/// or a candidate item's content (no entity).
-fn item_data(
-    conn: &Connection,
-    draft: i64,
-    site: &str,
-    n: u32,
-) -> Result<Option<(Option<Entity>, Map<String, Value>)>> {
+/// An item's row: with its entity (the member's stored row), or without
+/// (a candidate item's content).
+type ItemData = (Option<Entity>, Map<String, Value>);
+
+/// An item's row (for spans).
+fn item_data(conn: &Connection, draft: i64, site: &str, n: u32) -> Result<Option<ItemData>> {
     let Some((entity, row_id, _)) = store::item_row(conn, draft, n)? else {
         return Ok(None);
     };

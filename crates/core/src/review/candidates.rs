@@ -206,12 +206,11 @@ pub(crate) fn stored(conn: &Connection, draft: i64, accepted_only: bool) -> Resu
     Ok(v)
 }
 
+/// A stored candidate's source (entity, id, hash) and content.
+pub(crate) type Content = (String, String, String, Map<String, Value>);
+
 /// One stored candidate's content (None: the item is not a candidate).
-pub(crate) fn content_of(
-    conn: &Connection,
-    draft: i64,
-    n: u32,
-) -> Result<Option<(String, String, String, Map<String, Value>)>> {
+pub(crate) fn content_of(conn: &Connection, draft: i64, n: u32) -> Result<Option<Content>> {
     let r: Option<(String, String, String, String)> = conn
         .prepare_cached(
             "SELECT entity, row_id, source_hash, content FROM review_mentions WHERE draft = ?1 AND n = ?2",
