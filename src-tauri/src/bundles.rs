@@ -21,6 +21,7 @@ pub async fn bundle_make<R: Runtime>(
     encrypt: bool,
     encryption: Option<Encryption>,
     allow_default_facts: Option<bool>,
+    with_mentions: Option<bool>,
     on_progress: Channel<ProgressMsg>,
 ) -> DeskResult<BundleMade> {
     let out = PathBuf::from(out);
@@ -31,6 +32,7 @@ pub async fn bundle_make<R: Runtime>(
         encrypt,
         encryption: encryption.unwrap_or_default(),
         allow_default_facts: allow_default_facts.unwrap_or(false),
+        with_mentions: with_mentions.unwrap_or(false),
     };
     run_job(app, on_progress, move |s, p| {
         s.bundle(&site, &member_id, &out, &opts, now(), p)

@@ -14,6 +14,7 @@ mod mentions;
 mod reindex;
 mod request;
 mod review;
+mod review_mentions;
 mod snapshot;
 mod team;
 mod workflow;

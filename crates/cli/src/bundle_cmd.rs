@@ -37,6 +37,11 @@ pub struct BundleArgs {
     /// default (the manifest records who did).
     #[arg(long)]
     pub allow_default_facts: bool,
+    /// Also hold what others wrote about the member (candidate items from
+    /// mentions, cut to the sentences about them, other people replaced
+    /// automatically; the manifest lists them as not reviewed).
+    #[arg(long)]
+    pub with_mentions: bool,
 }
 
 pub(crate) fn parse_encryption(s: &str) -> Result<Encryption, String> {
@@ -154,6 +159,7 @@ pub fn bundle(vault: &Path, a: BundleArgs, out: &Out) -> CliResult {
         encrypt: a.encrypt || a.encrypt_as.is_some(),
         encryption: a.encrypt_as.unwrap_or_default(),
         allow_default_facts: a.allow_default_facts,
+        with_mentions: a.with_mentions,
     };
     let bar = progress::for_terminal(out);
     let made = s.bundle(&a.site, &a.member_id, &a.out, &opts, now(), bar.as_ref());
@@ -298,6 +304,7 @@ fn batch_one(s: &Session, a: &BatchArgs, it: &Item, out: &Out) -> CliResult<(boo
         encrypt: a.encrypt || a.encrypt_as.is_some(),
         encryption: a.encrypt_as.unwrap_or_default(),
         allow_default_facts: a.allow_default_facts,
+        with_mentions: false,
     };
     let bar = progress::for_terminal(out);
     let r = s.bundle(&it.site, &it.member_id, &path, &opts, now(), bar.as_ref());

@@ -61,6 +61,7 @@ fn one(work: &Path, member: &str, name: &str, encrypt: Option<Encryption>) -> Va
         encrypt: encrypt.is_some(),
         encryption: encrypt.unwrap_or_default(),
         allow_default_facts: true,
+        with_mentions: false,
     };
     let t0 = Instant::now();
     let made = s

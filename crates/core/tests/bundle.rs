@@ -501,6 +501,7 @@ fn an_encrypted_bundle_opens_only_with_its_passphrase() {
         encrypt: true,
         encryption: desk_core::bundle::Encryption::Zip,
         allow_default_facts: true,
+        with_mentions: false,
     };
     let made = make(&mut s, root.path(), "secret.zip", &opts);
     let pass = made.passphrase.clone().unwrap();

@@ -159,7 +159,7 @@ export async function syncRun(path: string, onProgress: (p: Progress) => void): 
   return call<SyncReport>('sync_run', { path, onProgress: await channel(onProgress) });
 }
 export async function bundleMake(
-  a: { site: string; memberId: string; out: string; reference: string | null; encrypt: boolean; encryption: BundleEncryption },
+  a: { site: string; memberId: string; out: string; reference: string | null; encrypt: boolean; encryption: BundleEncryption; withMentions?: boolean },
   onProgress: (p: Progress) => void,
 ): Promise<BundleMade> {
   return call<BundleMade>('bundle_make', { ...a, onProgress: await channel(onProgress) });

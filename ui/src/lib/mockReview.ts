@@ -101,6 +101,10 @@ interface MItem {
   texts: string[];
   withheld: Withheld | null;
   marked: boolean;
+  /** The member's row, or a candidate item from mentions. */
+  source: 'member' | 'mention';
+  /** A candidate's answer (null: undecided, not released). */
+  accepted: boolean | null;
 }
 interface MProposal {
   id: number;
@@ -115,7 +119,7 @@ interface MProposal {
 interface Decisions {
   parties: { verdict: Verdict | null; three_step: ThreeStep | null }[];
   proposals: (Verdict | null)[];
-  items: { withheld: Withheld | null; marked: boolean }[];
+  items: { withheld: Withheld | null; marked: boolean; accepted: boolean | null }[];
   spans: Span[];
   disclosures: Record<string, DisclosureDecision>;
 }
@@ -171,7 +175,7 @@ function build(o: Required<ReviewMockOptions>): { items: MItem[]; parties: MPart
 
   const items: MItem[] = [];
   const add = (kind: string, entity: string, row_id: string, at: string | null, row: Record<string, JsonValue>, texts: string[], bundle_id = row_id) =>
-    items.push({ n: items.length, kind, entity, row_id, bundle_id, at, row, texts, withheld: null, marked: false });
+    items.push({ n: items.length, kind, entity, row_id, bundle_id, at, row, texts, withheld: null, marked: false, source: 'member', accepted: null });
   add('profile', 'members', o.memberId, '2026-11-20T21:15:00Z', {
     member_id: o.memberId, username: 'sunnymum84', first_name: 'Sunita', surname: 'Shah', email: 'sunny@example.org', email_verified: true,
     postcode: 'M20 2AB', date_of_birth: '1984-04-02', children_count: 2, signup_at: '2019-03-01T11:00:00Z', status: 'active',
@@ -214,6 +218,21 @@ function build(o: Required<ReviewMockOptions>): { items: MItem[]; parties: MPart
     response_id: 'sr-3', survey_id: 'sv-1', submitted_at: '2025-09-01T12:00:00Z', answers: { 'How did you hear of us': 'My friend wellies_and_wine told me', 'Rating': '5' },
   }, ['/answers/How did you hear of us', '/answers/Rating']);
 
+  // Candidate items from mentions: what others wrote about the member, cut
+  // to the sentences about them (core's review/candidates.rs).
+  const mentions: [string, string, string, string][] = [
+    ['p-9001', 'm-0311', '2026-03-02T08:10:00Z', 'I think sunnymum84 was the one who reported it, ask BakingDad.'],
+    ['p-9002', 'm-5120', '2026-04-11T19:45:00Z', 'Sunita Shah is lovely 🌸 … She helped at the playgroup with Auntie Bev.'],
+    ['p-9003', 'm-4400', '2026-05-20T07:30:00Z', 'Saw @sunnymum84 at the swap yesterday.'],
+  ];
+  mentions.forEach(([id, author, at, text], k) => {
+    items.push({
+      n: items.length, kind: 'mentions', entity: 'mentions', row_id: `posts/${id}`, bundle_id: `mention-${String(k + 1).padStart(4, '0')}`, at,
+      row: { mention_id: `mention-${String(k + 1).padStart(4, '0')}`, entity: 'posts', written_at: at, author: 'member', author_id: author, sentences: [{ field: 'body', written_by: 'author', text }] },
+      texts: ['/sentences/0/text'], withheld: null, marked: false, source: 'mention', accepted: null,
+    });
+  });
+
   // Proposals: participants, then mentions in text, in field order.
   const proposals: MProposal[] = [];
   const at = (row: JsonValue, path: string): JsonValue | undefined => {
@@ -226,6 +245,10 @@ function build(o: Required<ReviewMockOptions>): { items: MItem[]; parties: MPart
       const other = it.row.sender_id === o.memberId ? (it.row.recipient_ids as string[])[0] : (it.row.sender_id as string);
       const p = parties.find((x) => x.member_id === other)!;
       proposals.push({ id: proposals.length, item: it.n, field: it.row.sender_id === o.memberId ? '/recipient_ids/0' : '/sender_id', start: null, end: null, kind: 'participant', party: p.party, verdict: null });
+    }
+    if (it.source === 'mention') {
+      const p = parties.find((x) => x.member_id === it.row.author_id)!;
+      proposals.push({ id: proposals.length, item: it.n, field: '/author_id', start: null, end: null, kind: 'participant', party: p.party, verdict: null });
     }
     if (it.entity === 'members') continue;
     for (const path of it.texts) {
@@ -295,6 +318,10 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
           it.marked = old.marked;
           d.carried++;
         }
+        if (old && old.source === 'mention' && it.source === 'mention' && old.row_id === it.row_id && old.accepted !== null) {
+          it.accepted = old.accepted;
+          d.carried++;
+        }
       });
     }
     event(ref, d, user, 'draft_created', { items: d.items.length, proposals: d.proposals.length, parties: d.parties.length, vault_sequence: sequence, replaces: d.replaces, carried: d.carried });
@@ -332,9 +359,12 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
   }
 
   const effective = (d: MDraft, p: MProposal): Verdict | null => p.verdict ?? d.parties[p.party].verdict;
-  const undecidedOf = (d: MDraft, it: MItem) => (it.withheld ? 0 : d.proposals.filter((p) => p.item === it.n && !effective(d, p)).length);
+  /** An item's undecided proposals (none when withheld or declined). */
+  const undecidedOf = (d: MDraft, it: MItem) => (it.withheld || it.accepted === false ? 0 : d.proposals.filter((p) => p.item === it.n && !effective(d, p)).length);
+  /** Undecided proposals that block: in items that go out (a candidate only when accepted). */
+  const blockingOf = (d: MDraft, it: MItem) => (it.source === 'mention' && it.accepted !== true ? 0 : undecidedOf(d, it));
   const digest = (d: MDraft) => {
-    const s = JSON.stringify([d.parties.map((p) => [p.verdict, p.three_step]), d.proposals.map((p) => p.verdict), d.items.map((i) => [i.withheld, i.marked]), d.spans, d.disclosures]);
+    const s = JSON.stringify([d.parties.map((p) => [p.verdict, p.three_step]), d.proposals.map((p) => p.verdict), d.items.map((i) => [i.withheld, i.marked, i.accepted]), d.spans, d.disclosures]);
     let h = 0;
     for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
     return (h >>> 0).toString(16).padStart(8, '0').repeat(8);
@@ -344,10 +374,14 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
     const props = d.proposals.filter((p) => p.item === it.n);
     const undecided = undecidedOf(d, it);
     const mainText = [...it.texts].sort((a, b) => Number(b.endsWith('/body')) - Number(a.endsWith('/body'))).map((t) => textAt(it.row, t)).find((x) => typeof x === 'string' && x) ?? Object.values(it.row).find((v) => typeof v === 'string' && !/^\d{4}-/.test(v) && v !== it.row_id) ?? '';
+    const reviewed =
+      it.source === 'mention'
+        ? it.marked || it.accepted === false || (it.accepted === true && undecided === 0)
+        : !!it.withheld || it.marked || (props.length > 0 && undecided === 0);
     return {
-      n: it.n, kind: it.kind, source: 'member', row_id: it.row_id, bundle_id: it.bundle_id, at: it.at, preview: cps(String(mainText)).slice(0, 120).join(''),
+      n: it.n, kind: it.kind, source: it.source, row_id: it.row_id, bundle_id: it.bundle_id, at: it.at, preview: cps(String(mainText)).slice(0, 120).join(''),
       proposals: props.length, undecided, spans: d.spans.filter((s) => s.item === it.n).length, withheld: it.withheld,
-      reviewed: !!it.withheld || it.marked || (props.length > 0 && undecided === 0),
+      reviewed, accepted: it.source === 'mention' ? it.accepted : null,
     };
   }
 
@@ -382,7 +416,7 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
   function summary(ref: string, d: MDraft, who: Who): ReviewSummary {
     const r = replay(d);
     const stale = sequence !== d.vault_sequence;
-    const undecided = d.items.reduce((n, it) => n + undecidedOf(d, it), 0);
+    const undecided = d.items.reduce((n, it) => n + blockingOf(d, it), 0);
     const partiesUndecided = d.parties.filter((p) => !p.verdict).length;
     const disclosures = disclosureChecks(d);
     const blockers: string[] = [];
@@ -400,16 +434,21 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
       let k = kinds.find((x) => x.kind === it.kind);
       if (!k) kinds.push((k = { kind: it.kind, items: 0, undecided: 0, withheld: 0 }));
       k.items++;
-      if (undecidedOf(d, it)) k.undecided++;
+      if (blockingOf(d, it) || (it.source === 'mention' && it.accepted === null)) k.undecided++;
       if (it.withheld) k.withheld++;
     }
     const sums = d.items.map((it) => summaryItem(d, it));
+    const cands = d.items.filter((i) => i.source === 'mention');
+    const candidates = {
+      items: cands.length, accepted: cands.filter((i) => i.accepted === true).length, declined: cands.filter((i) => i.accepted === false).length,
+      undecided: cands.filter((i) => i.accepted === null).length,
+    };
     return {
       ref, site: o.site, member_id: o.memberId, draft: d.id, state: r.state, created_at: d.created_at, created_by: d.created_by,
       replaces: d.replaces, carried_over: d.carried, vault_sequence: d.vault_sequence, current_sequence: sequence, stale, four_eyes: fourEyes,
       facts_default: o.factsDefault, items: d.items.length, items_reviewed: sums.filter((s) => s.reviewed).length,
       items_withheld: d.items.filter((i) => i.withheld).length, proposals: d.proposals.length, proposals_undecided: undecided,
-      parties: d.parties.length, parties_undecided: partiesUndecided, spans: d.spans.length, kinds, disclosures, blockers,
+      parties: d.parties.length, parties_undecided: partiesUndecided, spans: d.spans.length, kinds, candidates, disclosures, blockers,
       can: {
         decide: may && r.state === 'draft',
         submit: may && r.state === 'draft' && ready,
@@ -445,7 +484,7 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
     const fields: TextField[] = it.texts.map((path) => ({ path, text: String(textAt(it.row, path) ?? '') }));
     let released_row: JsonValue = null;
     let released: TextField[] = [];
-    if (!it.withheld) {
+    if (!it.withheld && it.accepted !== false) {
       const out = clone(it.row) as JsonValue;
       released = fields.map((f) => {
         const edits: { start: number; end: number; with: string }[] = [];
@@ -473,7 +512,7 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
     return clone({
       parties: d.parties.map((p) => ({ verdict: p.verdict, three_step: p.three_step })),
       proposals: d.proposals.map((p) => p.verdict),
-      items: d.items.map((i) => ({ withheld: i.withheld, marked: i.marked })),
+      items: d.items.map((i) => ({ withheld: i.withheld, marked: i.marked, accepted: i.accepted })),
       spans: d.spans,
       disclosures: d.disclosures,
     });
@@ -543,6 +582,11 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
         case 'withhold':
           if (!x.reason.trim()) ps.push(problem(`${f}.reason`, 'required'));
           if (!d.items[x.item]) ps.push(problem(`${f}.item`, 'no such item in the draft'));
+          else if (d.items[x.item].source === 'mention') ps.push(problem(`${f}.item`, 'a candidate item is declined, not withheld'));
+          break;
+        case 'candidate':
+          if (!d.items[x.item]) ps.push(problem(`${f}.item`, 'no such item in the draft'));
+          else if (d.items[x.item].source !== 'mention') ps.push(problem(`${f}.item`, "not a candidate item (the member's own rows are withheld, not declined)"));
           break;
         case 'include':
           if (!d.items[x.item]) ps.push(problem(`${f}.item`, 'no such item in the draft'));
@@ -596,6 +640,9 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
         case 'mark':
           d.items[x.item].marked = x.reviewed;
           break;
+        case 'candidate':
+          d.items[x.item].accepted = x.accept;
+          break;
         case 'disclosure':
           d.disclosures[x.disclosure] = { prejudice: x.prejudice, ground: x.ground ?? null, reason: x.reason.trim(), items: x.items, by: who.user, at };
           for (const a of x.items) {
@@ -608,8 +655,11 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
     const words: Record<DecisionInput['action'], string> = {
       party: "a third party's decision", proposal: "a proposal's decision", span: 'a span redaction', unspan: 'removing a span redaction',
       withhold: 'withholding an item', include: 'including an item', mark: 'marking an item', disclosure: 'a disclosure-log decision',
+      candidate: 'a candidate item',
     };
-    d.actions.push({ user: who.user, what: list.length === 1 ? words[list[0].action] : `${list.length} decisions`, before, undone: false });
+    const one = list[0];
+    const what = one.action === 'candidate' ? (one.accept === true ? 'accepting a candidate item' : one.accept === false ? 'declining a candidate item' : 'a candidate item undecided again') : words[one.action];
+    d.actions.push({ user: who.user, what: list.length === 1 ? what : `${list.length} decisions`, before, undone: false });
     return { action: d.actions.length, changed: list.length, summary: summary(ref, d, who) };
   }
 
@@ -627,7 +677,7 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
 
   function ready(d: MDraft) {
     if (sequence !== d.vault_sequence) fail('conflict', 'the vault changed since the draft was made: make a new draft');
-    const undecided = d.items.reduce((n, it) => n + undecidedOf(d, it), 0);
+    const undecided = d.items.reduce((n, it) => n + blockingOf(d, it), 0);
     if (undecided) fail('invalid', `${undecided.toLocaleString('en-GB')} ${undecided === 1 ? 'proposal is' : 'proposals are'} undecided: decide each (or its third party) first`);
     const open = disclosureChecks(d).filter((c) => !complete(c));
     if (open.length) fail('invalid', `the member is in the disclosure log: record the decision about ${open.map((c) => c.disclosure).join(', ')} (and the items it touched) first`);
@@ -678,7 +728,7 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
         const f = (a.filter ?? {}) as Partial<ItemFilter>;
         const all = d.items.filter((it) =>
           (!f.kind || it.kind === f.kind) &&
-          (!f.undecided_only || undecidedOf(d, it) > 0) &&
+          (!f.undecided_only || blockingOf(d, it) > 0 || (it.source === 'mention' && it.accepted === null)) &&
           (f.party === null || f.party === undefined || d.proposals.some((p) => p.item === it.n && p.party === f.party)) &&
           (!f.withheld_only || !!it.withheld),
         );
@@ -766,7 +816,7 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
         const encrypt = !!a.encrypt;
         const made: BundleMade = {
           path: String(a.out), sha256: '5f2b9c1e0d7a6c5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e', bytes: 480_000, files: 14,
-          rows: d.items.filter((i) => !i.withheld).length,
+          rows: d.items.filter((i) => !i.withheld && (i.source === 'member' || i.accepted === true)).length,
           passphrase: encrypt ? 'k7mqxe3r9ptahwc2fd8n' : null, passphrase_grouped: encrypt ? 'k7mq xe3r 9pta hwc2 fd8n' : null, passphrase_bits: encrypt ? 99 : null,
           passphrase_message: encrypt ? `The passphrase for your ${o.site} data bundle is: k7mq xe3r 9pta hwc2 fd8n` : null,
           request_ref: ref, form: encrypt ? (a.encryption === 'zip' ? 'zip-aes256' : 'pdf-aes256') : 'zip',

@@ -139,9 +139,11 @@ describe('keys', () => {
     expect(keyAction(ev('d'))).toBe('disclose-party');
     expect(keyAction(ev('u'))).toBe('undo');
     expect(keyAction(ev('?'))).toBe('help');
-    expect(keyAction(ev('x'))).toBeNull();
+    expect(keyAction(ev('a'))).toBe('accept');
+    expect(keyAction(ev('x'))).toBe('decline');
+    expect(keyAction(ev('z'))).toBeNull();
     // Every mapped action is listed for "?".
-    for (const k of ['j', 'k', 'n', 'p', 'r', 'd', 'R', 'D', 'c', 'u', 'w', 'm', 'v', 't', '/', '?'])
+    for (const k of ['j', 'k', 'n', 'p', 'r', 'd', 'R', 'D', 'c', 'u', 'w', 'm', 'a', 'x', 'v', 't', '/', '?'])
       expect(KEYS.some((x) => x.action === keyAction(ev(k)))).toBe(true);
   });
   it('leaves typing and the webview’s own shortcuts alone', () => {
@@ -174,5 +176,22 @@ describe('a mouse selection', () => {
     collapsed.setStart(after, 1);
     expect(selectionInField(el, collapsed, TEXT)).toBeNull();
     el.remove();
+  });
+});
+
+describe('candidate items', () => {
+  it('names the kind, the answers and the summary line', async () => {
+    const { CANDIDATE_KIND, candidateState, candidatesLine, kindLabel, kindOne, CANDIDATE_LABELS } = await import('./review');
+    expect(kindLabel(CANDIDATE_KIND)).toBe('What others wrote about you');
+    expect(kindOne(CANDIDATE_KIND)).toBe('Mention');
+    expect(candidateState(true)).toBe('accepted');
+    expect(candidateState(false)).toBe('declined');
+    expect(candidateState(null)).toBe('undecided');
+    expect(CANDIDATE_LABELS.undecided).toContain('left out unless accepted');
+    expect(candidatesLine({ items: 0, accepted: 0, declined: 0, undecided: 0 })).toBe('');
+    expect(candidatesLine({ items: 3, accepted: 1, declined: 1, undecided: 1 })).toBe(
+      'What others wrote about you: 3 candidate items — 1 accepted, 1 declined, 1 not decided (left out)',
+    );
+    expect(candidatesLine({ items: 1, accepted: 1, declined: 0, undecided: 0 })).toBe('What others wrote about you: 1 candidate item — 1 accepted, 0 declined');
   });
 });

@@ -178,8 +178,37 @@ export function progressLabel(s: Pick<ReviewSummary, 'items' | 'items_reviewed'>
 
 const ONE: Record<string, string> = Object.fromEntries(Object.entries(labels.entities).map(([k, v]) => [k, (v as { one: string }).one]));
 
+// ---------------------------------------------------------------- candidate items
+
+/** The kind of candidate items from mentions (docs/review-api.md). */
+export const CANDIDATE_KIND = 'mentions';
+/** How the screen (and the bundle) name them. */
+export const CANDIDATE_TITLE = 'What others wrote about you';
+
+export type CandidateState = 'accepted' | 'declined' | 'undecided';
+
+/** A candidate item's answer: accepted (released), declined, or undecided (not released). */
+export function candidateState(accepted: boolean | null): CandidateState {
+  return accepted === true ? 'accepted' : accepted === false ? 'declined' : 'undecided';
+}
+
+export const CANDIDATE_LABELS: Record<CandidateState, string> = {
+  accepted: 'Accepted: in the bundle',
+  declined: 'Declined: not in the bundle',
+  undecided: 'Not decided: left out unless accepted',
+};
+
+/** The candidates line of the summary ("2 accepted, 1 declined, 4 to decide"), or '' when there are none. */
+export function candidatesLine(c: { items: number; accepted: number; declined: number; undecided: number }): string {
+  if (!c.items) return '';
+  const parts = [`${formatNumber(c.accepted)} accepted`, `${formatNumber(c.declined)} declined`];
+  if (c.undecided) parts.push(`${formatNumber(c.undecided)} not decided (left out)`);
+  return `${CANDIDATE_TITLE}: ${formatNumber(c.items)} candidate item${c.items === 1 ? '' : 's'} — ${parts.join(', ')}`;
+}
+
 /** One item of a kind in words: "Post", "Private message", "Profile". */
 export function kindOne(kind: string): string {
+  if (kind === CANDIDATE_KIND) return 'Mention';
   const l = kind === 'profile' ? 'profile' : (ONE[kind] ?? kind.replace(/_/g, ' '));
   return l.charAt(0).toUpperCase() + l.slice(1);
 }
@@ -187,6 +216,7 @@ export function kindOne(kind: string): string {
 /** A kind in words, plural ("Posts"; the profile is "Profile"). */
 export function kindLabel(kind: string): string {
   if (kind === 'profile') return 'Profile';
+  if (kind === CANDIDATE_KIND) return CANDIDATE_TITLE;
   const l = ENTITY_LABELS[kind];
   if (l) return l.charAt(0).toUpperCase() + l.slice(1);
   const s = kind.replace(/_/g, ' ');
@@ -303,6 +333,8 @@ export type KeyAction =
   | 'undo'
   | 'withhold'
   | 'mark'
+  | 'accept'
+  | 'decline'
   | 'released'
   | 'three-step'
   | 'filters'
@@ -322,6 +354,8 @@ export const KEYS: { keys: string[]; action: KeyAction; words: string }[] = [
   { keys: ['u'], action: 'undo', words: 'Undo your last action' },
   { keys: ['w'], action: 'withhold', words: 'Withhold the item under an exemption…' },
   { keys: ['m'], action: 'mark', words: 'Mark the item reviewed (or not)' },
+  { keys: ['a'], action: 'accept', words: 'Accept a candidate item (what others wrote): it goes into the bundle' },
+  { keys: ['x'], action: 'decline', words: 'Decline a candidate item: it stays out of the bundle' },
   { keys: ['v'], action: 'released', words: 'Show the item as it would be released (or as stored)' },
   { keys: ['t'], action: 'three-step', words: 'Go to the third party’s three-step record' },
   { keys: ['/'], action: 'filters', words: 'Go to the item filters' },
@@ -343,6 +377,8 @@ const BY_KEY: Record<string, KeyAction> = {
   u: 'undo',
   w: 'withhold',
   m: 'mark',
+  a: 'accept',
+  x: 'decline',
   v: 'released',
   t: 'three-step',
   '/': 'filters',

@@ -457,7 +457,13 @@ export class ReviewStore {
     return this.decide([{ action: 'include', item }], 'The item is included again.');
   }
 
-  mark(item: number, reviewed: boolean): Promise<boolean> {
+  /** Accept (true) or decline (false) a candidate item; null: undecided again. */
+  candidate(item: number, accept: boolean | null): Promise<boolean> {
+    const words = accept === true ? 'Accepted: it goes into the bundle.' : accept === false ? 'Declined: it stays out of the bundle.' : 'Not decided again: it stays out unless accepted.';
+    return this.decide([{ action: 'candidate', item, accept }], words);
+  }
+
+    mark(item: number, reviewed: boolean): Promise<boolean> {
     return this.decide([{ action: 'mark', item, reviewed }], reviewed ? 'Marked reviewed.' : 'No longer marked reviewed.');
   }
 

@@ -36,7 +36,8 @@ describe('review store: moving through a draft', () => {
     setup();
     const s = new ReviewStore(REF);
     await s.load();
-    expect(s.summary?.items).toBe(260);
+    // The member's 260 rows, then 3 candidate items from mentions.
+    expect(s.summary?.items).toBe(263);
     expect(s.page?.items).toHaveLength(ITEM_PAGE);
     expect(s.item?.item.n).toBe(0);
     await s.showAt(6);
@@ -59,9 +60,9 @@ describe('review store: moving through a draft', () => {
     expect(s.page?.offset).toBe(0);
     expect(s.item?.item.n).toBe(ITEM_PAGE - 1);
     // The last item: next stays.
-    await s.showAt(259);
+    await s.showAt(262);
     await s.next();
-    expect(s.item?.item.n).toBe(259);
+    expect(s.item?.item.n).toBe(262);
   });
 
   it('has the next item already fetched when "next" is pressed', async () => {
@@ -316,5 +317,42 @@ describe('review store: the steps', () => {
     const s = new ReviewStore(REF);
     await s.load();
     expect(toDeskError(s.error).code).toBe('forbidden');
+  });
+});
+
+describe('review store: candidate items from mentions', () => {
+  it('accepts and declines in bulk, refuses a member row or a withholding, and never lets undecided candidates block', async () => {
+    const { mock, me } = setup({ disclosure: false });
+    const s = new ReviewStore(REF);
+    await s.load();
+    const page = await import('./api').then((api) => api.reviewItems(REF, { kind: 'mentions', undecided_only: false, party: null, withheld_only: false }, 0, 100));
+    expect(page.total).toBe(3);
+    const [a, b, c] = page.items.map((i) => i.n);
+    expect(page.items.every((i) => i.source === 'mention' && i.accepted === null && i.bundle_id.startsWith('mention-'))).toBe(true);
+    // Every third party decided: submit is possible with all three undecided.
+    expect(await s.redactAllUndecided('third party')).toBe(true);
+    expect(s.summary!.blockers).toEqual([]);
+    expect(s.summary!.candidates).toEqual({ items: 3, accepted: 0, declined: 0, undecided: 3 });
+    // Problems, all at once, nothing applied.
+    expect(await s.decide([{ action: 'candidate', item: 0, accept: true }, { action: 'withhold', item: a, exemption: 'third_party', reason: 'x', silent: false }], 'x')).toBe(false);
+    const ps = toDeskError(s.actionError).problems.map((p) => p.field);
+    expect(ps).toEqual(['decisions[0].item', 'decisions[1].item']);
+    expect(s.summary!.candidates.accepted).toBe(0);
+    // Bulk: one action, one undo.
+    expect(await s.decide([{ action: 'candidate', item: a, accept: true }, { action: 'candidate', item: b, accept: false }, { action: 'candidate', item: c, accept: true }], 'bulk')).toBe(true);
+    expect(s.summary!.candidates).toEqual({ items: 3, accepted: 2, declined: 1, undecided: 0 });
+    const item = (await import('./api').then((api) => api.reviewItem(REF, b, null))) ;
+    expect(item.released_row).toBeNull();
+    await s.undo();
+    expect(s.summary!.candidates.undecided).toBe(3);
+    // Only undecided: the candidates not yet answered are listed.
+    expect(await s.candidate(a, false)).toBe(true);
+    await s.setFilter({ kind: 'mentions', undecided_only: true });
+    expect(s.page!.total).toBe(2);
+    // A new draft carries the answers over.
+    mock.sync();
+    await mock.handle('review_create', { reference: REF }, me);
+    await s.load();
+    expect(s.summary!.candidates.declined).toBe(1);
   });
 });

@@ -97,7 +97,40 @@ pub struct BundleOptions {
     /// Make it even though the site's privacy facts are still the shipped
     /// default; the manifest records who did.
     pub allow_default_facts: bool,
+    /// Also hold every candidate item from mentions ("What others wrote
+    /// about you", `data/mentions.json`), other people replaced
+    /// automatically; the manifest lists them as not reviewed.
+    pub with_mentions: bool,
 }
+
+/// The name of the bundle's file (and the manifest's kind) of candidate
+/// items from mentions: `data/mentions.json`, `.csv`.
+pub const MENTIONS: &str = "mentions";
+/// How the report (and the interfaces) name candidate items.
+pub const MENTIONS_TITLE: &str = "What others wrote about you";
+
+/// A candidate item from mentions as it goes out, shaped by the plan: a
+/// row of `data/mentions.json` (`mention_id`, `entity`, `written_at`,
+/// `author`, `author_id`, `sentences: [{field, written_by, text}]`).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct MentionOut {
+    /// The entity of the row it was cut from (for the manifest).
+    pub entity: String,
+    pub row: Map<String, Value>,
+    pub redactions: Vec<Redaction>,
+}
+
+/// The CSV columns of `data/mentions.csv`: one line per sentence entry.
+const MENTION_COLUMNS: [&str; 8] = [
+    "mention_id",
+    "entity",
+    "written_at",
+    "author",
+    "author_id",
+    "field",
+    "written_by",
+    "text",
+];
 
 /// A bundle written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -220,7 +253,12 @@ pub(crate) trait Plan {
     /// Items withheld under an exemption, in words, that the bundle may
     /// count: (exemption's label, items).
     fn withheld_summary(&self) -> Vec<(String, u64)>;
-    /// Keys the manifest adds (`review`, `withheld`, `renumbered_ids`).
+    /// The candidate items from mentions the bundle holds, shaped, in order
+    /// (none unless a reviewer accepted them, or an unreviewed bundle was
+    /// asked for them).
+    fn mentions(&self) -> &[MentionOut];
+    /// Keys the manifest adds (`review`, `withheld`, `renumbered_ids`, and
+    /// `mentions` when it holds any).
     fn manifest(&self) -> Vec<(&'static str, Value)>;
 }
 
@@ -613,6 +651,8 @@ struct ReportInput<'a> {
     now: DateTime<Utc>,
     /// Per summarised kind: rows per year, and where its file is.
     summaries: &'a HashMap<Entity, Summary>,
+    /// Where the candidate items' file is, in words.
+    mentions_file: String,
 }
 
 /// The report, written to any document (HTML, PDF pages).
@@ -669,6 +709,10 @@ fn write_report(
             Ok(())
         })?;
         report::section_end(d).map_err(io)?;
+    }
+    let mentions = plan.mentions();
+    if !mentions.is_empty() {
+        report::mentions(d, mentions, &r.mentions_file).map_err(io)?;
     }
     if let Some(q) = r.request {
         report::request(d, q).map_err(io)?;
@@ -899,6 +943,52 @@ fn write_bundle(
         }
     }
 
+    // Candidate items from mentions ("What others wrote about you").
+    let n_mentions = plan.mentions().len() as u64;
+    if n_mentions > 0 {
+        cancelled()?;
+        let list = plan.mentions();
+        b.entry(&format!("data/{MENTIONS}.json"), |w| {
+            w.write_all(b"[").map_err(io)?;
+            for (i, x) in list.iter().enumerate() {
+                w.write_all(if i == 0 { b"\n" } else { b",\n" })
+                    .map_err(io)?;
+                serde_json::to_writer(&mut *w, &x.row).map_err(json_err)?;
+            }
+            w.write_all(b"\n]\n").map_err(io)?;
+            Ok(list.len() as u64)
+        })?;
+        for x in list {
+            m.redactions.extend(x.redactions.iter().cloned());
+        }
+        total_rows += n_mentions;
+        b.entry(&format!("data/{MENTIONS}.csv"), |w| {
+            let mut c = csvout::writer(w).map_err(io)?;
+            c.write_record(MENTION_COLUMNS)
+                .map_err(|e| Error::io(path, e.into()))?;
+            let mut lines = 0u64;
+            for x in list {
+                let empty = Vec::new();
+                let sentences = x
+                    .row
+                    .get("sentences")
+                    .and_then(Value::as_array)
+                    .unwrap_or(&empty);
+                for st in sentences {
+                    let cell = |k: &str| match k {
+                        "field" | "written_by" | "text" => csv_field(st.get(k)),
+                        _ => csv_field(x.row.get(k)),
+                    };
+                    c.write_record(MENTION_COLUMNS.iter().map(|k| cell(k)))
+                        .map_err(|e| Error::io(path, e.into()))?;
+                    lines += 1;
+                }
+            }
+            c.flush().map_err(io)?;
+            Ok(lines)
+        })?;
+    }
+
     // The request record itself, when linked.
     if let Some(r) = request {
         b.entry("data/request.json", |w| {
@@ -957,6 +1047,7 @@ fn write_bundle(
             third_parties: plan.third_parties(),
             email: m.email.is_some(),
             files_where,
+            mentions: n_mentions,
         },
         profile: &profile,
         facts: &facts,
@@ -964,6 +1055,9 @@ fn write_bundle(
         request,
         now,
         summaries: &summaries,
+        mentions_file: format!(
+            "the file data/{MENTIONS}.json (and data/{MENTIONS}.csv, for spreadsheets) {inside}"
+        ),
     };
     b.entry("report.html", |w| {
         let mut d = doc::HtmlDoc::new(w);

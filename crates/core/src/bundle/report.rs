@@ -147,6 +147,17 @@ pub(crate) struct Head<'a> {
     /// Where the data files are, in words ("in the data folder of this
     /// bundle", "attached to this PDF").
     pub files_where: &'a str,
+    /// Candidate items from mentions the bundle holds ("What others wrote
+    /// about you").
+    pub mentions: u64,
+}
+
+/// The anchor of the section of candidate items from mentions.
+const MENTIONS_ANCHOR: &str = "s-mentions";
+
+/// "1 item" / "12 items".
+fn items_count(n: u64) -> String {
+    format!("{} item{}", thousands(n), if n == 1 { "" } else { "s" })
 }
 
 /// The opening: title, what this is, contents, summary, profile.
@@ -204,6 +215,13 @@ pub(crate) fn head(
             });
         }
     }
+    if h.mentions > 0 {
+        toc.push(TocEntry {
+            anchor: MENTIONS_ANCHOR.into(),
+            text: super::MENTIONS_TITLE.into(),
+            count: Some(items_count(h.mentions)),
+        });
+    }
     if has_request {
         toc.push(TocEntry {
             anchor: "s-request".into(),
@@ -247,6 +265,12 @@ pub(crate) fn head(
                 Val::Text(thousands(n)),
             ]);
         }
+    }
+    if h.mentions > 0 {
+        rows.push(vec![
+            Val::text(super::MENTIONS_TITLE),
+            Val::Text(thousands(h.mentions)),
+        ]);
     }
     d.table(
         "What we hold about you",
@@ -647,6 +671,85 @@ pub(crate) fn row(d: &mut dyn Doc, e: Entity, row: &Map<String, Value>, me: &str
         details.push((labels::field(k).into_owned(), val(Some(e), k, v)));
     }
     d.item(&[Span::Text(&line)], &details)
+}
+
+/// Who wrote a candidate item, as the bundle shows them (their pseudonym,
+/// unless a reviewer disclosed them).
+fn author_words(row: &Map<String, Value>) -> String {
+    match (s(row, "author_id"), s(row, "author")) {
+        (Some(a), _) => a.to_string(),
+        (None, Some("staff")) => "our staff".into(),
+        (None, Some("requester")) => "someone without an account".into(),
+        _ => "another person".into(),
+    }
+}
+
+/// The section of candidate items from mentions ("What others wrote about
+/// you"): one line per item, opening to the sentences about the member.
+/// More than [`LIST_LIMIT`] are not listed: the report points to `file`.
+pub(crate) fn mentions(d: &mut dyn Doc, list: &[super::MentionOut], file: &str) -> Result<()> {
+    let n = list.len() as u64;
+    d.heading(2, Some(MENTIONS_ANCHOR), super::MENTIONS_TITLE)?;
+    d.para(
+        Style::Normal,
+        &[Span::Text(&format!(
+            "{} of other people's words on the site that mention you (posts, private messages, helpdesk tickets, reviews and listings), oldest first. We include only the sentences about you. The people in them are shown as \u{201c}Member A\u{201d}, \u{201c}Member B\u{201d} and so on, the same name for the same person throughout this bundle.",
+            capital(&items_count(n))
+        ))],
+    )?;
+    if n > LIST_LIMIT {
+        return d.para(
+            Style::Note,
+            &[Span::Text(&format!(
+                "There are too many to list one by one in a report that opens quickly and can be printed. Every one of them is in {file}."
+            ))],
+        );
+    }
+    d.para(
+        Style::Hint,
+        &[Span::Text(
+            "Each line opens to show the sentences (select it, or tap it on a phone).",
+        )],
+    )?;
+    d.items_start(super::MENTIONS_TITLE)?;
+    for x in list {
+        let row = &x.row;
+        let what = match s(row, "entity") {
+            Some("posts") => "A post",
+            Some("private_messages") => "A private message",
+            Some("helpdesk_tickets") => "A helpdesk ticket",
+            Some("reviews") => "A review",
+            Some("local_listings") => "A local listing",
+            _ => "Something written",
+        };
+        let when = s(row, "written_at")
+            .map(short_ts)
+            .unwrap_or_else(|| "(no date)".into());
+        let who = author_words(row);
+        let line = format!("{when} \u{2014} {what} by {who}");
+        let mut details: Vec<(String, Val)> = vec![("Written by".into(), Val::Text(capital(&who)))];
+        if let Some(at) = s(row, "written_at") {
+            details.push(("When".into(), Val::Text(human_ts(at))));
+        }
+        for st in row
+            .get("sentences")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let field = st.get("field").and_then(Value::as_str).unwrap_or_default();
+            let leaf = field.rsplit('.').next().unwrap_or(field);
+            let label = if st.get("written_by").and_then(Value::as_str) == Some("staff") {
+                "Our staff wrote".to_string()
+            } else {
+                format!("In the {}", labels::field(leaf).to_lowercase())
+            };
+            let text = st.get("text").and_then(Value::as_str).unwrap_or_default();
+            details.push((label, Val::text(text)));
+        }
+        d.item(&[Span::Text(&line)], &details)?;
+    }
+    d.items_end()
 }
 
 fn capital(s: &str) -> String {

@@ -2,6 +2,7 @@
 //! at once, nothing applied on any) and applied as one action that undo
 //! takes back whole.
 
+use super::candidates;
 use super::flow::{current, disclosure_checks, summary};
 use super::rules::decide::{check_text, check_three_step, check_verdict, ThreeStep};
 use super::rules::normal::char_slice;
@@ -48,6 +49,10 @@ enum UndoOp {
         item: u32,
         marked: bool,
     },
+    Accepted {
+        item: u32,
+        accepted: Option<bool>,
+    },
     Disclosure {
         id: String,
         decision: Option<String>,
@@ -66,6 +71,14 @@ fn words(d: &DecisionInput) -> &'static str {
         DecisionInput::Withhold { .. } => "withholding an item",
         DecisionInput::Include { .. } => "including an item",
         DecisionInput::Mark { .. } => "marking an item",
+        DecisionInput::Candidate {
+            accept: Some(true), ..
+        } => "accepting a candidate item",
+        DecisionInput::Candidate {
+            accept: Some(false),
+            ..
+        } => "declining a candidate item",
+        DecisionInput::Candidate { accept: None, .. } => "a candidate item undecided again",
         DecisionInput::Disclosure { .. } => "a disclosure-log decision",
     }
 }
@@ -90,16 +103,27 @@ fn item_cols(conn: &Connection, draft: i64, n: u32) -> Result<Option<(Option<Str
         .optional()?)
 }
 
-/// An item's stored row (for spans).
-fn item_data(
-    conn: &Connection,
-    draft: i64,
-    site: &str,
-    n: u32,
-) -> Result<Option<(Entity, Map<String, Value>)>> {
+/// Whether an item is a candidate item (None: no such item).
+fn is_candidate(conn: &Connection, draft: i64, n: u32) -> Result<Option<bool>> {
+    Ok(conn
+        .prepare_cached("SELECT source = 'mention' FROM review_items WHERE draft = ?1 AND n = ?2")?
+        .query_row(params![draft, n], |r| r.get(0))
+        .optional()?)
+}
+
+/// An item's row: with its entity (the member's stored row), or without
+/// (a candidate item's content).
+type ItemData = (Option<Entity>, Map<String, Value>);
+
+/// An item's row (for spans).
+fn item_data(conn: &Connection, draft: i64, site: &str, n: u32) -> Result<Option<ItemData>> {
     let Some((entity, row_id, _)) = store::item_row(conn, draft, n)? else {
         return Ok(None);
     };
+    if entity == candidates::KIND {
+        return Ok(candidates::content_of(conn, draft, n)?
+            .map(|(_, _, _, c)| (None, candidates::row_of("", &c))));
+    }
     let Some(e) = Entity::from_name(&entity) else {
         return Ok(None);
     };
@@ -110,7 +134,7 @@ fn item_data(
         ))?
         .query_row(params![site, row_id], |r| r.get(0))
         .optional()?;
-    Ok(data.map(|d| (e, serde_json::from_str(&d).unwrap_or_default())))
+    Ok(data.map(|d| (Some(e), serde_json::from_str(&d).unwrap_or_default())))
 }
 
 type Record = (bool, super::Consent, Option<bool>, String);
@@ -212,7 +236,10 @@ fn check_all(
                     ));
                     continue;
                 };
-                let fields = text_fields(e, &row);
+                let fields = match e {
+                    Some(e) => text_fields(e, &row),
+                    None => candidates::text_fields(&row),
+                };
                 let Some((_, t)) = fields.iter().find(|(path, _)| path == field) else {
                     p.push(Problem::input(
                         format!("{f}.field"),
@@ -247,13 +274,29 @@ fn check_all(
             }
             DecisionInput::Withhold { item, reason, .. } => {
                 check_text(&mut p, &format!("{f}.reason"), reason, true);
-                if item_cols(conn, draft, *item)?.is_none() {
-                    p.push(Problem::input(
+                match is_candidate(conn, draft, *item)? {
+                    None => p.push(Problem::input(
                         format!("{f}.item"),
                         "no such item in the draft",
-                    ));
+                    )),
+                    Some(true) => p.push(Problem::input(
+                        format!("{f}.item"),
+                        "a candidate item is declined, not withheld",
+                    )),
+                    Some(false) => {}
                 }
             }
+            DecisionInput::Candidate { item, .. } => match is_candidate(conn, draft, *item)? {
+                None => p.push(Problem::input(
+                    format!("{f}.item"),
+                    "no such item in the draft",
+                )),
+                Some(false) => p.push(Problem::input(
+                    format!("{f}.item"),
+                    "not a candidate item (the member's own rows are withheld, not declined)",
+                )),
+                Some(true) => {}
+            },
             DecisionInput::Include { item } => match item_cols(conn, draft, *item)? {
                 None => p.push(Problem::input(
                     format!("{f}.item"),
@@ -436,6 +479,21 @@ fn apply_one(
             )?;
         }
         DecisionInput::Include { item } => set_withheld(conn, draft, *item, None, undo)?,
+        DecisionInput::Candidate { item, accept } => {
+            let old: Option<bool> = conn.query_row(
+                "SELECT accepted FROM review_items WHERE draft = ?1 AND n = ?2",
+                params![draft, item],
+                |r| r.get(0),
+            )?;
+            undo.push(UndoOp::Accepted {
+                item: *item,
+                accepted: old,
+            });
+            conn.execute(
+                "UPDATE review_items SET accepted = ?3 WHERE draft = ?1 AND n = ?2",
+                params![draft, item, accept],
+            )?;
+        }
         DecisionInput::Mark { item, reviewed } => {
             let (_, old) = item_cols(conn, draft, *item)?.unwrap_or((None, false));
             undo.push(UndoOp::Marked {
@@ -570,6 +628,12 @@ fn reverse(conn: &Connection, draft: i64, ops: Vec<UndoOp>) -> Result<()> {
                 conn.execute(
                     "UPDATE review_items SET marked = ?3 WHERE draft = ?1 AND n = ?2",
                     params![draft, item, marked],
+                )?;
+            }
+            UndoOp::Accepted { item, accepted } => {
+                conn.execute(
+                    "UPDATE review_items SET accepted = ?3 WHERE draft = ?1 AND n = ?2",
+                    params![draft, item, accepted],
                 )?;
             }
             UndoOp::Disclosure { id, decision } => match decision {

@@ -379,6 +379,7 @@ impl Discovery {
         conn: &Connection,
         site: &str,
         member_id: &str,
+        candidates: &[super::candidates::Candidate],
         tick: &mut dyn FnMut(u64) -> Result<()>,
     ) -> Result<Discovery> {
         let profile_data: String = conn.query_row(
@@ -419,6 +420,19 @@ impl Discovery {
                 d.rows += 1;
                 tick(d.rows)
             })?;
+        }
+        // Candidate items: their author, and everyone their sentences name.
+        for c in candidates {
+            if let Some(a) = c.content.get("author_id").and_then(Value::as_str) {
+                if a != d.member_id {
+                    d.member_party(a);
+                }
+            }
+            for (_, text) in super::candidates::text_fields(&c.content) {
+                d.discover_text(conn, text, &mut norm_buf, &mut pats, &mut cands)?;
+            }
+            d.rows += 1;
+            tick(d.rows)?;
         }
         d.finish(conn)?;
         Ok(d)
@@ -579,8 +593,23 @@ impl Discovery {
                 }
             }
         }
-        // Text.
         for (_, text) in text_fields(e, row) {
+            self.discover_text(conn, text, n, pats, cands)?;
+        }
+        Ok(())
+    }
+
+    /// Discovery in one text value: what could name a member, and
+    /// personal-data patterns that are not the member's.
+    fn discover_text(
+        &mut self,
+        conn: &Connection,
+        text: &str,
+        n: &mut Normalised,
+        pats: &mut Vec<PatternHit>,
+        cands: &mut Vec<(u32, Candidate)>,
+    ) -> Result<()> {
+        {
             n.fill(text);
             pats.clear();
             patterns::find(text, pats);
@@ -764,11 +793,54 @@ impl Discovery {
         let mut hits = Vec::new();
         let mut pats = Vec::new();
         for (path, text) in text_fields(e, row) {
+            self.find_text(&path, text, &mut out, &mut n, &mut hits, &mut pats);
+        }
+        // Ids that carry someone else's identifier.
+        let ids = self.carried_ids(e, id, row);
+        (out, ids)
+    }
+
+    /// Every place in a candidate item's row (see `super::candidates`)
+    /// where a third party is: its author (a whole value, like a
+    /// message's sender), and everyone named in its sentences.
+    pub(crate) fn find_candidate(&mut self, row: &Map<String, Value>) -> Vec<Found> {
+        let mut out = Vec::new();
+        if let Some(a) = row.get("author_id").and_then(Value::as_str) {
+            if let Some(&p) = self.by_member.get(a) {
+                out.push(Found {
+                    field: "/author_id".into(),
+                    start: None,
+                    end: None,
+                    kind: ProposalKind::Participant,
+                    party: p,
+                });
+            }
+        }
+        let mut n = Normalised::default();
+        let mut hits = Vec::new();
+        let mut pats = Vec::new();
+        for (path, text) in super::candidates::text_fields(row) {
+            self.find_text(&path, text, &mut out, &mut n, &mut hits, &mut pats);
+        }
+        out
+    }
+
+    /// The places in one text value where a third party is named.
+    fn find_text(
+        &self,
+        path: &str,
+        text: &str,
+        out: &mut Vec<Found>,
+        n: &mut Normalised,
+        hits: &mut Vec<super::rules::finder::Hit>,
+        pats: &mut Vec<PatternHit>,
+    ) {
+        {
             n.fill(text);
             hits.clear();
-            self.finder.find(&n, &mut hits);
+            self.finder.find(n, hits);
             pats.clear();
-            patterns::find(text, &mut pats);
+            patterns::find(text, pats);
             // Character ranges: the automaton's first, then patterns that
             // overlap none of them.
             let mut spans: Vec<(u32, u32, ProposalKind, u32)> = hits
@@ -812,7 +884,7 @@ impl Discovery {
                 }
                 last = t;
                 out.push(Found {
-                    field: path.clone(),
+                    field: path.to_string(),
                     start: Some(s),
                     end: Some(t),
                     kind: k,
@@ -820,7 +892,15 @@ impl Discovery {
                 });
             }
         }
-        // Ids that carry someone else's identifier.
+    }
+
+    /// The row's ids that carry someone else's identifier, renumbered.
+    fn carried_ids(
+        &mut self,
+        e: Entity,
+        id: &str,
+        row: &Map<String, Value>,
+    ) -> Vec<(String, String)> {
         let mut ids = Vec::new();
         for (k, v) in row {
             let Some(v) = v.as_str() else { continue };
@@ -839,7 +919,7 @@ impl Discovery {
                 ids.push((k.clone(), x));
             }
         }
-        (out, ids)
+        ids
     }
 
     /// How many parties are members or former members.

@@ -3,6 +3,7 @@
 //! `draft_created` event on the request); a draft it replaces (stale, or
 //! withdrawn) passes on every decision about what did not change.
 
+use super::candidates;
 use super::collect::Discovery;
 use super::flow::{created, current, replay, summary};
 use super::plan::row_hash;
@@ -164,7 +165,10 @@ fn build(
         }
         Ok(())
     };
-    let mut d = Discovery::run(conn, site, member_id, &mut tick)?;
+    // Candidate items from mentions (refused while the mentions index must
+    // be built: the draft would miss them).
+    let cands = candidates::collect(conn, site, member_id)?;
+    let mut d = Discovery::run(conn, site, member_id, &cands, &mut tick)?;
     let total = d.rows;
     conn.execute(
         "INSERT INTO review_drafts (ref, site, member_id, vault_sequence, created_at, created_by, replaces)
@@ -228,6 +232,56 @@ fn build(
             tick(n as u64)
         })?;
     }
+    // Candidate items, after the member's rows, oldest first.
+    let mut cand_stmt = conn.prepare(
+        "INSERT INTO review_items (draft, n, entity, row_id, source, bundle_id, at, hash, preview, proposals)
+         VALUES (?1, ?2, ?3, ?4, 'mention', ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    let mut content_stmt = conn.prepare(
+        "INSERT INTO review_mentions (draft, n, entity, row_id, source_hash, content)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (k, c) in cands.iter().enumerate() {
+        let bundle_id = candidates::bundle_id(k + 1);
+        let row = candidates::row_of(&bundle_id, &c.content);
+        let found = d.find_candidate(&row);
+        cand_stmt.execute(params![
+            draft,
+            n,
+            candidates::KIND,
+            c.row_id(),
+            bundle_id,
+            c.at(),
+            c.hash(),
+            candidates::preview(&row, 120),
+            found.len() as u32
+        ])?;
+        content_stmt.execute(params![
+            draft,
+            n,
+            c.entity,
+            c.id,
+            c.source_hash,
+            to_json(&c.content)
+        ])?;
+        for f in &found {
+            prop_stmt.execute(params![
+                draft,
+                pid,
+                n,
+                f.field,
+                f.start,
+                f.end,
+                f.kind.name(),
+                f.party
+            ])?;
+            pid += 1;
+        }
+        n += 1;
+        tick(n as u64)?;
+    }
+    drop(cand_stmt);
+    drop(content_stmt);
     drop(item_stmt);
     drop(prop_stmt);
     let mut stmt = conn.prepare(
@@ -282,6 +336,14 @@ fn carry_over(conn: &Connection, old: i64, new: i64) -> Result<u32> {
            FROM review_items AS o
           WHERE i.draft = ?2 AND o.draft = ?1 AND o.entity = i.entity AND o.row_id = i.row_id
             AND o.hash = i.hash AND (o.withheld IS NOT NULL OR o.marked = 1)",
+        params![old, new],
+    )? as u32;
+    n += conn.execute(
+        "UPDATE review_items AS i SET accepted = o.accepted
+           FROM review_items AS o
+          WHERE i.draft = ?2 AND o.draft = ?1 AND i.source = 'mention' AND o.source = 'mention'
+            AND o.entity = i.entity AND o.row_id = i.row_id AND o.hash = i.hash
+            AND o.accepted IS NOT NULL",
         params![old, new],
     )? as u32;
     n += conn.execute(

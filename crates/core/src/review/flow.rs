@@ -316,6 +316,7 @@ pub(crate) fn summary(tx: &Tx, d: &DraftRow, r: &Replayed) -> Result<ReviewSumma
         parties_undecided: c.parties_undecided,
         spans: c.spans,
         kinds: c.kinds,
+        candidates: c.candidates,
         disclosures,
         blockers,
         can,

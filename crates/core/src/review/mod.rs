@@ -25,12 +25,19 @@
 //!   request. A sync after the draft makes it stale.
 //! - An **unreviewed** bundle (`Session::bundle`, no request) applies every
 //!   proposal automatically, and says so.
+//! - **Candidate items** ([`candidates`]): every item of other people's
+//!   words that names the member is offered as a candidate ("What others
+//!   wrote about you"), cut to the sentences about them, its author and
+//!   everyone else in it proposed like any third party. A candidate is
+//!   excluded unless a reviewer accepts it; an unreviewed bundle holds them
+//!   only when asked (`BundleOptions::with_mentions`).
 //!
 //! Layout: [`rules`] (pure: normalisation, ordinary words, the finder, the
 //! decision rules), [`collect`] (the two passes over a member's rows),
 //! `store` (SQL), `plan` (how a bundle's rows are shaped), and the use
 //! cases (`draft`, `read`, `act`, `flow`, `unreviewed`).
 
+pub mod candidates;
 pub mod collect;
 pub mod rules;
 
@@ -92,7 +99,8 @@ pub struct ReviewCan {
     pub withdraw: bool,
 }
 
-/// Items of one kind.
+/// Items of one kind (candidate items from mentions are the kind
+/// `mentions`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "ts", ts(rename = "ReviewKindCount"))]
@@ -101,6 +109,17 @@ pub struct KindCount {
     pub items: u32,
     pub undecided: u32,
     pub withheld: u32,
+}
+
+/// Candidate items from mentions ("What others wrote about you") and the
+/// reviewer's answers. Undecided ones are not released (they block nothing).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CandidateCounts {
+    pub items: u32,
+    pub accepted: u32,
+    pub declined: u32,
+    pub undecided: u32,
 }
 
 /// A review event of the request (no member data).
@@ -141,6 +160,7 @@ pub struct ReviewSummary {
     pub parties_undecided: u32,
     pub spans: u32,
     pub kinds: Vec<KindCount>,
+    pub candidates: CandidateCounts,
     pub disclosures: Vec<DisclosureCheck>,
     pub blockers: Vec<String>,
     pub can: ReviewCan,
@@ -186,6 +206,9 @@ pub struct ItemSummary {
     pub spans: u32,
     pub withheld: Option<Withheld>,
     pub reviewed: bool,
+    /// A candidate item's answer: accepted (true), declined (false), or
+    /// undecided (None: not released). Always None for the member's rows.
+    pub accepted: Option<bool>,
 }
 
 /// A page of items.
@@ -203,6 +226,8 @@ pub struct ItemPage {
 #[serde(default)]
 pub struct ItemFilter {
     pub kind: Option<String>,
+    /// Items with an undecided proposal, and candidate items neither
+    /// accepted nor declined.
     pub undecided_only: bool,
     pub party: Option<u32>,
     pub withheld_only: bool,
@@ -368,6 +393,9 @@ pub enum DecisionInput {
     Include { item: u32 },
     /// Mark an item reviewed (or not).
     Mark { item: u32, reviewed: bool },
+    /// Accept (true: it is released) or decline (false) a candidate item
+    /// from mentions; None: undecided again (not released).
+    Candidate { item: u32, accept: Option<bool> },
     /// The decision about a disclosure-log entry.
     Disclosure {
         disclosure: String,
@@ -441,6 +469,9 @@ pub(crate) fn kind_of(e: crate::entity::Entity) -> &'static str {
 
 /// The entity of a kind name.
 pub(crate) fn entity_of(kind: &str) -> Option<crate::entity::Entity> {
+    if kind == candidates::KIND {
+        return None;
+    }
     if kind == "profile" {
         return Some(crate::entity::Entity::Members);
     }

@@ -3,10 +3,11 @@
 //! (exactly its decisions). Both renumber the ids that carry someone
 //! else's identifier, and both answer the same for a row every time.
 
+use super::candidates;
 use super::collect::{fk, Discovery, PartyKind};
 use super::rules::{at_mut, replace_spans, top_key};
 use super::{store, Exemption, Verdict, Withheld};
-use crate::bundle::{Plan, Redaction, Shaped};
+use crate::bundle::{MentionOut, Plan, Redaction, Shaped};
 use crate::entity::Entity;
 use crate::error::{Error, Result};
 use rusqlite::Connection;
@@ -38,6 +39,40 @@ pub(crate) fn apply(
     edits: &[Edit],
     ids: &[(String, String)],
 ) -> Vec<Redaction> {
+    apply_edits(row, edits);
+    for (k, opaque) in ids {
+        row.insert(k.clone(), Value::String(opaque.clone()));
+    }
+    let bundle_id = row
+        .get(e.id_field())
+        .and_then(Value::as_str)
+        .unwrap_or(id)
+        .to_string();
+    redactions(e.name(), &bundle_id, edits)
+}
+
+/// The redactions the manifest lists for `edits` of a row: one per field
+/// and reason.
+fn redactions(entity: &'static str, bundle_id: &str, edits: &[Edit]) -> Vec<Redaction> {
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for ed in edits {
+        let k = (top_key(&ed.field), ed.reason.clone());
+        if !seen.contains(&k) {
+            seen.push(k);
+        }
+    }
+    seen.into_iter()
+        .map(|(field, reason)| Redaction {
+            entity,
+            id: bundle_id.to_string(),
+            field,
+            reason,
+        })
+        .collect()
+}
+
+/// Apply `edits` to `row` (whole values, then character ranges).
+pub(crate) fn apply_edits(row: &mut Map<String, Value>, edits: &[Edit]) {
     let mut spans: BTreeMap<&str, Vec<(u32, u32, String)>> = BTreeMap::new();
     for ed in edits {
         match ed.span {
@@ -60,29 +95,52 @@ pub(crate) fn apply(
             *text = new;
         }
     }
-    for (k, opaque) in ids {
-        row.insert(k.clone(), Value::String(opaque.clone()));
+}
+
+/// A candidate item as it goes out: numbered `k` (1-based) among those
+/// the bundle holds, `edits` applied.
+fn candidate_out(
+    k: usize,
+    source: &str,
+    content: &Map<String, Value>,
+    edits: &[Edit],
+) -> MentionOut {
+    let id = candidates::bundle_id(k);
+    let mut row = candidates::row_of(&id, content);
+    apply_edits(&mut row, edits);
+    MentionOut {
+        entity: source.to_string(),
+        redactions: redactions(candidates::KIND, &id, edits),
+        row,
     }
-    let bundle_id = row
-        .get(e.id_field())
-        .and_then(Value::as_str)
-        .unwrap_or(id)
-        .to_string();
-    let mut seen: Vec<(String, String)> = Vec::new();
-    for ed in edits {
-        let k = (top_key(&ed.field), ed.reason.clone());
-        if !seen.contains(&k) {
-            seen.push(k);
-        }
-    }
-    seen.into_iter()
-        .map(|(field, reason)| Redaction {
-            entity: e.name(),
-            id: bundle_id.clone(),
-            field,
-            reason,
+}
+
+/// What the manifest says about the candidate items a bundle holds.
+fn mentions_manifest(list: &[MentionOut], reviewed: bool) -> Value {
+    let items: Vec<Value> = list
+        .iter()
+        .map(|m| {
+            let sentences = m
+                .row
+                .get("sentences")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            json!({"entity": m.entity, "id": m.row.get("mention_id"), "sentences": sentences})
         })
-        .collect()
+        .collect();
+    let note = if reviewed {
+        "What others wrote about you: items of other people's words that mention you, each cut to the sentences about you, that a reviewer accepted for this bundle. Other people in them are replaced as in the rest of the bundle; the ids are made for this bundle."
+    } else {
+        "What others wrote about you: every item of other people's words that mentions you, each cut to the sentences about you. Not reviewed by a person: other people in them were replaced automatically; the ids are made for this bundle."
+    };
+    json!({
+        "title": candidates::TITLE,
+        "reviewed": reviewed,
+        "note": note,
+        "file": format!("data/{}.json", candidates::FILE),
+        "count": list.len(),
+        "items": items,
+    })
 }
 
 /// What the manifest says about renumbered ids.
@@ -100,9 +158,44 @@ fn renumbered(summary: Vec<(String, String, u64)>) -> Value {
     })
 }
 
-/// The plan of an unreviewed bundle: every proposal redacted.
+/// The plan of an unreviewed bundle: every proposal redacted; candidate
+/// items from mentions (when asked for) all held, shaped the same way.
 pub(crate) struct AutoPlan {
     pub d: Discovery,
+    pub mentions: Vec<MentionOut>,
+}
+
+impl AutoPlan {
+    /// The plan; `cands` are the candidate items to hold (discovery ran
+    /// over them too).
+    pub(crate) fn new(mut d: Discovery, cands: &[candidates::Candidate]) -> AutoPlan {
+        let mut mentions = Vec::new();
+        for (k, c) in cands.iter().enumerate() {
+            let row = candidates::row_of(&candidates::bundle_id(k + 1), &c.content);
+            let found = d.find_candidate(&row);
+            let edits = d.auto_edits(&found);
+            mentions.push(candidate_out(k + 1, &c.entity, &c.content, &edits));
+        }
+        AutoPlan { d, mentions }
+    }
+}
+
+impl Discovery {
+    /// Every proposal found, redacted with the automatic reason.
+    fn auto_edits(&self, found: &[super::collect::Found]) -> Vec<Edit> {
+        found
+            .iter()
+            .map(|f| {
+                let p = &self.parties[f.party as usize];
+                Edit {
+                    field: f.field.clone(),
+                    span: f.start.zip(f.end),
+                    replacement: p.replacement().to_string(),
+                    reason: f.kind.automatic_reason(p.kind).to_string(),
+                }
+            })
+            .collect()
+    }
 }
 
 impl Plan for AutoPlan {
@@ -115,18 +208,7 @@ impl Plan for AutoPlan {
                 redactions: Vec::new(),
             }));
         }
-        let edits: Vec<Edit> = found
-            .iter()
-            .map(|f| {
-                let p = &self.d.parties[f.party as usize];
-                Edit {
-                    field: f.field.clone(),
-                    span: f.start.zip(f.end),
-                    replacement: p.replacement().to_string(),
-                    reason: f.kind.automatic_reason(p.kind).to_string(),
-                }
-            })
-            .collect();
+        let edits = self.d.auto_edits(&found);
         let redactions = apply(e, id, &mut row, &edits, &ids);
         Ok(Some(Shaped {
             row: Some(row),
@@ -146,8 +228,12 @@ impl Plan for AutoPlan {
         Vec::new()
     }
 
+    fn mentions(&self) -> &[MentionOut] {
+        &self.mentions
+    }
+
     fn manifest(&self) -> Vec<(&'static str, Value)> {
-        vec![
+        let mut v = vec![
             (
                 "review",
                 json!({
@@ -157,7 +243,11 @@ impl Plan for AutoPlan {
             ),
             ("withheld", json!([])),
             ("renumbered_ids", renumbered(self.d.ids.summary())),
-        ]
+        ];
+        if !self.mentions.is_empty() {
+            v.push(("mentions", mentions_manifest(&self.mentions, false)));
+        }
+        v
     }
 }
 
@@ -177,6 +267,7 @@ pub(crate) struct ReviewedPlan {
     counted: BTreeMap<Exemption, u64>,
     parties: usize,
     review: Value,
+    mentions: Vec<MentionOut>,
 }
 
 impl ReviewedPlan {
@@ -189,6 +280,9 @@ impl ReviewedPlan {
         let mut counted: BTreeMap<Exemption, u64> = BTreeMap::new();
         let mut bad: Option<String> = None;
         store::all_items(conn, draft, &mut |(n, entity, row_id, _bundle, hash, w)| {
+            if entity == candidates::KIND {
+                return;
+            }
             let Some(e) = Entity::from_name(&entity) else {
                 bad = Some(entity);
                 return;
@@ -214,6 +308,21 @@ impl ReviewedPlan {
                 "a draft item has an unknown kind ({b})"
             )));
         }
+        // The accepted candidate items, in order (their source rows must be
+        // as they were).
+        let accepted = candidates::stored(conn, draft, true)?;
+        let mut cand_edits: BTreeMap<u32, Vec<Edit>> =
+            accepted.iter().map(|c| (c.0, Vec::new())).collect();
+        let site: String = conn.query_row(
+            "SELECT site FROM review_drafts WHERE id = ?1",
+            [draft],
+            |r| r.get(0),
+        )?;
+        for (_, entity, id, source_hash, _) in &accepted {
+            if !candidates::source_unchanged(conn, &site, entity, id, source_hash)? {
+                return Err(stale_error());
+            }
+        }
         let mut redacted_members = std::collections::HashSet::new();
         store::all_proposals(conn, draft, &mut |(
             n,
@@ -227,38 +336,52 @@ impl ReviewedPlan {
             let Some(Verdict::Redact { reason }) = effective else {
                 return;
             };
-            let Some(key) = by_n.get(&n) else { return };
             let Some((label, pkind, _, _)) = parties.get(party as usize) else {
                 return;
             };
-            if matches!(pkind, PartyKind::Member | PartyKind::FormerMember) {
-                redacted_members.insert(party);
-            }
-            if let Some(it) = items.get_mut(key) {
-                it.edits.push(Edit {
-                    field,
-                    span: start.zip(end),
-                    replacement: pkind
-                        .placeholder()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| label.clone()),
-                    reason,
-                });
+            let edit = Edit {
+                field,
+                span: start.zip(end),
+                replacement: pkind
+                    .placeholder()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| label.clone()),
+                reason,
+            };
+            let list = match by_n.get(&n) {
+                Some(key) => items.get_mut(key).map(|it| &mut it.edits),
+                None => cand_edits.get_mut(&n),
+            };
+            if let Some(list) = list {
+                if matches!(pkind, PartyKind::Member | PartyKind::FormerMember) {
+                    redacted_members.insert(party);
+                }
+                list.push(edit);
             }
         })?;
         for s in store::all_spans(conn, draft)? {
-            let Some(key) = by_n.get(&s.item) else {
-                continue;
+            let edit = Edit {
+                field: s.field,
+                span: Some((s.start, s.end)),
+                replacement: "[redacted]".into(),
+                reason: s.reason,
             };
-            if let Some(it) = items.get_mut(key) {
-                it.edits.push(Edit {
-                    field: s.field,
-                    span: Some((s.start, s.end)),
-                    replacement: "[redacted]".into(),
-                    reason: s.reason,
-                });
+            let list = match by_n.get(&s.item) {
+                Some(key) => items.get_mut(key).map(|it| &mut it.edits),
+                None => cand_edits.get_mut(&s.item),
+            };
+            if let Some(list) = list {
+                list.push(edit);
             }
         }
+        let mentions = accepted
+            .iter()
+            .enumerate()
+            .map(|(k, (n, entity, _, _, content))| {
+                let edits = cand_edits.get(n).map(Vec::as_slice).unwrap_or_default();
+                candidate_out(k + 1, entity, content, edits)
+            })
+            .collect();
         let mut ids = HashMap::new();
         let mut per: BTreeMap<(String, String), u64> = BTreeMap::new();
         for (field, original, opaque) in store::ids(conn, draft)? {
@@ -278,6 +401,7 @@ impl ReviewedPlan {
             counted,
             parties: redacted_members.len(),
             review,
+            mentions,
         })
     }
 }
@@ -337,16 +461,24 @@ impl Plan for ReviewedPlan {
             .collect()
     }
 
+    fn mentions(&self) -> &[MentionOut] {
+        &self.mentions
+    }
+
     fn manifest(&self) -> Vec<(&'static str, Value)> {
         let withheld: Vec<Value> = self
             .counted
             .iter()
             .map(|(x, n)| json!({"exemption": x.key(), "label": x.info().label, "law": x.info().law, "items": n}))
             .collect();
-        vec![
+        let mut v = vec![
             ("review", self.review.clone()),
             ("withheld", Value::Array(withheld)),
             ("renumbered_ids", renumbered(self.id_summary.clone())),
-        ]
+        ];
+        if !self.mentions.is_empty() {
+            v.push(("mentions", mentions_manifest(&self.mentions, true)));
+        }
+        v
     }
 }

@@ -2,6 +2,7 @@
 //! third parties, and what changed since the draft. Every read of member
 //! data is audited (ids and counts only).
 
+use super::candidates;
 use super::flow::{current, summary};
 use super::plan::{apply, row_hash, Edit};
 use super::rules::{at, text_fields};
@@ -49,7 +50,7 @@ impl Session {
             let (d, _, _) = current(tx, reference)?;
             tx.about(&d.site, Some(&d.member_id));
             if let Some(k) = &filter.kind {
-                if entity_of(k).is_none() {
+                if entity_of(k).is_none() && k != candidates::KIND {
                     return Err(Error::Invalid(format!("kind: no kind {k:?}")));
                 }
             }
@@ -86,6 +87,9 @@ impl Session {
                 .ok_or_else(|| Error::NotFound(format!("the draft has no item {n}")))?;
             let (entity, row_id, hash) = store::item_row(conn, d.id, n)?
                 .ok_or_else(|| Error::NotFound(format!("the draft has no item {n}")))?;
+            if entity == candidates::KIND {
+                return candidate_item(conn, &d.site, d.id, item, max_proposals);
+            }
             let e = Entity::from_name(&entity).ok_or_else(|| {
                 Error::Damaged(format!("a draft item has an unknown kind ({entity})"))
             })?;
@@ -114,26 +118,7 @@ impl Session {
             let spans = store::spans_of(conn, d.id, n)?;
             // As it would be released now (with every proposal, not only
             // those listed).
-            let mut edits = Vec::new();
-            let (all, _) = store::proposals_of(conn, d.id, n, u32::MAX)?;
-            for p in &all {
-                if let Some(Verdict::Redact { reason }) = &p.effective {
-                    edits.push(Edit {
-                        field: p.field.clone(),
-                        span: p.start.zip(p.end),
-                        replacement: p.replacement.clone(),
-                        reason: reason.clone(),
-                    });
-                }
-            }
-            for s in &spans {
-                edits.push(Edit {
-                    field: s.field.clone(),
-                    span: Some((s.start, s.end)),
-                    replacement: "[redacted]".into(),
-                    reason: s.reason.clone(),
-                });
-            }
+            let edits = edits_of(conn, d.id, n, &spans)?;
             let ids = id_map(conn, d.id, e, &row_id, &row)?;
             let released_row = if item.withheld.is_some() {
                 Value::Null
@@ -207,7 +192,9 @@ impl Session {
             let current_sequence = store::sequence(conn, &d.site)?;
             let mut known: HashMap<(String, String), (u32, String)> = HashMap::new();
             store::all_items(conn, d.id, &mut |(n, entity, row_id, _, hash, _)| {
-                known.insert((entity, row_id), (n, hash));
+                if entity != candidates::KIND {
+                    known.insert((entity, row_id), (n, hash));
+                }
             })?;
             let email: Option<String> = conn
                 .query_row(
@@ -249,6 +236,13 @@ impl Session {
                 }
             }
             let mut removed: Vec<u32> = known.into_values().map(|(n, _)| n).collect();
+            // Candidate items: their source rows (new mentions show as a
+            // new sync's sequence).
+            for (n, entity, id, source_hash, _) in candidates::stored(conn, d.id, false)? {
+                if !candidates::source_unchanged(conn, &d.site, &entity, &id, &source_hash)? {
+                    changed.push(n);
+                }
+            }
             removed.sort_unstable();
             changed.sort_unstable();
             let stale = current_sequence != d.vault_sequence
@@ -265,6 +259,98 @@ impl Session {
             })
         })
     }
+}
+
+/// Edits of an item: its proposals redacted (effective), and its spans.
+fn edits_of(
+    conn: &rusqlite::Connection,
+    draft: i64,
+    n: u32,
+    spans: &[super::Span],
+) -> Result<Vec<Edit>> {
+    let mut edits = Vec::new();
+    let (all, _) = store::proposals_of(conn, draft, n, u32::MAX)?;
+    for p in &all {
+        if let Some(Verdict::Redact { reason }) = &p.effective {
+            edits.push(Edit {
+                field: p.field.clone(),
+                span: p.start.zip(p.end),
+                replacement: p.replacement.clone(),
+                reason: reason.clone(),
+            });
+        }
+    }
+    for s in spans {
+        edits.push(Edit {
+            field: s.field.clone(),
+            span: Some((s.start, s.end)),
+            replacement: "[redacted]".into(),
+            reason: s.reason.clone(),
+        });
+    }
+    Ok(edits)
+}
+
+/// A candidate item, whole: its content as the reviewer sees it, and as it
+/// would go out if accepted (null when declined).
+fn candidate_item(
+    conn: &rusqlite::Connection,
+    site: &str,
+    draft: i64,
+    item: super::ItemSummary,
+    max_proposals: Option<u32>,
+) -> Result<ReviewItem> {
+    let n = item.n;
+    let Some((entity, id, source_hash, content)) = candidates::content_of(conn, draft, n)? else {
+        return Err(Error::Damaged(format!("candidate item {n} has no content")));
+    };
+    if !candidates::source_unchanged(conn, site, &entity, &id, &source_hash)? {
+        return Err(Error::Conflict(format!(
+            "item {n} changed in the vault since the draft was made: make a new draft"
+        )));
+    }
+    let row = candidates::row_of(&item.bundle_id, &content);
+    let fields: Vec<TextField> = candidates::text_fields(&row)
+        .into_iter()
+        .map(|(p, t)| TextField {
+            path: p,
+            text: t.to_string(),
+        })
+        .collect();
+    let (proposals, total) =
+        store::proposals_of(conn, draft, n, max_proposals.unwrap_or(1000).max(1))?;
+    let spans = store::spans_of(conn, draft, n)?;
+    let edits = edits_of(conn, draft, n, &spans)?;
+    let released_row = if item.accepted == Some(false) {
+        Value::Null
+    } else {
+        let mut out = row.clone();
+        super::plan::apply_edits(&mut out, &edits);
+        Value::Object(out)
+    };
+    let released = match &released_row {
+        Value::Object(o) => fields
+            .iter()
+            .map(|f| TextField {
+                path: f.path.clone(),
+                text: at(o, &f.path)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(ReviewItem {
+        item,
+        row: Value::Object(row),
+        fields,
+        proposals,
+        proposals_total: total,
+        spans,
+        released,
+        released_row,
+    })
 }
 
 /// The row's ids as the draft renumbered them.

@@ -67,6 +67,7 @@ pub(crate) fn delete_draft(conn: &Connection, id: i64) -> Result<()> {
         "review_ids",
         "review_disclosures",
         "review_actions",
+        "review_mentions",
     ] {
         conn.execute(&format!("DELETE FROM {t} WHERE draft = ?1"), [id])?;
     }
@@ -91,16 +92,18 @@ pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
-/// The undecided proposals of items not withheld: proposals first (by the
-/// index on (draft, item)), then their party and item by key. `CROSS JOIN`
-/// keeps that order: without statistics SQLite may otherwise walk every
-/// party and all their proposals.
+/// The undecided proposals of items that go out (not withheld; candidate
+/// items only when accepted): proposals first (by the index on (draft,
+/// item)), then their party and item by key. `CROSS JOIN` keeps that
+/// order: without statistics SQLite may otherwise walk every party and all
+/// their proposals.
 const OPEN: &str = "FROM review_proposals p
        CROSS JOIN review_parties q ON q.draft = p.draft AND q.party = p.party
        CROSS JOIN review_items i ON i.draft = p.draft AND i.n = p.item
-      WHERE p.draft = ?1 AND p.verdict IS NULL AND q.verdict IS NULL AND i.withheld IS NULL";
+      WHERE p.draft = ?1 AND p.verdict IS NULL AND q.verdict IS NULL AND i.withheld IS NULL
+        AND (i.source = 'member' OR i.accepted = 1)";
 
-const ITEM_COLUMNS: &str = "i.n, i.entity, i.source, i.row_id, i.bundle_id, i.at, i.preview, i.proposals, i.withheld, i.marked";
+const ITEM_COLUMNS: &str = "i.n, i.entity, i.source, i.row_id, i.bundle_id, i.at, i.preview, i.proposals, i.withheld, i.marked, i.accepted";
 
 /// An item's summary from its row; `undecided` and `spans` are filled in
 /// afterwards.
@@ -109,6 +112,8 @@ fn item_from(r: &rusqlite::Row) -> rusqlite::Result<ItemSummary> {
     let source: String = r.get(2)?;
     let withheld: Option<Withheld> = json(r.get(8)?);
     let marked: bool = r.get(9)?;
+    let candidate = source == "mention";
+    let accepted: Option<bool> = if candidate { r.get(10)? } else { None };
     Ok(ItemSummary {
         n: r.get(0)?,
         kind: if entity == "members" {
@@ -128,8 +133,9 @@ fn item_from(r: &rusqlite::Row) -> rusqlite::Result<ItemSummary> {
         proposals: r.get(7)?,
         undecided: 0,
         spans: 0,
-        reviewed: withheld.is_some() || marked,
+        reviewed: withheld.is_some() || marked || accepted == Some(false),
         withheld,
+        accepted,
     })
 }
 
@@ -159,9 +165,14 @@ fn complete_items(conn: &Connection, draft: i64, items: &mut [ItemSummary]) -> R
     )?;
     for it in items.iter_mut() {
         let u = undecided.get(&it.n).copied().unwrap_or(0);
-        it.undecided = if it.withheld.is_some() { 0 } else { u };
+        let out = it.withheld.is_none() && it.accepted != Some(false);
+        it.undecided = if out { u } else { 0 };
         it.spans = spans.get(&it.n).copied().unwrap_or(0);
-        it.reviewed = it.reviewed || (it.proposals > 0 && u == 0);
+        it.reviewed = it.reviewed
+            || match it.source {
+                ItemSource::Member => it.proposals > 0 && u == 0,
+                ItemSource::Mention => it.accepted == Some(true) && u == 0,
+            };
     }
     Ok(())
 }
@@ -178,7 +189,9 @@ fn filter_sql(f: &ItemFilter, args: &mut Vec<Box<dyn ToSql>>) -> String {
         w.push_str(&format!(" AND i.entity = ?{}", args.len()));
     }
     if f.undecided_only {
-        w.push_str(&format!(" AND i.n IN (SELECT p.item {OPEN})"));
+        w.push_str(&format!(
+            " AND (i.n IN (SELECT p.item {OPEN}) OR (i.source = 'mention' AND i.accepted IS NULL))"
+        ));
     }
     if let Some(p) = f.party {
         args.push(Box::new(p));
@@ -556,6 +569,7 @@ pub(crate) struct Counts {
     pub parties_undecided: u32,
     pub spans: u32,
     pub kinds: Vec<KindCount>,
+    pub candidates: super::CandidateCounts,
 }
 
 pub(crate) fn counts(conn: &Connection, draft: i64) -> Result<Counts> {
@@ -568,7 +582,9 @@ pub(crate) fn counts(conn: &Connection, draft: i64) -> Result<Counts> {
         &format!(
             "SELECT count(*) FROM review_items i INDEXED BY review_items_list WHERE i.draft = ?1
                AND (i.withheld IS NOT NULL OR i.marked = 1
-                    OR (i.proposals > 0 AND i.n NOT IN (SELECT p.item {OPEN})))"
+                    OR (i.source = 'member' AND i.proposals > 0 AND i.n NOT IN (SELECT p.item {OPEN}))
+                    OR (i.source = 'mention' AND (i.accepted = 0
+                        OR (i.accepted = 1 AND i.n NOT IN (SELECT p.item {OPEN})))))"
         ),
         [draft],
         |r| r.get(0),
@@ -646,6 +662,10 @@ pub(crate) fn counts(conn: &Connection, draft: i64) -> Result<Counts> {
             x.undecided = n;
         }
     }
+    let candidates = candidate_counts(conn, draft)?;
+    if let Some(x) = kinds.iter_mut().find(|x| x.kind == super::candidates::KIND) {
+        x.undecided += candidates.undecided;
+    }
     Ok(Counts {
         items,
         reviewed,
@@ -656,6 +676,23 @@ pub(crate) fn counts(conn: &Connection, draft: i64) -> Result<Counts> {
         parties_undecided,
         spans,
         kinds,
+        candidates,
+    })
+}
+
+/// How many candidate items there are, and the answers.
+pub(crate) fn candidate_counts(conn: &Connection, draft: i64) -> Result<super::CandidateCounts> {
+    let (items, accepted, declined): (u32, u32, u32) = conn.query_row(
+        "SELECT count(*), coalesce(sum(accepted = 1), 0), coalesce(sum(accepted = 0), 0)
+           FROM review_items WHERE draft = ?1 AND source = 'mention'",
+        [draft],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    Ok(super::CandidateCounts {
+        items,
+        accepted,
+        declined,
+        undecided: items - accepted - declined,
     })
 }
 
@@ -684,6 +721,16 @@ pub(crate) fn digest(conn: &Connection, draft: i64) -> Result<String> {
         Ok(())
     };
     feed("SELECT n, entity, row_id, hash, withheld, marked FROM review_items WHERE draft = ?1 ORDER BY n", 6)?;
+    // Candidate items' answers (fed only when there are candidates, so a
+    // draft without any keeps its digest).
+    let candidates: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM review_items WHERE draft = ?1 AND source = 'mention')",
+        [draft],
+        |r| r.get(0),
+    )?;
+    if candidates {
+        feed("SELECT n, accepted FROM review_items WHERE draft = ?1 AND source = 'mention' ORDER BY n", 2)?;
+    }
     feed(
         "SELECT party, verdict, three_step FROM review_parties WHERE draft = ?1 ORDER BY party",
         3,

@@ -1,8 +1,12 @@
 //! An unreviewed bundle: for a member without a request. Every proposal is
 //! applied automatically (other people pseudonymised everywhere, their
 //! identifiers and contact details replaced, ids that carry their numbers
-//! renumbered), and the bundle says it was not reviewed.
+//! renumbered), and the bundle says it was not reviewed. With
+//! `with_mentions` it also holds every candidate item from mentions ("What
+//! others wrote about you"), shaped the same way, and its manifest lists
+//! them as not reviewed.
 
+use super::candidates;
 use super::collect::Discovery;
 use super::plan::AutoPlan;
 use crate::bundle::{self, BundleMade, BundleOptions, Job};
@@ -63,8 +67,15 @@ impl Session {
                     }
                     Ok(())
                 };
-                let d = Discovery::run(tx.data()?, site, member_id, &mut tick)?;
-                Ok(AutoPlan { d })
+                let conn = tx.data()?;
+                // Candidate items from mentions, when asked for: all of them.
+                let cands = if opts.with_mentions {
+                    candidates::collect(conn, site, member_id)?
+                } else {
+                    Vec::new()
+                };
+                let d = Discovery::run(conn, site, member_id, &cands, &mut tick)?;
+                Ok(AutoPlan::new(d, &cands))
             },
             |_, _, _| Ok(()),
         )

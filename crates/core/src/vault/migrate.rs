@@ -48,6 +48,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("0008_signatures"),
     migration!("0009_mentions"),
     migration!("0010_review"),
+    migration!("0011_review_mentions"),
     migration!("0012_text_norm_v2"),
 ];
 
@@ -203,6 +204,10 @@ mod tests {
             (
                 "0010_review",
                 "48de98d4b1e0dd6cdbf7660209ee4bb2b0aabe57caa1139cfecbcbe5208518f3",
+            ),
+            (
+                "0011_review_mentions",
+                "f0da0d595d938069645c103fc920b5a5a4fa141aabf608b07aa4502302cee16d",
             ),
             (
                 "0012_text_norm_v2",

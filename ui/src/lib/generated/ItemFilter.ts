@@ -3,4 +3,9 @@
 /**
  * Which items a page lists.
  */
-export type ItemFilter = { kind: string | null, undecided_only: boolean, party: number | null, withheld_only: boolean, };
+export type ItemFilter = { kind: string | null, 
+/**
+ * Items with an undecided proposal, and candidate items neither
+ * accepted nor declined.
+ */
+undecided_only: boolean, party: number | null, withheld_only: boolean, };

@@ -5,4 +5,9 @@ import type { Withheld } from "./Withheld";
 /**
  * An item in a list.
  */
-export type ItemSummary = { n: number, kind: string, source: ItemSource, row_id: string, bundle_id: string, at: string | null, preview: string, proposals: number, undecided: number, spans: number, withheld: Withheld | null, reviewed: boolean, };
+export type ItemSummary = { n: number, kind: string, source: ItemSource, row_id: string, bundle_id: string, at: string | null, preview: string, proposals: number, undecided: number, spans: number, withheld: Withheld | null, reviewed: boolean, 
+/**
+ * A candidate item's answer: accepted (true), declined (false), or
+ * undecided (None: not released). Always None for the member's rows.
+ */
+accepted: boolean | null, };

@@ -6,6 +6,7 @@ export type { Author } from "./Author";
 export type { AuthorCount } from "./AuthorCount";
 export type { BundleEncryption } from "./BundleEncryption";
 export type { BundleMade } from "./BundleMade";
+export type { CandidateCounts } from "./CandidateCounts";
 export type { CategoryFact } from "./CategoryFact";
 export type { Conflict } from "./Conflict";
 export type { ConflictCheck } from "./ConflictCheck";

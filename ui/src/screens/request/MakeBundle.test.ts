@@ -47,7 +47,7 @@ describe('MakeBundle', () => {
     setPath('/tmp/b.zip');
     target.querySelector<HTMLButtonElement>('[data-testid="bundle-start"]')!.click();
     await tick();
-    expect(api.bundleMake).toHaveBeenCalledWith(expect.objectContaining({ encrypt: true, encryption: 'pdf', out: '/tmp/b.zip' }), expect.any(Function));
+    expect(api.bundleMake).toHaveBeenCalledWith(expect.objectContaining({ encrypt: true, encryption: 'pdf', out: '/tmp/b.zip', withMentions: false }), expect.any(Function));
     expect(target.querySelector('[data-testid="bundle-passphrase"]')!.textContent).toBe('k7mq xe3r 9pta hwc2 fd8n');
     expect(target.querySelector('[data-testid="bundle-passphrase-typed"]')!.textContent).toBe('k7mqxe3r9ptahwc2fd8n');
     expect(target.textContent).toContain('in lower case, without the spaces');
@@ -70,5 +70,17 @@ describe('MakeBundle', () => {
     target.querySelector<HTMLInputElement>('[data-testid="bundle-encrypt"]')!.click();
     flushSync();
     expect(target.querySelector('[data-testid="bundle-encryption-zip"]')).toBeNull();
+  });
+
+  it('asks for what others wrote about the member only when ticked', async () => {
+    api.bundleMake.mockResolvedValue(made('zip'));
+    cmp = mount(MakeBundle, { target, props: { site: 'netmums', memberId: 'm-1', reference: null } });
+    flushSync();
+    setPath('/tmp/b.zip');
+    target.querySelector<HTMLInputElement>('[data-testid="bundle-with-mentions"]')!.click();
+    flushSync();
+    target.querySelector<HTMLButtonElement>('[data-testid="bundle-start"]')!.click();
+    await tick();
+    expect(api.bundleMake).toHaveBeenLastCalledWith(expect.objectContaining({ withMentions: true }), expect.any(Function));
   });
 });

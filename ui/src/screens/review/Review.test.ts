@@ -71,7 +71,7 @@ describe('Review screen', () => {
     await settle();
     expect(tid('review-ref')!.textContent).toBe(REF);
     expect(tid('review-state')!.dataset.state).toBe('draft');
-    expect(tid('review-progress')!.textContent).toBe('5 of 260 items reviewed');
+    expect(tid('review-progress')!.textContent).toBe('5 of 263 items reviewed');
     const blockers = tid('review-blockers')!.textContent!;
     expect(blockers).toContain('decide each third party (or each proposal)');
     expect(blockers).toContain('disclosure log');
@@ -80,7 +80,7 @@ describe('Review screen', () => {
     expect(tid('review-withdraw')).not.toBeNull();
     expect(tid('review-reopen')).toBeNull();
     expect(tid('review-release-open')).toBeNull();
-    expect(tid('review-items-page')!.textContent).toBe('1–100 of 260');
+    expect(tid('review-items-page')!.textContent).toBe('1–100 of 263');
   });
 
   it('moves with j/k and the arrows, pages the list, and leaves keys typed in a field alone', async () => {
@@ -107,7 +107,7 @@ describe('Review screen', () => {
     const next = [...target.querySelectorAll<HTMLButtonElement>('.items-pane .pager button')].find((b) => b.textContent === 'Next')!;
     next.click();
     await settle();
-    expect(tid('review-items-page')!.textContent).toBe('101–200 of 260');
+    expect(tid('review-items-page')!.textContent).toBe('101–200 of 263');
     expect(shownN()).toBe(100);
   });
 
@@ -323,5 +323,70 @@ describe('Review screen', () => {
     (tid('review-start') as HTMLButtonElement).click();
     await settle(40);
     expect(tid('review-state')!.dataset.state).toBe('draft');
+  });
+});
+
+describe('Review screen: what others wrote about the member (candidate items)', () => {
+  const kindSelect = () => tid('review-filter-kind') as HTMLSelectElement;
+
+  it('lists candidates as their own kind, accepts and declines them with the buttons and the keys, and never withholds them', async () => {
+    start();
+    await settle();
+    expect(tid('review-candidates')!.textContent).toContain('What others wrote about you: 3 candidate items');
+    const opt = [...kindSelect().options].find((o) => o.value === 'mentions')!;
+    expect(opt.textContent).toContain('What others wrote about you (3, 3 undecided)');
+    kindSelect().value = 'mentions';
+    kindSelect().dispatchEvent(new Event('change', { bubbles: true }));
+    await settle();
+    expect(tid('review-items-page')!.textContent).toBe('1–3 of 3');
+    expect($$('[data-testid="review-item-candidate"]').map((b) => b.textContent)).toEqual(['Accept or decline', 'Accept or decline', 'Accept or decline']);
+    // The first candidate: only the sentences about the member, its author a proposal.
+    expect(tid('review-candidate')!.dataset.state).toBe('undecided');
+    expect(tid('review-text')!.textContent).toContain('sunnymum84 was the one who reported it');
+    expect(tid('review-withhold-open')).toBeNull();
+    // Undecided candidates block nothing the reviewer has not decided.
+    expect(tid('review-blockers')?.textContent ?? '').not.toContain('candidate');
+    // a: accepted (its proposals now count); a again: undecided again.
+    key('a');
+    await settle();
+    expect(tid('review-candidate')!.dataset.state).toBe('accepted');
+    expect(tid('review-announce')!.textContent).toContain('Accepted');
+    expect(tid('review-candidates')!.textContent).toContain('1 accepted');
+    key('a');
+    await settle();
+    expect(tid('review-candidate')!.dataset.state).toBe('undecided');
+    // x: declined; nothing of it is released.
+    key('x');
+    await settle();
+    expect(tid('review-candidate')!.dataset.state).toBe('declined');
+    expect($$('[data-testid="review-item-candidate"]')[0].textContent).toBe('Declined');
+    (tid('review-view-released') as HTMLButtonElement).click();
+    await settle();
+    expect(tid('review-item')!.textContent).toContain('Nothing of this item is released.');
+    (tid('review-view-stored') as HTMLButtonElement).click();
+    // The buttons do the same; undo takes the last answer back.
+    key('j');
+    await settle();
+    (tid('review-candidate-accept') as HTMLButtonElement).click();
+    await settle();
+    expect(tid('review-candidate')!.dataset.state).toBe('accepted');
+    key('u');
+    await settle();
+    expect(tid('review-candidate')!.dataset.state).toBe('undecided');
+    expect(tid('review-candidates')!.textContent).toContain('0 accepted, 1 declined, 2 not decided');
+  });
+
+  it('says so when a or x is pressed on the member’s own row, and an auditor gets no buttons', async () => {
+    start();
+    await settle();
+    key('a');
+    await settle();
+    expect(tid('review-announce')!.textContent).toContain('Only a candidate item');
+    if (cmp) unmount(cmp);
+    cmp = null;
+    target.innerHTML = '';
+    start({}, { user: 'ade', role: 'auditor' }, 262);
+    await settle();
+    expect(tid('review-candidate-accept')).toBeNull();
   });
 });
