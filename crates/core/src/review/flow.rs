@@ -674,13 +674,6 @@ fn check_rows(conn: &Connection, draft: i64, site: &str, member_id: &str) -> Res
 
 /// "1 proposal", "2,303 proposals".
 fn plural(n: u64, one: &str, many: &str) -> String {
-    let digits = n.to_string();
-    let mut grouped = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{grouped} {}", if n == 1 { one } else { many })
+    let word = if n == 1 { one } else { many };
+    format!("{} {word}", crate::labels::thousands(n))
 }
