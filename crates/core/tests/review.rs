@@ -994,3 +994,52 @@ fn redact_all_of(s: &Session, reference: &str) {
         .collect();
     s.review_decide(reference, &list, t(4)).unwrap();
 }
+
+#[test]
+fn the_requesters_own_identifiers_are_never_a_third_partys() {
+    // Usernames are not always unique in an export: another member who
+    // shares the requester's username (and name) makes no third party of
+    // the requester's own profile or of a text that names the requester.
+    let root = tempfile::tempdir().unwrap();
+    let vault = new_vault(root.path());
+    let s = dpo(&vault);
+    let mut p = post("p-1042-9", ME);
+    p["body"] = json!("Find me as @alicesmith here, Alice Smith from Leeds");
+    let export = ExportBuilder::full(root.path(), "netmums-1", "netmums", 1)
+        .csv(
+            "members",
+            HEADER,
+            &[
+                members()[0].clone(),
+                "twin-2,alicesmith,twin@example.net,2020-01-01T10:00:00Z,active,2026-01-01T00:00:00Z,Alice,Smith".into(),
+            ],
+        )
+        .jsonl("consent_events", &[consent("ce-1", ME, "granted")])
+        .jsonl("posts", &[p])
+        .write();
+    s.sync(&export, t(2), &NoProgress).unwrap();
+    set_facts(&s);
+    open_request(&s);
+    let d = s.review_create(REF, t(4), &NoProgress).unwrap();
+    assert_eq!(
+        d.parties, 0,
+        "no third party made of the requester's own username"
+    );
+    assert_eq!(d.proposals, 0, "nothing of the requester's own proposed");
+    // The unreviewed bundle keeps the requester's own username and names
+    // nobody else.
+    let out = root.path().join("own.zip");
+    s.bundle(
+        "netmums",
+        ME,
+        &out,
+        &BundleOptions::default(),
+        t(5),
+        &NoProgress,
+    )
+    .unwrap();
+    let files = unzip(&out);
+    let profile = String::from_utf8(files["data/profile.json"].clone()).unwrap();
+    assert!(profile.contains("alicesmith"), "{profile}");
+    assert_none_of(&files, &["twin-2", "twin@example.net"]);
+}

@@ -358,6 +358,8 @@ pub struct Discovery {
     counters: HashMap<&'static str, u32>,
     members: u32,
     own: Own,
+    /// The requester's own identifiers: never a third party's needles.
+    subject: Identity,
     finder: Finder,
     /// Normalised member ids of the third parties (for ids that carry one).
     party_ids: HashSet<String>,
@@ -393,7 +395,17 @@ impl Discovery {
             .and_then(Value::as_str)
             .map(String::from);
         let own = Own::load(conn, site, member_id, &profile)?;
+        let text = |k: &str| profile.get(k).and_then(Value::as_str).map(String::from);
+        let subject = Identity {
+            member_id: member_id.into(),
+            username: text("username"),
+            emails: email.iter().cloned().collect(),
+            phones: Vec::new(),
+            first_name: text("first_name"),
+            surname: text("surname"),
+        };
         let mut d = Discovery {
+            subject,
             site: site.into(),
             member_id: member_id.into(),
             email: email.clone(),
@@ -494,8 +506,14 @@ impl Discovery {
             Ok(out)
         };
         let me = self.member_id.clone();
+        // An identifier the requester holds is theirs, even when another
+        // member holds it too (usernames are not always unique): it makes
+        // no third party.
         let one = |v: Vec<String>| -> Resolved {
-            match v.into_iter().find(|m| *m != me) {
+            if v.contains(&me) {
+                return Resolved::Nobody;
+            }
+            match v.into_iter().next() {
                 Some(m) => Resolved::Member(m),
                 None => Resolved::Nobody,
             }
@@ -538,7 +556,12 @@ impl Discovery {
                         |r| r.get(0),
                     )?
                     .collect::<rusqlite::Result<_>>()?;
-                let others: Vec<String> = ms.into_iter().filter(|m| *m != me).collect();
+                if ms.contains(&me) {
+                    // The requester's own name, whoever else shares it.
+                    self.cache.insert(c.clone(), Resolved::Nobody);
+                    return Ok(Resolved::Nobody);
+                }
+                let others = ms;
                 match others.len() {
                     0 => Resolved::Nobody,
                     1 => Resolved::Member(others[0].clone()),
@@ -714,6 +737,7 @@ impl Discovery {
             }
         }
         let mut b = FinderBuilder::default();
+        b.exclude(&self.subject);
         for (n, p) in self.parties.iter_mut().enumerate() {
             match (&p.member_id, p.kind) {
                 (Some(m), PartyKind::Member) => match found.get(m) {

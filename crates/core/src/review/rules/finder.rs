@@ -112,6 +112,17 @@ impl FinderBuilder {
         }
     }
 
+    /// Never look for the requester's own identifiers as anyone's: a third
+    /// party who shares the requester's username or name (usernames are not
+    /// always unique in an export) must not make the requester's own
+    /// profile, or a text about them, propose their own name for redaction.
+    /// The third party's other identifiers are still looked for.
+    pub fn exclude(&mut self, requester: &Identity) {
+        for (needle, _) in requester.needles() {
+            self.seen.entry(needle).or_insert(usize::MAX);
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.needles.len()
     }
