@@ -76,7 +76,9 @@ pub fn gen_export(args: GenArgs, out: &Out) -> CliResult {
     Ok(())
 }
 
-/// The demo: three users, two sites, a delta, a hold.
+/// The demo: three users, two sites, deltas (one in which others write about
+/// m-3), a hold, the conflict check, a disclosure, and two requests — m-3's
+/// with a draft bundle in review.
 pub fn demo(vault: &Path, args: &DemoArgs, out: &Out) -> CliResult {
     const USERS: [(&str, Role); 3] = [
         ("demo-dpo", Role::Dpo),
