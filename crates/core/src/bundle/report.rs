@@ -19,7 +19,7 @@ use super::field_type;
 use crate::consent::History;
 use crate::entity::{Entity, FieldType};
 use crate::labels::{self, thousands};
-use crate::privacy::PrivacyFacts;
+use crate::privacy::{DerivedFact, PrivacyFacts};
 use crate::requests::RequestDetail;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::London;
@@ -185,6 +185,13 @@ pub(crate) fn head(
             h.member_id, h.files_where
         ))],
     )?;
+    contents(d, h, consent_events, has_request)?;
+    summary(d, h, facts)?;
+    profile_section(d, profile, facts)
+}
+
+/// The contents: a line per section.
+fn contents(d: &mut dyn Doc, h: &Head, consent_events: u64, has_request: bool) -> Result<()> {
     let mut toc = vec![
         TocEntry {
             anchor: "s-summary".into(),
@@ -236,6 +243,12 @@ pub(crate) fn head(
     });
     d.toc(&toc)?;
 
+    Ok(())
+}
+
+/// The summary: where we looked, what we hold, and notes on the rest.
+fn summary(d: &mut dyn Doc, h: &Head, facts: &PrivacyFacts) -> Result<()> {
+    let site = h.site;
     d.heading(2, Some("s-summary"), "Summary")?;
     let state = match &h.vault_state {
         Some((_, at)) => format!(
@@ -251,38 +264,7 @@ pub(crate) fn head(
             if h.email { " (including tickets sent from your email address without signing in)" } else { "" }
         ))],
     )?;
-    let mut rows: Vec<Vec<Val>> = vec![vec![
-        Val::text(labels::entity(Entity::Members).heading.clone()),
-        Val::text("1"),
-    ]];
-    let mut none: Vec<String> = Vec::new();
-    for &(e, n) in h.counts {
-        if n == 0 {
-            none.push(labels::entity(e).many.clone());
-        } else {
-            rows.push(vec![
-                Val::text(labels::entity(e).heading.clone()),
-                Val::Text(thousands(n)),
-            ]);
-        }
-    }
-    if h.mentions > 0 {
-        rows.push(vec![
-            Val::text(super::MENTIONS_TITLE),
-            Val::Text(thousands(h.mentions)),
-        ]);
-    }
-    d.table(
-        "What we hold about you",
-        &[col("What"), num("How many")],
-        &rows,
-    )?;
-    if !none.is_empty() {
-        d.para(
-            Style::Normal,
-            &[Span::Text(&format!("We hold no {}.", join_words(&none)))],
-        )?;
-    }
+    summary_table(d, h)?;
     let big: Vec<String> = h
         .counts
         .iter()
@@ -315,7 +297,52 @@ pub(crate) fn head(
     }
     d.para(Style::Normal, &[Span::Text(&format!("Prepared by {by}. The last section explains why we use your data, who we share it with, how long we keep it, and your rights."))])?;
 
-    // The profile.
+    Ok(())
+}
+
+/// What we hold about you: how many of each kind, and the kinds we hold none of.
+fn summary_table(d: &mut dyn Doc, h: &Head) -> Result<()> {
+    let mut rows: Vec<Vec<Val>> = vec![vec![
+        Val::text(labels::entity(Entity::Members).heading.clone()),
+        Val::text("1"),
+    ]];
+    let mut none: Vec<String> = Vec::new();
+    for &(e, n) in h.counts {
+        if n == 0 {
+            none.push(labels::entity(e).many.clone());
+        } else {
+            rows.push(vec![
+                Val::text(labels::entity(e).heading.clone()),
+                Val::Text(thousands(n)),
+            ]);
+        }
+    }
+    if h.mentions > 0 {
+        rows.push(vec![
+            Val::text(super::MENTIONS_TITLE),
+            Val::Text(thousands(h.mentions)),
+        ]);
+    }
+    d.table(
+        "What we hold about you",
+        &[col("What"), num("How many")],
+        &rows,
+    )?;
+    if !none.is_empty() {
+        d.para(
+            Style::Normal,
+            &[Span::Text(&format!("We hold no {}.", join_words(&none)))],
+        )?;
+    }
+    Ok(())
+}
+
+/// The profile, with what we work out about the member.
+fn profile_section(
+    d: &mut dyn Doc,
+    profile: &Map<String, Value>,
+    facts: &PrivacyFacts,
+) -> Result<()> {
     d.heading(
         2,
         Some(&anchor(Entity::Members)),
@@ -360,30 +387,40 @@ pub(crate) fn head(
     }
     d.pairs(&pairs)?;
     if !derived.is_empty() {
-        d.heading(3, None, "What we work out about you")?;
-        for (dv, s) in derived {
-            let meaning = dv
-                .values
-                .iter()
-                .find(|x| x.value == s)
-                .map(|x| x.meaning.clone())
-                .unwrap_or_else(|| labels::humanise(&s));
-            d.para(
-                Style::Normal,
-                &[
-                    Span::Bold(&format!("{}: ", dv.name)),
-                    Span::Text(&format!("{meaning} {}", dv.description)),
-                ],
-            )?;
-        }
+        derived_section(d, derived, facts)?;
+    }
+    Ok(())
+}
+
+/// What we work out about the member (profiling), and the right to object.
+fn derived_section(
+    d: &mut dyn Doc,
+    derived: Vec<(&DerivedFact, String)>,
+    facts: &PrivacyFacts,
+) -> Result<()> {
+    d.heading(3, None, "What we work out about you")?;
+    for (dv, s) in derived {
+        let meaning = dv
+            .values
+            .iter()
+            .find(|x| x.value == s)
+            .map(|x| x.meaning.clone())
+            .unwrap_or_else(|| labels::humanise(&s));
         d.para(
-            Style::Note,
-            &[Span::Text(&format!(
-                "This is profiling (UK GDPR Article 4(4)); Article 15(1)(h) gives you the right to know about it. You have the right to object to it at any time (Article 21); where it is used for direct marketing we will stop as soon as you object. To object, contact {}.",
-                facts.dpo_contact
-            ))],
+            Style::Normal,
+            &[
+                Span::Bold(&format!("{}: ", dv.name)),
+                Span::Text(&format!("{meaning} {}", dv.description)),
+            ],
         )?;
     }
+    d.para(
+        Style::Note,
+        &[Span::Text(&format!(
+            "This is profiling (UK GDPR Article 4(4)); Article 15(1)(h) gives you the right to know about it. You have the right to object to it at any time (Article 21); where it is used for direct marketing we will stop as soon as you object. To object, contact {}.",
+            facts.dpo_contact
+        ))],
+    )?;
     Ok(())
 }
 
@@ -538,7 +575,19 @@ pub(crate) fn row(d: &mut dyn Doc, e: Entity, row: &Map<String, Value>, me: &str
     let when = s(row, super::time_field(e))
         .map(short_ts)
         .unwrap_or_else(|| "(no date)".into());
-    let yes = |k: &str| row.get(k) == Some(&Value::Bool(true));
+    let (words, own) = line_words(e, row, me);
+    let mut line = format!("{when} \u{2014} {}", words.join(", "));
+    if let Some(o) = &own {
+        line.push_str(if words.is_empty() { "" } else { ": " });
+        line.push_str(o);
+    }
+    let details = details(e, row, me);
+    d.item(&[Span::Text(&line)], &details)
+}
+
+/// A row's line, after its date: words about it, and the start of the
+/// member's own text (a post, a message's subject, a ticket's).
+fn line_words(e: Entity, row: &Map<String, Value>, me: &str) -> (Vec<String>, Option<String>) {
     let mut words: Vec<String> = Vec::new();
     let mut own: Option<String> = None;
     match e {
@@ -577,19 +626,6 @@ pub(crate) fn row(d: &mut dyn Doc, e: Entity, row: &Map<String, Value>, me: &str
                 own = Some(snippet(t, 80));
             }
         }
-        Entity::CompetitionEntries => {
-            words.push(
-                s(row, "competition_title")
-                    .unwrap_or("A competition")
-                    .to_string(),
-            );
-            if yes("won") {
-                words.push("you won".into());
-            }
-        }
-        Entity::SurveyResponses => {
-            words.push(s(row, "survey_title").unwrap_or("A survey").to_string())
-        }
         Entity::HelpdeskTickets => {
             if let Some(t) = s(row, "subject") {
                 own = Some(snippet(t, 80));
@@ -603,6 +639,28 @@ pub(crate) fn row(d: &mut dyn Doc, e: Entity, row: &Map<String, Value>, me: &str
                 thousands(n),
                 if n == 1 { "" } else { "s" }
             ));
+        }
+        _ => other_words(e, row, &mut words),
+    }
+    (words, own)
+}
+
+/// Words about a row of the kinds without the member's own text.
+fn other_words(e: Entity, row: &Map<String, Value>, words: &mut Vec<String>) {
+    let yes = |k: &str| row.get(k) == Some(&Value::Bool(true));
+    match e {
+        Entity::CompetitionEntries => {
+            words.push(
+                s(row, "competition_title")
+                    .unwrap_or("A competition")
+                    .to_string(),
+            );
+            if yes("won") {
+                words.push("you won".into());
+            }
+        }
+        Entity::SurveyResponses => {
+            words.push(s(row, "survey_title").unwrap_or("A survey").to_string())
         }
         Entity::NewsletterEngagement => {
             words.push(
@@ -643,11 +701,11 @@ pub(crate) fn row(d: &mut dyn Doc, e: Entity, row: &Map<String, Value>, me: &str
         }
         _ => {}
     }
-    let mut line = format!("{when} \u{2014} {}", words.join(", "));
-    if let Some(o) = &own {
-        line.push_str(if words.is_empty() { "" } else { ": " });
-        line.push_str(o);
-    }
+}
+
+/// A row's details: every field but the member's own id (a message's
+/// sender and recipients first, as words).
+fn details(e: Entity, row: &Map<String, Value>, me: &str) -> Vec<(String, Val)> {
     let mut details: Vec<(String, Val)> = Vec::new();
     if e == Entity::PrivateMessages {
         let to: Vec<String> = row
@@ -670,7 +728,7 @@ pub(crate) fn row(d: &mut dyn Doc, e: Entity, row: &Map<String, Value>, me: &str
         }
         details.push((labels::field(k).into_owned(), val(Some(e), k, v)));
     }
-    d.item(&[Span::Text(&line)], &details)
+    details
 }
 
 /// Who wrote a candidate item, as the bundle shows them (their pseudonym,
@@ -841,6 +899,28 @@ pub(crate) fn information(d: &mut dyn Doc, f: &PrivacyFacts) -> Result<()> {
             Val::text(f.dpo_contact.clone()),
         ),
     ])?;
+    uses_and_sharing(d, f)?;
+    sources_and_transfers(d, f)?;
+    d.heading(3, None, "Automated decisions and profiling")?;
+    d.para(Style::Normal, &[Span::Text(&f.automated_decisions)])?;
+    if !f.derived.is_empty() {
+        let names: Vec<String> = f.derived.iter().map(|x| x.name.to_lowercase()).collect();
+        d.para(
+            Style::Normal,
+            &[Span::Text(&format!(
+                "We do work out a {} for members, to choose what to show or send them; where it applies to you, your profile above says what yours is and what it means. You can object to it at any time.",
+                join_words(&names).replace(" or ", " and ")
+            ))],
+        )?;
+    }
+    d.heading(3, None, "Your rights")?;
+    d.para(Style::Normal, &[Span::Text(&f.rights)])?;
+    d.heading(3, None, "Complaints")?;
+    complaint(d, &f.complaint)
+}
+
+/// Why we use the data, the kinds we hold, who we share it with, how long we keep it.
+fn uses_and_sharing(d: &mut dyn Doc, f: &PrivacyFacts) -> Result<()> {
     d.heading(3, None, "Why we use your data, and our lawful basis")?;
     let rows: Vec<Vec<Val>> = f
         .purposes
@@ -890,6 +970,11 @@ pub(crate) fn information(d: &mut dyn Doc, f: &PrivacyFacts) -> Result<()> {
         .map(|r| vec![Val::text(r.data.clone()), Val::text(r.period.clone())])
         .collect();
     d.table("", &[col("Data"), col("How long")], &rows)?;
+    Ok(())
+}
+
+/// Data we did not get from the member, and transfers outside the UK.
+fn sources_and_transfers(d: &mut dyn Doc, f: &PrivacyFacts) -> Result<()> {
     d.heading(3, None, "Data we did not get from you")?;
     if f.sources.is_empty() {
         d.para(
@@ -925,22 +1010,7 @@ pub(crate) fn information(d: &mut dyn Doc, f: &PrivacyFacts) -> Result<()> {
             .collect();
         d.table("", &[col("Where to"), col("Safeguard")], &rows)?;
     }
-    d.heading(3, None, "Automated decisions and profiling")?;
-    d.para(Style::Normal, &[Span::Text(&f.automated_decisions)])?;
-    if !f.derived.is_empty() {
-        let names: Vec<String> = f.derived.iter().map(|x| x.name.to_lowercase()).collect();
-        d.para(
-            Style::Normal,
-            &[Span::Text(&format!(
-                "We do work out a {} for members, to choose what to show or send them; where it applies to you, your profile above says what yours is and what it means. You can object to it at any time.",
-                join_words(&names).replace(" or ", " and ")
-            ))],
-        )?;
-    }
-    d.heading(3, None, "Your rights")?;
-    d.para(Style::Normal, &[Span::Text(&f.rights)])?;
-    d.heading(3, None, "Complaints")?;
-    complaint(d, &f.complaint)
+    Ok(())
 }
 
 /// `information.json`: the privacy facts, under the Art 15 headings.
