@@ -14,17 +14,25 @@
 //! - Everything that comes from data is escaped by the document
 //!   ([`super::doc`]); member text that looks like markup says so.
 
-use super::doc::{col, num, Doc, Span, Style, TocEntry, Val};
+use super::doc::{col, num, Doc, Span, Style, Val};
 use super::field_type;
 use crate::consent::History;
 use crate::entity::{Entity, FieldType};
 use crate::labels::{self, thousands};
-use crate::privacy::PrivacyFacts;
 use crate::requests::RequestDetail;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::London;
-use serde_json::{json, Map, Value};
+#[cfg(test)]
+use serde_json::json; // the tests below use it through `super::*`
+use serde_json::{Map, Value};
 use std::io::Result;
+
+mod head;
+mod info;
+
+pub(crate) use head::{head, Head};
+pub use info::information_json;
+pub(crate) use info::{complaint, information};
 
 /// A kind with more rows than this is summarised, not listed.
 pub const LIST_LIMIT: u64 = 1_000;
@@ -133,258 +141,12 @@ pub(crate) fn val(e: Option<Entity>, key: &str, v: &Value) -> Val {
     }
 }
 
-/// What the report's opening says.
-pub(crate) struct Head<'a> {
-    pub site: &'a str,
-    pub member_id: &'a str,
-    pub generated_at: DateTime<Utc>,
-    pub generated_by: &'a str,
-    pub vault_state: Option<(i64, String)>,
-    pub request_ref: Option<&'a str>,
-    pub counts: &'a [(Entity, u64)],
-    pub third_parties: usize,
-    pub email: bool,
-    /// Where the data files are, in words ("in the data folder of this
-    /// bundle", "attached to this PDF").
-    pub files_where: &'a str,
-    /// Candidate items from mentions the bundle holds ("What others wrote
-    /// about you").
-    pub mentions: u64,
-}
-
 /// The anchor of the section of candidate items from mentions.
 const MENTIONS_ANCHOR: &str = "s-mentions";
 
 /// "1 item" / "12 items".
 fn items_count(n: u64) -> String {
     format!("{} item{}", thousands(n), if n == 1 { "" } else { "s" })
-}
-
-/// The opening: title, what this is, contents, summary, profile.
-pub(crate) fn head(
-    d: &mut dyn Doc,
-    h: &Head,
-    profile: &Map<String, Value>,
-    facts: &PrivacyFacts,
-    consent_events: u64,
-    has_request: bool,
-) -> Result<()> {
-    let site = h.site;
-    let title = title(site);
-    d.begin(&title)?;
-    d.heading(1, None, &title)?;
-    let when = human_ts(&crate::trail::ts(h.generated_at));
-    let reference = h
-        .request_ref
-        .map(|r| format!(" (our reference {r})"))
-        .unwrap_or_default();
-    d.para(
-        Style::Normal,
-        &[Span::Text(&format!(
-            "This is a copy of the personal data that {site} holds about you (member number {}), made on {when} in answer to your request{reference}. It is your right under Article 15 of the UK GDPR. Times are UK time. The same information, as files that other programs can read (JSON, and CSV for spreadsheets), is {}.",
-            h.member_id, h.files_where
-        ))],
-    )?;
-    let mut toc = vec![
-        TocEntry {
-            anchor: "s-summary".into(),
-            text: "Summary".into(),
-            count: None,
-        },
-        TocEntry {
-            anchor: anchor(Entity::Members),
-            text: labels::entity(Entity::Members).heading.clone(),
-            count: None,
-        },
-        TocEntry {
-            anchor: anchor(Entity::ConsentEvents),
-            text: labels::entity(Entity::ConsentEvents).heading.clone(),
-            count: Some(labels::count(Entity::ConsentEvents, consent_events)),
-        },
-    ];
-    for &(e, n) in h.counts {
-        if n > 0 && e != Entity::ConsentEvents {
-            let mut count = labels::count(e, n);
-            if n > LIST_LIMIT {
-                count.push_str(", summarised");
-            }
-            toc.push(TocEntry {
-                anchor: anchor(e),
-                text: labels::entity(e).heading.clone(),
-                count: Some(count),
-            });
-        }
-    }
-    if h.mentions > 0 {
-        toc.push(TocEntry {
-            anchor: MENTIONS_ANCHOR.into(),
-            text: super::MENTIONS_TITLE.into(),
-            count: Some(items_count(h.mentions)),
-        });
-    }
-    if has_request {
-        toc.push(TocEntry {
-            anchor: "s-request".into(),
-            text: "Your request".into(),
-            count: None,
-        });
-    }
-    toc.push(TocEntry {
-        anchor: "s-information".into(),
-        text: "How we use your data, and your rights".into(),
-        count: None,
-    });
-    d.toc(&toc)?;
-
-    d.heading(2, Some("s-summary"), "Summary")?;
-    let state = match &h.vault_state {
-        Some((_, at)) => format!(
-            "the copy of the records of {site} taken on {}",
-            human_ts(at)
-        ),
-        None => format!("the records of {site}"),
-    };
-    d.para(
-        Style::Normal,
-        &[Span::Text(&format!(
-            "We searched {state} for everything linked to your account: your profile, consent choices, children, sign-ins, linked social accounts, posts, private messages you sent or received, competition entries, survey answers, helpdesk tickets{}, newsletters, local listings and reviews. This is what we found.",
-            if h.email { " (including tickets sent from your email address without signing in)" } else { "" }
-        ))],
-    )?;
-    let mut rows: Vec<Vec<Val>> = vec![vec![
-        Val::text(labels::entity(Entity::Members).heading.clone()),
-        Val::text("1"),
-    ]];
-    let mut none: Vec<String> = Vec::new();
-    for &(e, n) in h.counts {
-        if n == 0 {
-            none.push(labels::entity(e).many.clone());
-        } else {
-            rows.push(vec![
-                Val::text(labels::entity(e).heading.clone()),
-                Val::Text(thousands(n)),
-            ]);
-        }
-    }
-    if h.mentions > 0 {
-        rows.push(vec![
-            Val::text(super::MENTIONS_TITLE),
-            Val::Text(thousands(h.mentions)),
-        ]);
-    }
-    d.table(
-        "What we hold about you",
-        &[col("What"), num("How many")],
-        &rows,
-    )?;
-    if !none.is_empty() {
-        d.para(
-            Style::Normal,
-            &[Span::Text(&format!("We hold no {}.", join_words(&none)))],
-        )?;
-    }
-    let big: Vec<String> = h
-        .counts
-        .iter()
-        .filter(|(_, n)| *n > LIST_LIMIT)
-        .map(|(e, _)| labels::entity(*e).many.clone())
-        .collect();
-    if !big.is_empty() {
-        d.para(
-            Style::Note,
-            &[Span::Text(&format!(
-                "You have a lot of {}: more than {} of a kind would make this report too long to open quickly or print, so for those this report gives a summary, and every one of them, in full, is in its data file {}.",
-                join_words(&big),
-                thousands(LIST_LIMIT),
-                h.files_where
-            ))],
-        )?;
-    }
-    if h.third_parties > 0 {
-        d.para(
-            Style::Note,
-            &[Span::Text(&format!(
-                "Private messages involve other people. To protect them, each other person is shown as \u{201c}Member A\u{201d}, \u{201c}Member B\u{201d} and so on ({} in all); the same person has the same name throughout this bundle. Their names, member numbers and email addresses are not included.",
-                thousands(h.third_parties as u64)
-            ))],
-        )?;
-    }
-    let mut by = facts.preparer(site);
-    if facts.sign_with_staff_name {
-        by.push_str(&format!(" ({})", h.generated_by));
-    }
-    d.para(Style::Normal, &[Span::Text(&format!("Prepared by {by}. The last section explains why we use your data, who we share it with, how long we keep it, and your rights."))])?;
-
-    // The profile.
-    d.heading(
-        2,
-        Some(&anchor(Entity::Members)),
-        &labels::entity(Entity::Members).heading,
-    )?;
-    let mut pairs = Vec::new();
-    let mut derived = Vec::new();
-    for (k, v) in profile {
-        if let (Some(dv), Value::String(s)) = (facts.derived_field(k), v) {
-            let shown = dv
-                .values
-                .iter()
-                .find(|x| x.value == *s)
-                .map(|x| {
-                    x.meaning
-                        .split(':')
-                        .next()
-                        .unwrap_or(&x.meaning)
-                        .trim()
-                        .to_string()
-                })
-                .unwrap_or_else(|| {
-                    if s.is_empty() {
-                        "(none)".into()
-                    } else {
-                        labels::humanise(s)
-                    }
-                });
-            pairs.push((
-                dv.name.clone(),
-                Val::Text(format!("{shown} (worked out by us: see below)")),
-            ));
-            if !s.is_empty() {
-                derived.push((dv, s.clone()));
-            }
-            continue;
-        }
-        pairs.push((
-            labels::field(k).into_owned(),
-            val(Some(Entity::Members), k, v),
-        ));
-    }
-    d.pairs(&pairs)?;
-    if !derived.is_empty() {
-        d.heading(3, None, "What we work out about you")?;
-        for (dv, s) in derived {
-            let meaning = dv
-                .values
-                .iter()
-                .find(|x| x.value == s)
-                .map(|x| x.meaning.clone())
-                .unwrap_or_else(|| labels::humanise(&s));
-            d.para(
-                Style::Normal,
-                &[
-                    Span::Bold(&format!("{}: ", dv.name)),
-                    Span::Text(&format!("{meaning} {}", dv.description)),
-                ],
-            )?;
-        }
-        d.para(
-            Style::Note,
-            &[Span::Text(&format!(
-                "This is profiling (UK GDPR Article 4(4)); Article 15(1)(h) gives you the right to know about it. You have the right to object to it at any time (Article 21); where it is used for direct marketing we will stop as soon as you object. To object, contact {}.",
-                facts.dpo_contact
-            ))],
-        )?;
-    }
-    Ok(())
 }
 
 fn join_words(w: &[String]) -> String {
@@ -538,7 +300,19 @@ pub(crate) fn row(d: &mut dyn Doc, e: Entity, row: &Map<String, Value>, me: &str
     let when = s(row, super::time_field(e))
         .map(short_ts)
         .unwrap_or_else(|| "(no date)".into());
-    let yes = |k: &str| row.get(k) == Some(&Value::Bool(true));
+    let (words, own) = line_words(e, row, me);
+    let mut line = format!("{when} \u{2014} {}", words.join(", "));
+    if let Some(o) = &own {
+        line.push_str(if words.is_empty() { "" } else { ": " });
+        line.push_str(o);
+    }
+    let details = details(e, row, me);
+    d.item(&[Span::Text(&line)], &details)
+}
+
+/// A row's line, after its date: words about it, and the start of the
+/// member's own text (a post, a message's subject, a ticket's).
+fn line_words(e: Entity, row: &Map<String, Value>, me: &str) -> (Vec<String>, Option<String>) {
     let mut words: Vec<String> = Vec::new();
     let mut own: Option<String> = None;
     match e {
@@ -577,19 +351,6 @@ pub(crate) fn row(d: &mut dyn Doc, e: Entity, row: &Map<String, Value>, me: &str
                 own = Some(snippet(t, 80));
             }
         }
-        Entity::CompetitionEntries => {
-            words.push(
-                s(row, "competition_title")
-                    .unwrap_or("A competition")
-                    .to_string(),
-            );
-            if yes("won") {
-                words.push("you won".into());
-            }
-        }
-        Entity::SurveyResponses => {
-            words.push(s(row, "survey_title").unwrap_or("A survey").to_string())
-        }
         Entity::HelpdeskTickets => {
             if let Some(t) = s(row, "subject") {
                 own = Some(snippet(t, 80));
@@ -603,6 +364,28 @@ pub(crate) fn row(d: &mut dyn Doc, e: Entity, row: &Map<String, Value>, me: &str
                 thousands(n),
                 if n == 1 { "" } else { "s" }
             ));
+        }
+        _ => other_words(e, row, &mut words),
+    }
+    (words, own)
+}
+
+/// Words about a row of the kinds without the member's own text.
+fn other_words(e: Entity, row: &Map<String, Value>, words: &mut Vec<String>) {
+    let yes = |k: &str| row.get(k) == Some(&Value::Bool(true));
+    match e {
+        Entity::CompetitionEntries => {
+            words.push(
+                s(row, "competition_title")
+                    .unwrap_or("A competition")
+                    .to_string(),
+            );
+            if yes("won") {
+                words.push("you won".into());
+            }
+        }
+        Entity::SurveyResponses => {
+            words.push(s(row, "survey_title").unwrap_or("A survey").to_string())
         }
         Entity::NewsletterEngagement => {
             words.push(
@@ -643,11 +426,11 @@ pub(crate) fn row(d: &mut dyn Doc, e: Entity, row: &Map<String, Value>, me: &str
         }
         _ => {}
     }
-    let mut line = format!("{when} \u{2014} {}", words.join(", "));
-    if let Some(o) = &own {
-        line.push_str(if words.is_empty() { "" } else { ": " });
-        line.push_str(o);
-    }
+}
+
+/// A row's details: every field but the member's own id (a message's
+/// sender and recipients first, as words).
+fn details(e: Entity, row: &Map<String, Value>, me: &str) -> Vec<(String, Val)> {
     let mut details: Vec<(String, Val)> = Vec::new();
     if e == Entity::PrivateMessages {
         let to: Vec<String> = row
@@ -670,7 +453,7 @@ pub(crate) fn row(d: &mut dyn Doc, e: Entity, row: &Map<String, Value>, me: &str
         }
         details.push((labels::field(k).into_owned(), val(Some(e), k, v)));
     }
-    d.item(&[Span::Text(&line)], &details)
+    details
 }
 
 /// Who wrote a candidate item, as the bundle shows them (their pseudonym,
@@ -790,189 +573,6 @@ pub(crate) fn request(d: &mut dyn Doc, r: &RequestDetail) -> Result<()> {
         })
         .collect();
     d.table("What happened", &[col("When"), col("What happened")], &rows)
-}
-
-fn kind_words(kind: &str) -> &str {
-    match kind {
-        "processor" => "Service provider working for us",
-        "partner" => "Partner",
-        "authority" => "Public authority",
-        _ => "Other",
-    }
-}
-
-/// The complaint text with the ICO's address as its one link.
-pub(crate) fn complaint(d: &mut dyn Doc, text: &str) -> Result<()> {
-    match text.find(ICO_TEXT) {
-        Some(i) => {
-            let (before, after) = (&text[..i], &text[i + ICO_TEXT.len()..]);
-            d.para(
-                Style::Normal,
-                &[
-                    Span::Text(before),
-                    Span::Link(ICO_TEXT, ICO_URL),
-                    Span::Text(after),
-                ],
-            )
-        }
-        None => d.para(
-            Style::Normal,
-            &[
-                Span::Text(text),
-                Span::Text(" The ICO: "),
-                Span::Link(ICO_TEXT, ICO_URL),
-                Span::Text(", telephone 0303 123 1113."),
-            ],
-        ),
-    }
-}
-
-/// The supplementary information (Art 15(1)(a)–(h), 15(2)).
-pub(crate) fn information(d: &mut dyn Doc, f: &PrivacyFacts) -> Result<()> {
-    d.heading(
-        2,
-        Some("s-information"),
-        "How we use your data, and your rights",
-    )?;
-    d.pairs(&[
-        ("Who we are".into(), Val::text(f.controller.clone())),
-        (
-            "Our Data Protection Officer".into(),
-            Val::text(f.dpo_contact.clone()),
-        ),
-    ])?;
-    d.heading(3, None, "Why we use your data, and our lawful basis")?;
-    let rows: Vec<Vec<Val>> = f
-        .purposes
-        .iter()
-        .map(|p| {
-            vec![
-                Val::text(p.purpose.clone()),
-                Val::text(p.description.clone()),
-                Val::text(p.lawful_basis.clone()),
-            ]
-        })
-        .collect();
-    d.table(
-        "",
-        &[col("Purpose"), col("What we do"), col("Lawful basis")],
-        &rows,
-    )?;
-    d.heading(3, None, "The kinds of data we hold")?;
-    let rows: Vec<Vec<Val>> = f
-        .categories
-        .iter()
-        .map(|c| {
-            vec![
-                Val::text(c.category.clone()),
-                Val::text(c.description.clone()),
-            ]
-        })
-        .collect();
-    d.table("", &[col("Kind"), col("What it covers")], &rows)?;
-    d.heading(3, None, "Who we share it with")?;
-    let rows: Vec<Vec<Val>> = f
-        .recipients
-        .iter()
-        .map(|r| {
-            vec![
-                Val::text(r.name.clone()),
-                Val::text(kind_words(&r.kind)),
-                Val::text(r.purpose.clone()),
-            ]
-        })
-        .collect();
-    d.table("", &[col("Who"), col("Kind"), col("Why")], &rows)?;
-    d.heading(3, None, "How long we keep it")?;
-    let rows: Vec<Vec<Val>> = f
-        .retention
-        .iter()
-        .map(|r| vec![Val::text(r.data.clone()), Val::text(r.period.clone())])
-        .collect();
-    d.table("", &[col("Data"), col("How long")], &rows)?;
-    d.heading(3, None, "Data we did not get from you")?;
-    if f.sources.is_empty() {
-        d.para(
-            Style::Normal,
-            &[Span::Text("All the data we hold about you came from you.")],
-        )?;
-    } else {
-        let rows: Vec<Vec<Val>> = f
-            .sources
-            .iter()
-            .map(|s| vec![Val::text(s.source.clone()), Val::text(s.data.clone())])
-            .collect();
-        d.table("", &[col("Where from"), col("What")], &rows)?;
-    }
-    d.heading(3, None, "Transfers outside the UK")?;
-    if f.transfers.is_empty() {
-        d.para(
-            Style::Normal,
-            &[Span::Text(
-                "We do not send your data outside the UK and the EEA.",
-            )],
-        )?;
-    } else {
-        let rows: Vec<Vec<Val>> = f
-            .transfers
-            .iter()
-            .map(|t| {
-                vec![
-                    Val::text(t.destination.clone()),
-                    Val::text(t.safeguard.clone()),
-                ]
-            })
-            .collect();
-        d.table("", &[col("Where to"), col("Safeguard")], &rows)?;
-    }
-    d.heading(3, None, "Automated decisions and profiling")?;
-    d.para(Style::Normal, &[Span::Text(&f.automated_decisions)])?;
-    if !f.derived.is_empty() {
-        let names: Vec<String> = f.derived.iter().map(|x| x.name.to_lowercase()).collect();
-        d.para(
-            Style::Normal,
-            &[Span::Text(&format!(
-                "We do work out a {} for members, to choose what to show or send them; where it applies to you, your profile above says what yours is and what it means. You can object to it at any time.",
-                join_words(&names).replace(" or ", " and ")
-            ))],
-        )?;
-    }
-    d.heading(3, None, "Your rights")?;
-    d.para(Style::Normal, &[Span::Text(&f.rights)])?;
-    d.heading(3, None, "Complaints")?;
-    complaint(d, &f.complaint)
-}
-
-/// `information.json`: the privacy facts, under the Art 15 headings.
-pub fn information_json(f: &PrivacyFacts) -> Value {
-    json!({
-        "site": f.site,
-        "controller": f.controller,
-        "dpo_contact": f.dpo_contact,
-        "purposes": f.purposes,
-        "categories": f.categories,
-        "recipients": f.recipients,
-        "retention": f.retention,
-        "sources": f.sources,
-        "rights": f.rights,
-        "complaint": f.complaint,
-        "automated_decisions": f.automated_decisions,
-        "profiling": f.derived,
-        "transfers": f.transfers,
-        "facts_updated_at": f.updated_at,
-        "articles": {
-            "purposes": "UK GDPR Art 15(1)(a)",
-            "categories": "Art 15(1)(b)",
-            "recipients": "Art 15(1)(c)",
-            "retention": "Art 15(1)(d)",
-            "rights": "Art 15(1)(e)",
-            "complaint": "Art 15(1)(f)",
-            "sources": "Art 15(1)(g)",
-            "automated_decisions": "Art 15(1)(h)",
-            "profiling": "Art 15(1)(h), Art 4(4), Art 21",
-            "transfers": "Art 15(2)",
-        },
-    })
 }
 
 #[cfg(test)]
