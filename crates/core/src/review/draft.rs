@@ -4,7 +4,7 @@
 //! withdrawn) passes on every decision about what did not change.
 
 use super::candidates;
-use super::collect::Discovery;
+use super::collect::{Discovery, Found};
 use super::flow::{created, current, replay, summary};
 use super::plan::row_hash;
 use super::rules::preview;
@@ -18,7 +18,7 @@ use crate::requests;
 use crate::roles::Action;
 use crate::session::{Op, Session};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, Statement};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
@@ -45,9 +45,15 @@ impl Session {
         now: DateTime<Utc>,
         progress: &dyn Progress,
     ) -> Result<ReviewSummary> {
-        // 1. The check.
+        let c = self.review_create_check(reference, now)?;
+        let (draft, counts) = self.review_create_build(reference, &c, now, progress)?;
+        self.review_create_record(reference, &c, draft, counts, now)
+    }
+
+    /// 1. The check.
+    fn review_create_check(&self, reference: &str, now: DateTime<Utc>) -> Result<Checked> {
         let op = Op::quiet(Action::RequestBundle).fails_as("review_created");
-        let c = self.door(op, now, |tx| {
+        self.door(op, now, |tx| {
             let row_site: (String, String) = tx.logs.query_row(
                 "SELECT site, member_id FROM requests WHERE ref = ?1",
                 [reference],
@@ -80,12 +86,20 @@ impl Session {
                 member_id,
                 previous,
             })
-        })?;
+        })
+    }
 
-        // 2. The build.
+    /// 2. The build.
+    fn review_create_build(
+        &self,
+        reference: &str,
+        c: &Checked,
+        now: DateTime<Utc>,
+        progress: &dyn Progress,
+    ) -> Result<(i64, Counts)> {
         let op = Op::data(Action::RequestBundle, "review_draft_built")
             .on(Some(&c.site), Some(&c.member_id));
-        let (draft, counts) = self.door(op, now, |tx| {
+        self.door(op, now, |tx| {
             let events = requests::events_of(tx.logs, reference)?;
             let live = created(&events);
             let conn = tx.data()?;
@@ -96,12 +110,21 @@ impl Session {
                     store::delete_draft(conn, id)?;
                 }
             }
-            let (id, counts) = build(conn, reference, &c, &tx.user.name, now, progress)?;
+            let (id, counts) = build(conn, reference, c, &tx.user.name, now, progress)?;
             tx.detail(json!({"ref": reference, "draft": id, "items": counts.0, "proposals": counts.1, "parties": counts.2}));
             Ok((id, counts))
-        })?;
+        })
+    }
 
-        // 3. The record.
+    /// 3. The record.
+    fn review_create_record(
+        &self,
+        reference: &str,
+        c: &Checked,
+        draft: i64,
+        counts: Counts,
+        now: DateTime<Utc>,
+    ) -> Result<ReviewSummary> {
         let op =
             Op::logs(Action::RequestBundle, "review_created").on(Some(&c.site), Some(&c.member_id));
         self.door(op, now, |tx| {
@@ -141,6 +164,38 @@ impl Session {
     }
 }
 
+/// A draft's (items, proposals, parties).
+type Counts = (u32, u32, u32);
+
+/// Where the draft's items and proposals are being listed: the next item
+/// number and proposal id.
+struct Lister<'c> {
+    draft: i64,
+    n: u32,
+    pid: i64,
+    prop_stmt: Statement<'c>,
+}
+
+impl Lister<'_> {
+    /// Insert an item's proposals.
+    fn proposals(&mut self, found: &[Found]) -> Result<()> {
+        for f in found {
+            self.prop_stmt.execute(params![
+                self.draft,
+                self.pid,
+                self.n,
+                f.field,
+                f.start,
+                f.end,
+                f.kind.name(),
+                f.party
+            ])?;
+            self.pid += 1;
+        }
+        Ok(())
+    }
+}
+
 /// Build a draft in `vault.db`: (id, (items, proposals, parties)).
 fn build(
     conn: &Connection,
@@ -149,7 +204,7 @@ fn build(
     user: &str,
     now: DateTime<Utc>,
     progress: &dyn Progress,
-) -> Result<(i64, (u32, u32, u32))> {
+) -> Result<(i64, Counts)> {
     let (site, member_id) = (c.site.as_str(), c.member_id.as_str());
     let seq = store::sequence(conn, site)?;
     progress.event(ProgressEvent::Stage {
@@ -180,59 +235,91 @@ fn build(
         name: "listing items and proposals".into(),
         total: Some(total),
     });
+    let (n, pid) = list_items(conn, draft, c, &mut d, &cands, &mut tick)?;
+    insert_parties_and_ids(conn, draft, &d)?;
+    if let Some(old) = c.previous {
+        let carried = carry_over(conn, old, draft)?;
+        conn.execute(
+            "UPDATE review_drafts SET carried = ?2 WHERE id = ?1",
+            params![draft, carried],
+        )?;
+    }
+    Ok((draft, (n, pid as u32, d.parties.len() as u32)))
+}
+
+/// List the items and their proposals: the member's rows, then the
+/// candidate items. Answers (items, proposals).
+fn list_items(
+    conn: &Connection,
+    draft: i64,
+    c: &Checked,
+    d: &mut Discovery,
+    cands: &[candidates::Candidate],
+    tick: &mut dyn FnMut(u64) -> Result<()>,
+) -> Result<(u32, i64)> {
     let mut item_stmt = conn.prepare(
         "INSERT INTO review_items (draft, n, entity, row_id, source, bundle_id, at, hash, preview, proposals)
          VALUES (?1, ?2, ?3, ?4, 'member', ?5, ?6, ?7, ?8, ?9)",
     )?;
-    let mut prop_stmt = conn.prepare(
+    let prop_stmt = conn.prepare(
         "INSERT INTO review_proposals (draft, id, item, field, start, stop, kind, party)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
-    let mut n: u32 = 0;
-    let mut pid: i64 = 0;
+    let mut l = Lister {
+        draft,
+        n: 0,
+        pid: 0,
+        prop_stmt,
+    };
     let email = d.email.clone();
     for e in Entity::DATA {
-        each_row(conn, site, member_id, email.as_deref(), e, |id, data| {
-            let row: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
-            let (found, ids) = d.find(e, id, &row);
-            let bundle_id = ids
-                .iter()
-                .find(|(k, _)| k == e.id_field())
-                .map(|x| x.1.clone())
-                .unwrap_or_else(|| id.to_string());
-            let at = row
-                .get(time_field(e))
-                .and_then(Value::as_str)
-                .map(String::from);
-            item_stmt.execute(params![
-                draft,
-                n,
-                e.name(),
-                id,
-                bundle_id,
-                at,
-                row_hash(data),
-                preview(e, &row, 120),
-                found.len() as u32
-            ])?;
-            for f in &found {
-                prop_stmt.execute(params![
+        each_row(
+            conn,
+            &c.site,
+            &c.member_id,
+            email.as_deref(),
+            e,
+            |id, data| {
+                let row: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
+                let (found, ids) = d.find(e, id, &row);
+                let bundle_id = ids
+                    .iter()
+                    .find(|(k, _)| k == e.id_field())
+                    .map(|x| x.1.clone())
+                    .unwrap_or_else(|| id.to_string());
+                let at = row
+                    .get(time_field(e))
+                    .and_then(Value::as_str)
+                    .map(String::from);
+                item_stmt.execute(params![
                     draft,
-                    pid,
-                    n,
-                    f.field,
-                    f.start,
-                    f.end,
-                    f.kind.name(),
-                    f.party
+                    l.n,
+                    e.name(),
+                    id,
+                    bundle_id,
+                    at,
+                    row_hash(data),
+                    preview(e, &row, 120),
+                    found.len() as u32
                 ])?;
-                pid += 1;
-            }
-            n += 1;
-            tick(n as u64)
-        })?;
+                l.proposals(&found)?;
+                l.n += 1;
+                tick(l.n as u64)
+            },
+        )?;
     }
-    // Candidate items, after the member's rows, oldest first.
+    list_candidates(conn, &mut l, d, cands, tick)?;
+    Ok((l.n, l.pid))
+}
+
+/// Candidate items, after the member's rows, oldest first.
+fn list_candidates(
+    conn: &Connection,
+    l: &mut Lister,
+    d: &mut Discovery,
+    cands: &[candidates::Candidate],
+    tick: &mut dyn FnMut(u64) -> Result<()>,
+) -> Result<()> {
     let mut cand_stmt = conn.prepare(
         "INSERT INTO review_items (draft, n, entity, row_id, source, bundle_id, at, hash, preview, proposals)
          VALUES (?1, ?2, ?3, ?4, 'mention', ?5, ?6, ?7, ?8, ?9)",
@@ -246,8 +333,8 @@ fn build(
         let row = candidates::row_of(&bundle_id, &c.content);
         let found = d.find_candidate(&row);
         cand_stmt.execute(params![
-            draft,
-            n,
+            l.draft,
+            l.n,
             candidates::KIND,
             c.row_id(),
             bundle_id,
@@ -257,33 +344,22 @@ fn build(
             found.len() as u32
         ])?;
         content_stmt.execute(params![
-            draft,
-            n,
+            l.draft,
+            l.n,
             c.entity,
             c.id,
             c.source_hash,
             to_json(&c.content)
         ])?;
-        for f in &found {
-            prop_stmt.execute(params![
-                draft,
-                pid,
-                n,
-                f.field,
-                f.start,
-                f.end,
-                f.kind.name(),
-                f.party
-            ])?;
-            pid += 1;
-        }
-        n += 1;
-        tick(n as u64)?;
+        l.proposals(&found)?;
+        l.n += 1;
+        tick(l.n as u64)?;
     }
-    drop(cand_stmt);
-    drop(content_stmt);
-    drop(item_stmt);
-    drop(prop_stmt);
+    Ok(())
+}
+
+/// The draft's third parties and its renumbered ids.
+fn insert_parties_and_ids(conn: &Connection, draft: i64, d: &Discovery) -> Result<()> {
     let mut stmt = conn.prepare(
         "INSERT INTO review_parties (draft, party, label, kind, member_id, display, key)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -307,14 +383,7 @@ fn build(
         stmt.execute(params![draft, field, original, opaque])?;
     }
     drop(stmt);
-    if let Some(old) = c.previous {
-        let carried = carry_over(conn, old, draft)?;
-        conn.execute(
-            "UPDATE review_drafts SET carried = ?2 WHERE id = ?1",
-            params![draft, carried],
-        )?;
-    }
-    Ok((draft, (n, pid as u32, d.parties.len() as u32)))
+    Ok(())
 }
 
 /// Carry the decisions of draft `old` over to `new` wherever they still
@@ -368,7 +437,14 @@ fn carry_over(conn: &Connection, old: i64, new: i64) -> Result<u32> {
             AND p.kind = o.kind AND p.party = np.party",
         params![old, new],
     )? as u32;
-    // Disclosure decisions, their items renumbered.
+    n += carry_disclosures(conn, old, new)?;
+    Ok(n)
+}
+
+/// Disclosure decisions, their items renumbered (only those whose
+/// touched items are all unchanged).
+fn carry_disclosures(conn: &Connection, old: i64, new: i64) -> Result<u32> {
+    let mut n = 0u32;
     let mut map: HashMap<u32, u32> = HashMap::new();
     {
         let mut stmt = conn.prepare(

@@ -274,45 +274,11 @@ impl ReviewedPlan {
     /// Load a draft's decisions; `review` is the manifest's `review` entry.
     pub(crate) fn load(conn: &Connection, draft: i64, review: Value) -> Result<ReviewedPlan> {
         let parties = store::party_table(conn, draft)?;
-        let mut by_n: HashMap<u32, (Entity, String)> = HashMap::new();
-        let mut items: HashMap<(Entity, String), ItemPlan> = HashMap::new();
-        let mut withheld: HashMap<Entity, u64> = HashMap::new();
-        let mut counted: BTreeMap<Exemption, u64> = BTreeMap::new();
-        let mut bad: Option<String> = None;
-        store::all_items(conn, draft, &mut |(n, entity, row_id, _bundle, hash, w)| {
-            if entity == candidates::KIND {
-                return;
-            }
-            let Some(e) = Entity::from_name(&entity) else {
-                bad = Some(entity);
-                return;
-            };
-            if let Some(w) = &w {
-                *withheld.entry(e).or_default() += 1;
-                if !w.silent {
-                    *counted.entry(w.exemption).or_default() += 1;
-                }
-            }
-            by_n.insert(n, (e, row_id.clone()));
-            items.insert(
-                (e, row_id),
-                ItemPlan {
-                    hash,
-                    withheld: w,
-                    edits: Vec::new(),
-                },
-            );
-        })?;
-        if let Some(b) = bad {
-            return Err(Error::Damaged(format!(
-                "a draft item has an unknown kind ({b})"
-            )));
-        }
+        let mut l = load_items(conn, draft)?;
         // The accepted candidate items, in order (their source rows must be
         // as they were).
         let accepted = candidates::stored(conn, draft, true)?;
-        let mut cand_edits: BTreeMap<u32, Vec<Edit>> =
-            accepted.iter().map(|c| (c.0, Vec::new())).collect();
+        l.cand_edits = accepted.iter().map(|c| (c.0, Vec::new())).collect();
         let site: String = conn.query_row(
             "SELECT site FROM review_drafts WHERE id = ?1",
             [draft],
@@ -323,6 +289,94 @@ impl ReviewedPlan {
                 return Err(stale_error());
             }
         }
+        let redacted_members = l.proposals(conn, draft, &parties)?;
+        l.spans(conn, draft)?;
+        let mentions = accepted
+            .iter()
+            .enumerate()
+            .map(|(k, (n, entity, _, _, content))| {
+                let edits = l.cand_edits.get(n).map(Vec::as_slice).unwrap_or_default();
+                candidate_out(k + 1, entity, content, edits)
+            })
+            .collect();
+        let (ids, id_summary) = load_ids(conn, draft)?;
+        Ok(ReviewedPlan {
+            items: l.items,
+            ids,
+            id_summary,
+            withheld: l.withheld,
+            counted: l.counted,
+            parties: redacted_members,
+            review,
+            mentions,
+        })
+    }
+}
+
+/// A draft's decisions as they are loaded: its items (by number too), the
+/// accepted candidate items' edits, and what is withheld.
+#[derive(Default)]
+struct Loader {
+    by_n: HashMap<u32, (Entity, String)>,
+    items: HashMap<(Entity, String), ItemPlan>,
+    cand_edits: BTreeMap<u32, Vec<Edit>>,
+    withheld: HashMap<Entity, u64>,
+    counted: BTreeMap<Exemption, u64>,
+}
+
+/// The draft's items (the member's rows; candidate items are loaded apart).
+fn load_items(conn: &Connection, draft: i64) -> Result<Loader> {
+    let mut l = Loader::default();
+    let mut bad: Option<String> = None;
+    store::all_items(conn, draft, &mut |(n, entity, row_id, _bundle, hash, w)| {
+        if entity == candidates::KIND {
+            return;
+        }
+        let Some(e) = Entity::from_name(&entity) else {
+            bad = Some(entity);
+            return;
+        };
+        if let Some(w) = &w {
+            *l.withheld.entry(e).or_default() += 1;
+            if !w.silent {
+                *l.counted.entry(w.exemption).or_default() += 1;
+            }
+        }
+        l.by_n.insert(n, (e, row_id.clone()));
+        l.items.insert(
+            (e, row_id),
+            ItemPlan {
+                hash,
+                withheld: w,
+                edits: Vec::new(),
+            },
+        );
+    })?;
+    if let Some(b) = bad {
+        return Err(Error::Damaged(format!(
+            "a draft item has an unknown kind ({b})"
+        )));
+    }
+    Ok(l)
+}
+
+impl Loader {
+    /// The edit list of item `n` (a member's row, or an accepted candidate).
+    fn edits_of(&mut self, n: u32) -> Option<&mut Vec<Edit>> {
+        match self.by_n.get(&n) {
+            Some(key) => self.items.get_mut(key).map(|it| &mut it.edits),
+            None => self.cand_edits.get_mut(&n),
+        }
+    }
+
+    /// The proposals redacted, as edits; answers how many members (or
+    /// former members) are redacted.
+    fn proposals(
+        &mut self,
+        conn: &Connection,
+        draft: i64,
+        parties: &[store::PartyRow],
+    ) -> Result<usize> {
         let mut redacted_members = std::collections::HashSet::new();
         store::all_proposals(conn, draft, &mut |(
             n,
@@ -348,17 +402,18 @@ impl ReviewedPlan {
                     .unwrap_or_else(|| label.clone()),
                 reason,
             };
-            let list = match by_n.get(&n) {
-                Some(key) => items.get_mut(key).map(|it| &mut it.edits),
-                None => cand_edits.get_mut(&n),
-            };
-            if let Some(list) = list {
+            if let Some(list) = self.edits_of(n) {
                 if matches!(pkind, PartyKind::Member | PartyKind::FormerMember) {
                     redacted_members.insert(party);
                 }
                 list.push(edit);
             }
         })?;
+        Ok(redacted_members.len())
+    }
+
+    /// The span redactions, as edits.
+    fn spans(&mut self, conn: &Connection, draft: i64) -> Result<()> {
         for s in store::all_spans(conn, draft)? {
             let edit = Edit {
                 field: s.field,
@@ -366,44 +421,38 @@ impl ReviewedPlan {
                 replacement: "[redacted]".into(),
                 reason: s.reason,
             };
-            let list = match by_n.get(&s.item) {
-                Some(key) => items.get_mut(key).map(|it| &mut it.edits),
-                None => cand_edits.get_mut(&s.item),
-            };
-            if let Some(list) = list {
+            if let Some(list) = self.edits_of(s.item) {
                 list.push(edit);
             }
         }
-        let mentions = accepted
-            .iter()
-            .enumerate()
-            .map(|(k, (n, entity, _, _, content))| {
-                let edits = cand_edits.get(n).map(Vec::as_slice).unwrap_or_default();
-                candidate_out(k + 1, entity, content, edits)
-            })
-            .collect();
-        let mut ids = HashMap::new();
-        let mut per: BTreeMap<(String, String), u64> = BTreeMap::new();
-        for (field, original, opaque) in store::ids(conn, draft)? {
-            let form = opaque
-                .rsplit_once('-')
-                .map_or(opaque.as_str(), |x| x.0)
-                .to_string();
-            *per.entry((field.clone(), format!("{form}-NNNN")))
-                .or_default() += 1;
-            ids.insert((field, original), opaque);
-        }
-        Ok(ReviewedPlan {
-            items,
-            ids,
-            id_summary: per.into_iter().map(|((f, form), n)| (f, form, n)).collect(),
-            withheld,
-            counted,
-            parties: redacted_members.len(),
-            review,
-            mentions,
-        })
+        Ok(())
     }
+}
+
+/// Renumbered ids: (field, original) → opaque, and per field the form of
+/// its opaque ids and how many there are.
+type Ids = (
+    HashMap<(String, String), String>,
+    Vec<(String, String, u64)>,
+);
+
+/// The draft's renumbered ids.
+fn load_ids(conn: &Connection, draft: i64) -> Result<Ids> {
+    let mut ids = HashMap::new();
+    let mut per: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for (field, original, opaque) in store::ids(conn, draft)? {
+        let form = opaque
+            .rsplit_once('-')
+            .map_or(opaque.as_str(), |x| x.0)
+            .to_string();
+        *per.entry((field.clone(), format!("{form}-NNNN")))
+            .or_default() += 1;
+        ids.insert((field, original), opaque);
+    }
+    Ok((
+        ids,
+        per.into_iter().map(|((f, form), n)| (f, form, n)).collect(),
+    ))
 }
 
 /// The message a row that changed since the draft gets.

@@ -2,24 +2,24 @@
 //! the steps: submit, approve, reopen, withdraw, release; the four-eyes
 //! setting.
 
-use super::plan::{stale_error, ReviewedPlan};
+mod release;
+mod summary;
+
+pub(crate) use summary::summary;
+
+use super::plan::stale_error;
 use super::store::{self, DraftRow};
 use super::{
-    DisclosureCheck, DisclosureDecision, DraftState, ReleaseOptions, ReviewCan, ReviewEvent,
-    ReviewSettings, ReviewSummary, TouchedItem,
+    DisclosureCheck, DisclosureDecision, DraftState, ReviewEvent, ReviewSettings, ReviewSummary,
+    TouchedItem,
 };
-use crate::bundle::{self, BundleMade, Job};
-use crate::entity::Entity;
 use crate::error::{Error, Result};
-use crate::progress::Progress;
 use crate::requests::{self, RequestEvent};
 use crate::roles::{Action, Role};
 use crate::session::{Op, Session, Tx};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use serde_json::{json, Value};
-use std::cell::RefCell;
-use std::path::Path;
 
 /// The review event kinds on a request.
 pub(crate) const KINDS: [&str; 6] = [
@@ -221,107 +221,6 @@ pub(crate) fn complete(c: &DisclosureCheck) -> bool {
         .iter()
         .filter_map(|t| t.item)
         .all(|n| d.items.iter().any(|a| a.item == n))
-}
-
-/// The summary of the current draft, as the signed-in user sees it.
-pub(crate) fn summary(tx: &Tx, d: &DraftRow, r: &Replayed) -> Result<ReviewSummary> {
-    let conn = tx.data()?;
-    let c = store::counts(conn, d.id)?;
-    let current_sequence = store::sequence(conn, &d.site)?;
-    let stale = current_sequence != d.vault_sequence;
-    let settings = store::settings(tx.logs, &d.site)?;
-    let facts = crate::privacy::facts_conn(tx.logs, &d.site)?;
-    let facts_default = facts.updated_at.is_none();
-    let disclosures = disclosure_checks(tx, d)?;
-    let mut blockers = Vec::new();
-    if stale {
-        blockers.push(format!(
-            "the vault changed since the draft was made (export {} then, {} now): make a new draft (decisions carry over to what did not change)",
-            d.vault_sequence, current_sequence
-        ));
-    }
-    if c.undecided > 0 {
-        let proposals = plural(c.undecided as u64, "proposal", "proposals");
-        blockers.push(if c.parties_undecided > 0 {
-            format!(
-                "{proposals} undecided, about {}: decide each third party (or each proposal)",
-                plural(c.parties_undecided as u64, "third party", "third parties")
-            )
-        } else {
-            format!("{proposals} undecided: decide each")
-        });
-    }
-    for x in disclosures.iter().filter(|x| !complete(x)) {
-        blockers.push(format!(
-            "the member is in the disclosure log: record whether revealing {} would prejudice crime prevention or a child's safeguarding, and answer for each item it touched",
-            x.disclosure
-        ));
-    }
-    let ready = blockers.is_empty();
-    let role = tx.user.role;
-    let me = tx.user.name.as_str();
-    let may = Action::RequestBundle.allowed_for(role);
-    let second_ok = |submitter: Option<&str>| {
-        !settings.four_eyes || (role == Role::Dpo && submitter.is_some_and(|s| s != me))
-    };
-    let st = r.state;
-    match st {
-        DraftState::InReview if settings.four_eyes => {
-            if let Some(s) = &r.submitted_by {
-                blockers.push(format!(
-                    "four eyes: a dpo other than {s} (who submitted it) approves"
-                ));
-            }
-        }
-        DraftState::Approved if facts_default => blockers.push(
-            "the site's privacy facts are still the shipped default: a dpo should review them first (or release with allow_default_facts, which the manifest records)".into(),
-        ),
-        _ => {}
-    }
-    let can = ReviewCan {
-        decide: may && st == DraftState::Draft,
-        submit: may && st == DraftState::Draft && ready,
-        approve: may
-            && ready
-            && match st {
-                DraftState::InReview => second_ok(r.submitted_by.as_deref()),
-                DraftState::Draft => !settings.four_eyes,
-                _ => false,
-            },
-        release: may && st == DraftState::Approved && !stale,
-        reopen: may && matches!(st, DraftState::InReview | DraftState::Approved),
-        withdraw: may && st.open(),
-    };
-    Ok(ReviewSummary {
-        reference: d.reference.clone(),
-        site: d.site.clone(),
-        member_id: d.member_id.clone(),
-        draft: d.id as u32,
-        state: st,
-        created_at: d.created_at.clone(),
-        created_by: d.created_by.clone(),
-        replaces: d.replaces.map(|x| x as u32),
-        carried_over: d.carried as u32,
-        vault_sequence: d.vault_sequence,
-        current_sequence,
-        stale,
-        four_eyes: settings.four_eyes,
-        facts_default,
-        items: c.items,
-        items_reviewed: c.reviewed,
-        items_withheld: c.withheld,
-        proposals: c.proposals,
-        proposals_undecided: c.undecided,
-        parties: c.parties,
-        parties_undecided: c.parties_undecided,
-        spans: c.spans,
-        kinds: c.kinds,
-        candidates: c.candidates,
-        disclosures,
-        blockers,
-        can,
-        events: r.events.clone(),
-    })
 }
 
 /// What must hold before a draft is submitted or approved: nothing
@@ -549,127 +448,6 @@ impl Session {
             Ok(())
         })
     }
-
-    /// Release the current draft: write the zip exactly as approved (see
-    /// the module documentation) and record its SHA-256 on the request.
-    pub fn release(
-        &self,
-        reference: &str,
-        out: &Path,
-        opts: &ReleaseOptions,
-        now: DateTime<Utc>,
-        progress: &dyn Progress,
-    ) -> Result<BundleMade> {
-        let op = Op::quiet(Action::RequestBundle);
-        let (site, member_id) = self.door(op, now, |tx| {
-            let (d, _, _) = current(tx, reference)?;
-            Ok((d.site, d.member_id))
-        })?;
-        let job = Job {
-            site: &site,
-            member_id: &member_id,
-            out,
-            encrypt: opts.encrypt,
-            encryption: opts.encryption,
-            reference: Some(reference),
-            start_event: "release_started",
-            end_event: "release",
-            activity: "a release",
-            allow_default_facts: opts.allow_default_facts,
-        };
-        // What the start established, for the write and the end.
-        let chosen: RefCell<Option<(i64, String, Value)>> = RefCell::new(None);
-        bundle::make(
-            self,
-            &job,
-            now,
-            progress,
-            |tx| {
-                let request = requests::for_bundle(tx, reference, &site, &member_id)?;
-                let (d, r, _) = current(tx, reference)?;
-                if r.state != DraftState::Approved {
-                    return Err(Error::Invalid(format!(
-                        "draft {} is {}: only an approved draft is released",
-                        d.id,
-                        r.state.name()
-                    )));
-                }
-                let conn = tx.data()?;
-                if store::sequence(conn, &d.site)? != d.vault_sequence {
-                    return Err(stale_error());
-                }
-                let digest = store::digest(conn, d.id)?;
-                if r.approved_digest.as_deref() != Some(digest.as_str()) {
-                    return Err(Error::Conflict(
-                        "the decisions changed after the draft was approved: reopen it, submit and approve it again".into(),
-                    ));
-                }
-                let review = json!({
-                    "reviewed": true,
-                    "draft": d.id,
-                    "submitted_by": r.submitted_by,
-                    "approved_by": r.approved_by,
-                    "approved_at": r.approved_at,
-                    "four_eyes": r.four_eyes,
-                });
-                *chosen.borrow_mut() = Some((d.id, digest, review));
-                Ok(Some(request))
-            },
-            |tx, _| {
-                let (draft, digest, review) = chosen
-                    .borrow()
-                    .clone()
-                    .ok_or_else(|| Error::Invalid("no draft chosen".into()))?;
-                let conn = tx.data()?;
-                if store::digest(conn, draft)? != digest {
-                    return Err(Error::Conflict(
-                        "the decisions changed after the draft was approved: reopen it, submit and approve it again".into(),
-                    ));
-                }
-                check_rows(conn, draft, &site, &member_id)?;
-                ReviewedPlan::load(conn, draft, review)
-            },
-            |tx, _, detail| {
-                let (draft, digest, _) = chosen
-                    .borrow()
-                    .clone()
-                    .ok_or_else(|| Error::Invalid("no draft chosen".into()))?;
-                let mut d = detail.clone();
-                d["draft"] = json!(draft);
-                d["digest"] = json!(digest);
-                requests::note_bundle(tx, reference, &d)
-            },
-        )
-    }
-}
-
-/// Every row the bundle will hold is one of the draft's items (none added,
-/// none gone).
-fn check_rows(conn: &Connection, draft: i64, site: &str, member_id: &str) -> Result<()> {
-    let email: Option<String> = conn
-        .query_row(
-            "SELECT json_extract(data, '$.email') FROM members WHERE site = ?1 AND id = ?2",
-            params![site, member_id],
-            |r| r.get(0),
-        )
-        .map_err(|_| stale_error())?;
-    let mut stmt = conn.prepare(
-        "SELECT entity, count(*) FROM review_items WHERE draft = ?1 AND source = 'member' GROUP BY entity",
-    )?;
-    let have: Vec<(String, i64)> = stmt
-        .query_map([draft], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    for e in Entity::DATA {
-        let n = bundle::count_rows(conn, site, member_id, email.as_deref(), e)?;
-        let d = have
-            .iter()
-            .find(|x| x.0 == e.name())
-            .map_or(0, |x| x.1 as u64);
-        if n != d {
-            return Err(stale_error());
-        }
-    }
-    Ok(())
 }
 
 /// "1 proposal", "2,303 proposals".
