@@ -130,33 +130,7 @@ pub fn demo(vault: &Path, args: &DemoArgs, out: &Out) -> CliResult {
     )?;
     // As the nightly job would after a sync: Home shows the conflicts.
     s.conflicts_check(now(), &desk_core::progress::NoProgress)?;
-    // The team's record: a safeguarding disclosure about m-3, and two
-    // subject-access requests — m-3's with a draft bundle in review (its
-    // proposals, the disclosure-log decision, what others wrote about
-    // them), m-5's just received.
-    s.disclosure_record(&demo_disclosure(), now())?;
-    let today = now().date_naive();
-    let reference = s.request_open(
-        "netmums",
-        "m-3",
-        today - chrono::Days::new(9),
-        "email",
-        "the member, by email from their account address",
-        Some("SAR-DEMO-0001"),
-        false,
-        now(),
-    )?;
-    s.review_create(&reference, now(), &desk_core::progress::NoProgress)?;
-    s.request_open(
-        "netmums",
-        "m-5",
-        today - chrono::Days::new(2),
-        "web",
-        "the member, through the site's privacy form",
-        Some("SAR-DEMO-0002"),
-        true,
-        now(),
-    )?;
+    team_record(&s)?;
     out.done(
         &format!(
             "The demo vault is ready in {}.\nSign in as demo-dpo, demo-staff or demo-auditor, password: {PASSWORD}\n  export DESK_VAULT={} DESK_USER=demo-dpo DESK_PASSWORD={PASSWORD}",
@@ -201,6 +175,37 @@ fn demo_exports(work: &Path, members: u64) -> CliResult<Vec<PathBuf>> {
     )?;
     let other = gen("mumsnet", (members / 4).max(10), 11, "mumsnet-1", None, 0)?;
     Ok(vec![full.path, delta.path, other.path])
+}
+
+/// The team's record: a safeguarding disclosure about m-3, and two
+/// subject-access requests — m-3's with a draft bundle in review (its
+/// proposals, the disclosure-log decision, what others wrote about them),
+/// m-5's just received.
+fn team_record(s: &Session) -> CliResult {
+    s.disclosure_record(&demo_disclosure(), now())?;
+    let today = now().date_naive();
+    let reference = s.request_open(
+        "netmums",
+        "m-3",
+        today - chrono::Days::new(9),
+        "email",
+        "the member, by email from their account address",
+        Some("SAR-DEMO-0001"),
+        false,
+        now(),
+    )?;
+    s.review_create(&reference, now(), &desk_core::progress::NoProgress)?;
+    s.request_open(
+        "netmums",
+        "m-5",
+        today - chrono::Days::new(2),
+        "web",
+        "the member, through the site's privacy form",
+        Some("SAR-DEMO-0002"),
+        true,
+        now(),
+    )?;
+    Ok(())
 }
 
 /// The demo's disclosure: m-3's details to children's services.
