@@ -13,7 +13,6 @@ use desk_core::{Error, Role, Session};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -143,23 +142,6 @@ fn build(root: &Path) -> PathBuf {
         .write();
     s.sync(&other, t(2), &NoProgress).unwrap();
     vault
-}
-
-/// Every entry of a zip: name → bytes.
-fn unzip(path: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-    let mut out = BTreeMap::new();
-    for i in 0..z.len() {
-        let mut f = z.by_index(i).unwrap();
-        let mut b = Vec::new();
-        f.read_to_end(&mut b).unwrap();
-        out.insert(f.name().to_string(), b);
-    }
-    out
-}
-
-fn json_of(files: &BTreeMap<String, Vec<u8>>, name: &str) -> Value {
-    serde_json::from_slice(files.get(name).unwrap_or_else(|| panic!("no {name}"))).unwrap()
 }
 
 fn ids(files: &BTreeMap<String, Vec<u8>>, entity: &str, key: &str) -> Vec<String> {

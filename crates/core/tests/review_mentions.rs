@@ -16,8 +16,6 @@ use desk_core::review::{
 };
 use desk_core::{Error, Role, Session};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 const ME: &str = "alice-1042";
@@ -105,32 +103,6 @@ fn open_request(s: &Session) {
     let d = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
     s.request_open("netmums", ME, d, "email", "Alice", Some(REF), false, t(3))
         .unwrap();
-}
-
-fn unzip(path: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-    let mut out = BTreeMap::new();
-    for i in 0..z.len() {
-        let mut f = z.by_index(i).unwrap();
-        let mut b = Vec::new();
-        f.read_to_end(&mut b).unwrap();
-        out.insert(f.name().to_string(), b);
-    }
-    out
-}
-
-fn json_of(files: &BTreeMap<String, Vec<u8>>, name: &str) -> Value {
-    serde_json::from_slice(files.get(name).unwrap_or_else(|| panic!("no {name}"))).unwrap()
-}
-
-/// No file of the bundle holds any of `forbidden` (case-insensitive).
-fn assert_none_of(files: &BTreeMap<String, Vec<u8>>, forbidden: &[&str]) {
-    for (name, bytes) in files {
-        let text = String::from_utf8_lossy(bytes).to_lowercase();
-        for f in forbidden {
-            assert!(!text.contains(&f.to_lowercase()), "{name} contains {f:?}");
-        }
-    }
 }
 
 fn redact_all(s: &Session) {

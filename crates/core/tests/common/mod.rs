@@ -211,3 +211,39 @@ pub fn ids(vault: &Path, entity: &str) -> Vec<(String, bool)> {
         .map(|r| (r.2, r.6.is_some()))
         .collect()
 }
+
+/// A zip's entries by name.
+pub fn unzip(path: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let mut b = Vec::new();
+        f.read_to_end(&mut b).unwrap();
+        out.insert(f.name().to_string(), b);
+    }
+    out
+}
+
+/// An entry of an unzipped bundle, as JSON.
+pub fn json_of(files: &std::collections::BTreeMap<String, Vec<u8>>, name: &str) -> Value {
+    serde_json::from_slice(files.get(name).unwrap_or_else(|| panic!("no {name}"))).unwrap()
+}
+
+/// Every entry's text, lower case.
+pub fn all_text(files: &std::collections::BTreeMap<String, Vec<u8>>) -> Vec<(String, String)> {
+    files
+        .iter()
+        .map(|(n, b)| (n.clone(), String::from_utf8_lossy(b).to_lowercase()))
+        .collect()
+}
+
+/// No entry holds any of `forbidden` (case-insensitive).
+pub fn assert_none_of(files: &std::collections::BTreeMap<String, Vec<u8>>, forbidden: &[&str]) {
+    for (name, text) in all_text(files) {
+        for f in forbidden {
+            assert!(!text.contains(&f.to_lowercase()), "{name} contains {f:?}");
+        }
+    }
+}
