@@ -29,20 +29,12 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod common;
+use common::vm_hwm_kib;
+
 const HEAVY_POSTS: u64 = 100_000;
 const HEAVY_MESSAGES: u64 = 20_000;
 const BATCH: u64 = 1_000;
-
-fn vm_hwm_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).map(|n| n.parse().unwrap_or(0)))
-        })
-        .unwrap_or(0)
-}
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap()
