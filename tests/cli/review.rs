@@ -189,6 +189,20 @@ fn review_decide_in_bulk_approve_and_release() {
         .as_str()
         .unwrap()
         .starts_with("message-"));
+    // A message names its third parties by label, in JSON and in words.
+    let n = items["items"][0]["n"].to_string();
+    let msg = d
+        .ok("sam", &["--json", "review", "SAR-R", "item", &n])
+        .json();
+    let party = &msg["parties"][0];
+    assert_eq!(party["party"], msg["proposals"][0]["party"], "{msg}");
+    let words = d.ok("sam", &["review", "SAR-R", "item", &n]).stdout;
+    let label = format!(
+        "party {} ({})",
+        party["party"],
+        party["label"].as_str().unwrap()
+    );
+    assert!(words.contains(&label), "{words}");
 
     d.ok("sam", &["review", "SAR-R", "approve"]);
     let made = d

@@ -224,13 +224,18 @@ pub fn print_item(it: &ReviewItem) {
             (Some(a), Some(b)) => format!("{a}..{b}"),
             _ => "whole".into(),
         };
+        // The party by its label when the item's answer carries it.
+        let party = match it.parties.iter().find(|x| x.party == p.party) {
+            Some(x) => format!("{} ({})", x.party, x.label),
+            None => p.party.to_string(),
+        };
         println!(
-            "  {:>6}  {:<18} {:<10} {:<12} party {:<5} {}",
+            "  {:>6}  {:<18} {:<10} {:<12} party {:<16} {}",
             p.id,
             p.field,
             span,
             p.kind.name(),
-            p.party,
+            party,
             verdict_words(&p.effective)
         );
     }

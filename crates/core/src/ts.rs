@@ -134,6 +134,11 @@ fn constants() -> String {
     );
     let _ = writeln!(
         s,
+        "/** The most third parties one review item answer carries (crates/core/src/review/mod.rs). */\nexport const ITEM_PARTIES = {};\n",
+        crate::review::ITEM_PARTIES
+    );
+    let _ = writeln!(
+        s,
         "/** How a request may arrive (crates/core/src/requests/mod.rs). */\nexport const CHANNELS = {} as const;\n",
         json(&CHANNELS)
     );

@@ -275,6 +275,20 @@ fn a_draft_proposes_every_third_party_everywhere_and_ordinary_words_never() {
         let mut v = Vec::new();
         for it in page.items {
             let item = s.review_item(REF, it.n, None, t(4)).unwrap();
+            // The item carries its proposals' third parties, as the side
+            // list has them, in order of first appearance.
+            let mut want: Vec<u32> = Vec::new();
+            for p in &item.proposals {
+                if !want.contains(&p.party) {
+                    want.push(p.party);
+                }
+            }
+            let got: Vec<u32> = item.parties.iter().map(|p| p.party).collect();
+            assert_eq!(got, want, "item {}", it.n);
+            for p in &item.parties {
+                let listed = parties.parties.iter().find(|x| x.party == p.party);
+                assert_eq!(Some(p), listed, "item {}", it.n);
+            }
             for p in item.proposals.iter().filter(|p| p.party == party) {
                 v.push((it.kind.clone(), p.kind.name().to_string()));
             }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activityEntities, channelLabel, columnsOf, ENTITY_LABELS, fieldLabel, objectOf, outcomeLabel, purposeLabel, showValue, sourceLabel } from './display';
+import { activityEntities, calendarLabel, channelLabel, columnsOf, ENTITY_LABELS, fieldLabel, objectOf, outcomeLabel, purposeLabel, showValue, sourceLabel } from './display';
 import labels from '../../../crates/core/src/labels.json';
 
 describe('display helpers', () => {
@@ -23,6 +23,8 @@ describe('display helpers', () => {
   });
   it('labels channels and outcomes in plain words', () => {
     expect(channelLabel('web')).toBe('Web form');
+    expect(calendarLabel('england_and_wales')).toBe('England and Wales');
+    expect(calendarLabel('scotland')).toBe('Scotland');
     expect(channelLabel('other')).toBe('In person or other');
     expect(outcomeLabel('refused_excessive')).toBe('Refused — excessive');
   });

@@ -80,6 +80,11 @@ export function channelLabel(c: string): string {
   )[c] ?? c;
 }
 
+/** A site's bank-holiday calendar in words ("England and Wales"). */
+export function calendarLabel(c: string): string {
+  return ({ england_and_wales: 'England and Wales', scotland: 'Scotland' } as Record<string, string>)[c] ?? c;
+}
+
 export function outcomeLabel(o: string): string {
   return (
     {

@@ -287,7 +287,7 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
       if (!r) fail('not_found', 'no such request');
       review.addRequest(r.ref);
       const reviewed = review.events(r.ref).map((e, i) => ({ seq: i + 2, at: e.at, user: e.user, kind: e.kind, detail: e.detail as Json }));
-      const d: RequestDetail = { ...r, events: [{ seq: 1, at: `${r.received}T09:00:00Z`, user: 'ben', kind: 'opened', detail: { received: r.received, channel: 'email' } }, ...reviewed] };
+      const d: RequestDetail = { ...r, events: [{ seq: 1, at: `${r.received}T09:00:00Z`, user: 'ben', kind: 'opened', detail: { received: r.received, channel: 'email', calendar: r.calendar } }, ...reviewed] };
       return d;
     }
     case 'request_open': return 'SAR-2026-0013';

@@ -38,6 +38,7 @@ import type {
   Withheld,
 } from './generated';
 import type { BundleMade, Progress } from './types';
+import { ITEM_PARTIES } from './generated';
 
 export interface ReviewMockOptions {
   /** The request with a draft at start (others have none until made). */
@@ -505,7 +506,10 @@ export function createReviewMock(options: ReviewMockOptions = {}) {
       for (const p of all) if (p.start === null && p.effective?.decide === 'redact') setAt(out, p.field, p.replacement);
       released_row = out;
     }
-    return { item: summaryItem(d, it), row: it.row, fields, proposals: all.slice(0, max ?? 1000), proposals_total: all.length, spans, released, released_row };
+    const listed = all.slice(0, max ?? 1000);
+    // Its proposals' third parties, in order of first appearance (at most ITEM_PARTIES).
+    const parties = [...new Set(listed.map((p) => p.party))].slice(0, ITEM_PARTIES).map((n) => party(d, d.parties[n]));
+    return { item: summaryItem(d, it), row: it.row, fields, proposals: listed, proposals_total: all.length, spans, released, released_row, parties };
   }
 
   function snapshot(d: MDraft): Decisions {

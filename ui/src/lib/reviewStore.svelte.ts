@@ -31,6 +31,9 @@ export const ITEM_PAGE = 100;
 export const PARTY_PAGE = 50;
 /** Most third parties one bulk decision asks for per page. */
 const BULK_PAGE = 500;
+/** Items fetched ahead of the current one (and one behind), so "next"
+ *  shows from the cache even when keys come faster than one fetch. */
+export const PREFETCH_AHEAD = 2;
 
 export const NO_FILTER: ItemFilter = { kind: null, undecided_only: false, party: null, withheld_only: false };
 
@@ -76,6 +79,8 @@ export class ReviewStore {
    *  cache was cleared (a decision changed the items) is not kept. */
   private inflight = new Map<number, Promise<ReviewItem>>();
   private cacheGen = 0;
+  /** The cache generation the current item's answer belongs to. */
+  private shownGen = -1;
   private itemToken = 0;
   private pageToken = 0;
   private partyToken = 0;
@@ -174,10 +179,24 @@ export class ReviewStore {
     return p;
   }
 
+  /** A third party as the current item's answer carried it (as fresh as
+   *  the item: the cache is cleared by every decision). */
+  private itemParty(n: number): Party | null {
+    if (!this.item || this.shownGen !== this.cacheGen) return null; // an answer from before a decision
+    return this.item.parties.find((p) => p.party === n) ?? null;
+  }
+
+  /** Select a third party: from the current item's answer at once, else
+   *  from the side list while it is fetched afresh. */
   async selectParty(n: number | null): Promise<void> {
     const token = ++this.selToken;
     if (n === null) {
       this.party = null;
+      return;
+    }
+    const withItem = this.itemParty(n);
+    if (withItem) {
+      this.party = withItem;
       return;
     }
     const fromList = this.parties?.parties.find((p) => p.party === n);
@@ -255,6 +274,7 @@ export class ReviewStore {
   async showItem(n: number, opts: { keepProposal?: boolean; selectLast?: boolean } = {}): Promise<void> {
     const token = ++this.itemToken;
     const t0 = performance.now();
+    const gen = this.cacheGen;
     let it = this.cache.get(n);
     if (!it) {
       this.itemLoading = true;
@@ -267,13 +287,14 @@ export class ReviewStore {
         }
         return;
       }
-      this.cache.set(n, it);
+      // fetchItem kept it in the cache unless a decision cleared the cache meanwhile.
     }
     if (token !== this.itemToken) return;
     this.itemError = null;
     this.itemLoading = false;
     const keep = opts.keepProposal && this.item?.item.n === n && it.proposals.some((p) => p.id === this.proposalId);
     this.item = it;
+    this.shownGen = gen;
     this.lastItemMs = performance.now() - t0;
     const listed = this.page?.items.findIndex((x) => x.n === n) ?? -1;
     if (listed >= 0) this.pos = this.page!.offset + listed;
@@ -287,10 +308,11 @@ export class ReviewStore {
     this.prefetch();
   }
 
-  /** Fetch the next and previous items of the list into the cache. */
+  /** Fetch the next items of the list (and the previous one) into the cache. */
   private prefetch(): void {
     const cur = this.currentPos();
-    for (const pos of [cur + 1, cur - 1]) {
+    const around = [...Array.from({ length: PREFETCH_AHEAD }, (_, i) => cur + 1 + i), cur - 1];
+    for (const pos of around) {
       const s = this.at(pos);
       if (s && !this.cache.has(s.n)) this.fetchItem(s.n).catch(() => {});
     }
@@ -306,6 +328,7 @@ export class ReviewStore {
     p.then(
       (it) => {
         if (gen === this.cacheGen) this.cache.set(n, it);
+        for (const x of it.parties) this.labels.set(x.party, x.label);
       },
       () => {},
     ).finally(() => {
@@ -395,8 +418,10 @@ export class ReviewStore {
   private async afterChange(): Promise<void> {
     this.clearCache();
     const jobs: Promise<unknown>[] = [this.loadPage(this.page?.offset ?? 0), this.loadParties(this.parties?.offset ?? 0)];
-    if (this.party) jobs.push(this.selectParty(this.party.party));
+    // The item first: its answer carries its third parties as they are now.
+    const party = this.party?.party ?? null;
     if (this.item) await this.showItem(this.item.item.n, { keepProposal: true });
+    if (party !== null && this.party?.party === party) jobs.push(this.selectParty(party));
     await Promise.all(jobs);
   }
 

@@ -73,10 +73,43 @@ describe('review store: moving through a draft', () => {
     await flush();
     const asked = (n: number) => calls.filter((c) => c.cmd === 'review_item' && c.args.n === n).length;
     expect(asked(11)).toBe(1); // fetched ahead
+    expect(asked(12)).toBe(1); // two ahead
+    expect(asked(13)).toBe(0);
     await s.next();
     expect(s.item?.item.n).toBe(11);
     expect(asked(11)).toBe(1); // not asked again
-    expect(asked(12)).toBe(1); // and the one after is on its way
+    expect(asked(12)).toBe(1);
+    expect(asked(13)).toBe(1); // and the window moves on
+  });
+
+  it("shows an item's third party from the item's own answer, without asking for it", async () => {
+    const { calls } = setup();
+    const s = new ReviewStore(REF);
+    await s.load();
+    await flush();
+    const single = () => calls.filter((c) => c.cmd === 'review_parties' && c.args.limit === 1).length;
+    const before = single();
+    await s.showAt(6);
+    const p = s.proposal!;
+    // Selected in the same step, not after another round trip.
+    expect(s.party?.party).toBe(p.party);
+    expect(s.party).toEqual(s.item!.parties.find((x) => x.party === p.party));
+    expect(s.labelOf(p)).toBe(s.party!.label);
+    await flush();
+    expect(single()).toBe(before);
+  });
+
+  it("after a decision the selected third party is shown as decided (the fresh item's copy)", async () => {
+    setup();
+    const s = new ReviewStore(REF);
+    await s.load();
+    await s.showAt(6);
+    const party = s.party!;
+    expect(party.decision).toBeNull();
+    expect(await s.redactParty(party.party, 'third party', party.label)).toBe(true);
+    expect(s.party?.party).toBe(party.party);
+    expect(s.party?.decision).toEqual({ decide: 'redact', reason: 'third party' });
+    expect(s.item!.parties.find((x) => x.party === party.party)?.decision).toEqual({ decide: 'redact', reason: 'third party' });
   });
 
   it('"next" pressed while the next item is still on its way waits for that fetch, not a second one', async () => {

@@ -283,7 +283,15 @@ pub struct ReviewItem {
     pub spans: Vec<Span>,
     pub released: Vec<TextField>,
     pub released_row: Value,
+    /// The third parties of the listed proposals, in order of first
+    /// appearance, at most [`ITEM_PARTIES`]: the screen shows the selected
+    /// proposal's third party with the item, without asking again.
+    pub parties: Vec<Party>,
 }
+
+/// The most third parties one item answer carries (a message to many
+/// members lists the rest in the side list).
+pub const ITEM_PARTIES: usize = 20;
 
 /// A third party.
 #[derive(Clone, Debug, PartialEq, Serialize)]

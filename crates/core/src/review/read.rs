@@ -9,7 +9,7 @@ use super::rules::{at, text_fields};
 use super::store;
 use super::{
     entity_of, ItemFilter, ItemPage, KindCount, PartyPage, ReviewItem, ReviewSummary, Staleness,
-    TextField, Verdict,
+    TextField, Verdict, ITEM_PARTIES,
 };
 use crate::bundle::each_row;
 use crate::entity::Entity;
@@ -147,6 +147,7 @@ impl Session {
                 item,
                 row: Value::Object(shown),
                 fields,
+                parties: store::parties_of(conn, d.id, &proposals, ITEM_PARTIES)?,
                 proposals,
                 proposals_total: total,
                 spans,
@@ -345,6 +346,7 @@ fn candidate_item(
         item,
         row: Value::Object(row),
         fields,
+        parties: store::parties_of(conn, draft, &proposals, ITEM_PARTIES)?,
         proposals,
         proposals_total: total,
         spans,

@@ -16,6 +16,9 @@ export const ROLE_CAN: Readonly<Record<Role, readonly ActionKey[]>> = {"auditor"
 /** The exemptions an item may be withheld under, in words (crates/core/src/review/rules/decide.rs). */
 export const EXEMPTIONS: readonly ExemptionInfo[] = [{"key":"third_party","label":"Information about other people","law":"UK GDPR Art 15(4); DPA 2018 Sch 2 paras 16–17"},{"key":"crime_taxation","label":"Crime and taxation","law":"DPA 2018 Sch 2 para 2"},{"key":"legal_privilege","label":"Legal professional privilege","law":"DPA 2018 Sch 2 para 19"},{"key":"management_forecasts","label":"Management forecasts","law":"DPA 2018 Sch 2 para 22"},{"key":"negotiations","label":"Negotiations with the requester","law":"DPA 2018 Sch 2 para 23"},{"key":"confidential_references","label":"Confidential references","law":"DPA 2018 Sch 2 para 24"},{"key":"health","label":"Health data (serious harm)","law":"DPA 2018 Sch 3 Part 2"},{"key":"social_work","label":"Social work data (serious harm)","law":"DPA 2018 Sch 3 Part 3"},{"key":"education","label":"Education data (serious harm)","law":"DPA 2018 Sch 3 Part 4"}];
 
+/** The most third parties one review item answer carries (crates/core/src/review/mod.rs). */
+export const ITEM_PARTIES = 20;
+
 /** How a request may arrive (crates/core/src/requests/mod.rs). */
 export const CHANNELS = ["email","web","post","phone","other"] as const;
 

@@ -165,6 +165,36 @@ describe('Review screen', () => {
     expect(tid('party-form')!.textContent).toContain('Recorded by asha');
   });
 
+  it('selecting another third party starts the form again from their record, in the same form', async () => {
+    start({}, undefined, 5);
+    await settle();
+    const rows = $$<HTMLButtonElement>('[data-testid="party-row"]');
+    expect(rows.length).toBeGreaterThan(1);
+    rows[0].click();
+    await settle();
+    const form = tid('party-form')!;
+    expect(form.dataset.party).toBe(rows[0].dataset.party);
+    const note = () => tid('ts-note') as HTMLTextAreaElement;
+    const consent = () => tid('ts-consent') as HTMLSelectElement;
+    const recordA = [note().value, consent().value];
+    type(note(), 'Unsaved factors for the first party');
+    consent().value = recordA[1] === 'refused' ? 'given' : 'refused';
+    consent().dispatchEvent(new Event('change', { bubbles: true }));
+    flushSync();
+    rows[1].click();
+    await settle();
+    // The same element, now the second party's, with their own record.
+    expect(tid('party-form')).toBe(form);
+    expect(form.dataset.party).toBe(rows[1].dataset.party);
+    expect(tid('party-title')?.textContent ?? form.querySelector('h3')!.textContent).toContain(rows[1].querySelector('.label')!.textContent!);
+    expect(note().value).not.toBe('Unsaved factors for the first party');
+    // And back: the first party's record, not the unsaved answers.
+    rows[0].click();
+    await settle();
+    expect(form.dataset.party).toBe(rows[0].dataset.party);
+    expect([note().value, consent().value]).toEqual(recordA);
+  });
+
   it('marks a field’s problem from the core and shows the error', async () => {
     start({}, undefined, 5);
     await settle();

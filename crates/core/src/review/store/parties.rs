@@ -62,6 +62,27 @@ pub(crate) fn party(conn: &Connection, draft: i64, p: u32) -> Result<Option<Part
         .optional()?)
 }
 
+/// The parties of these proposals, in order of first appearance, at most
+/// `max`.
+pub(crate) fn parties_of(
+    conn: &Connection,
+    draft: i64,
+    proposals: &[Proposal],
+    max: usize,
+) -> Result<Vec<Party>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for p in proposals {
+        if out.len() >= max {
+            break;
+        }
+        if seen.insert(p.party) {
+            out.extend(party(conn, draft, p.party)?);
+        }
+    }
+    Ok(out)
+}
+
 /// A party as a plan needs it: (label, kind, verdict, key).
 pub(crate) type PartyRow = (String, PartyKind, Option<Verdict>, String);
 
