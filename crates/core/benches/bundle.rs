@@ -219,14 +219,8 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
 fn main() {
     // Cheap key derivation for the benchmark's own vault (never for real vaults).
     desk_core::vault::keys::use_test_cost(true);
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
-    if args.first().map(String::as_str) == Some("--phase") {
-        let (name, members, work) = (&args[1], args[2].parse().unwrap(), PathBuf::from(&args[3]));
-        let v = phase(name, members, &work);
-        std::fs::write(work.join(format!("{name}.json")), v.to_string()).unwrap();
+    let args = common::args();
+    if common::run_if_phase(&args, phase) {
         return;
     }
     let members: u64 = args
@@ -240,7 +234,6 @@ fn main() {
         .unwrap_or_else(|| std::env::temp_dir().join("desk-bench-bundle"));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
-    let me = std::env::current_exe().unwrap();
     let mut results = serde_json::Map::new();
     for name in [
         "setup",
@@ -250,21 +243,7 @@ fn main() {
         "heavy-aes-zip",
         "batch",
     ] {
-        eprintln!("phase {name} …");
-        let st = std::process::Command::new(&me)
-            .args([
-                "--phase",
-                name,
-                &members.to_string(),
-                work.to_str().unwrap(),
-            ])
-            .status()
-            .unwrap();
-        assert!(st.success(), "phase {name} failed");
-        let v: Value = serde_json::from_str(
-            &std::fs::read_to_string(work.join(format!("{name}.json"))).unwrap(),
-        )
-        .unwrap();
+        let v = common::run_phase(name, members, &work);
         eprintln!(
             "  {:.2} s, peak RSS {:.0} MiB",
             v["seconds"].as_f64().unwrap(),

@@ -523,14 +523,8 @@ fn phase(name: &str, members: u64, work: &Path) -> Value {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
-    if args.first().map(String::as_str) == Some("--phase") {
-        let (name, members, work) = (&args[1], args[2].parse().unwrap(), PathBuf::from(&args[3]));
-        let v = phase(name, members, &work);
-        std::fs::write(work.join(format!("{name}.json")), v.to_string()).unwrap();
+    let args = common::args();
+    if common::run_if_phase(&args, phase) {
         return;
     }
     let members: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(100_000);
@@ -539,7 +533,6 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("desk-bench-mentions"));
     std::fs::create_dir_all(&work).unwrap();
-    let me = std::env::current_exe().unwrap();
     let mut results = serde_json::Map::new();
     let phases: Vec<String> = std::env::var("DESK_BENCH_PHASES")
         .map(|p| p.split(',').map(String::from).collect())
@@ -549,21 +542,7 @@ fn main() {
                 .to_vec()
         });
     for name in &phases {
-        eprintln!("phase {name} …");
-        let st = std::process::Command::new(&me)
-            .args([
-                "--phase",
-                name,
-                &members.to_string(),
-                work.to_str().unwrap(),
-            ])
-            .status()
-            .unwrap();
-        assert!(st.success(), "phase {name} failed");
-        let v: Value = serde_json::from_str(
-            &std::fs::read_to_string(work.join(format!("{name}.json"))).unwrap(),
-        )
-        .unwrap();
+        let v = common::run_phase(name, members, &work);
         eprintln!(
             "  {:.1} s, peak RSS {:.0} MiB",
             v["seconds"].as_f64().unwrap(),

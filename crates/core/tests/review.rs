@@ -486,64 +486,34 @@ fn review_decide_approve_release_exactly_as_approved() {
         .unwrap()
         .items[0]
         .n;
-    s.review_decide(
-        REF,
-        &[
-            DecisionInput::Span {
-                item: own,
-                field: "/body".into(),
-                start: 43,
-                end: 48,
-                reason: "a staff note".into(),
-                text: Some("tired".into()),
-            },
-            DecisionInput::Withhold {
-                item: other_post,
-                exemption: Exemption::CrimeTaxation,
-                reason: "police enquiry".into(),
-                silent: false,
-            },
-            DecisionInput::Withhold {
-                item: login_like,
-                exemption: Exemption::SocialWork,
-                reason: "serious harm".into(),
-                silent: true,
-            },
-        ],
-        t(4),
-    )
-    .unwrap();
+    let decisions = [
+        DecisionInput::Span {
+            item: own,
+            field: "/body".into(),
+            start: 43,
+            end: 48,
+            reason: "a staff note".into(),
+            text: Some("tired".into()),
+        },
+        DecisionInput::Withhold {
+            item: other_post,
+            exemption: Exemption::CrimeTaxation,
+            reason: "police enquiry".into(),
+            silent: false,
+        },
+        DecisionInput::Withhold {
+            item: login_like,
+            exemption: Exemption::SocialWork,
+            reason: "serious harm".into(),
+            silent: true,
+        },
+    ];
+    s.review_decide(REF, &decisions, t(4)).unwrap();
     // Undo takes the last action back whole, and only mine.
     let u = s.review_undo(REF, t(4)).unwrap();
     assert_eq!(u.summary.items_withheld, 0);
     assert_eq!(u.summary.spans, 0);
-    s.review_decide(
-        REF,
-        &[
-            DecisionInput::Span {
-                item: own,
-                field: "/body".into(),
-                start: 43,
-                end: 48,
-                reason: "a staff note".into(),
-                text: Some("tired".into()),
-            },
-            DecisionInput::Withhold {
-                item: other_post,
-                exemption: Exemption::CrimeTaxation,
-                reason: "police enquiry".into(),
-                silent: false,
-            },
-            DecisionInput::Withhold {
-                item: login_like,
-                exemption: Exemption::SocialWork,
-                reason: "serious harm".into(),
-                silent: true,
-            },
-        ],
-        t(4),
-    )
-    .unwrap();
+    s.review_decide(REF, &decisions, t(4)).unwrap();
     let preview = s.review_item(REF, own, None, t(4)).unwrap();
     assert_eq!(
         preview.released[0].text,

@@ -42,7 +42,7 @@ afterEach(() => {
 });
 
 const tick = async () => {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
+  for (let i = 0; i < 10; i++) await Promise.resolve();
   flushSync();
 };
 

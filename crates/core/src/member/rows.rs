@@ -5,9 +5,9 @@
 use super::Page;
 use crate::entity::Entity;
 use crate::error::Result;
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::mentions::store::Usernames;
+use rusqlite::{params, Connection};
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
 
 /// Entity name → the rows on this page, and entity name → how many in all.
 pub(super) fn entity_rows(
@@ -27,11 +27,7 @@ pub(super) fn entity_rows(
     };
     let mut rows = Map::new();
     let mut totals = Map::new();
-    let mut names = Names {
-        conn,
-        site: site.into(),
-        cache: HashMap::new(),
-    };
+    let mut names = Usernames::new(conn, site);
     for e in Entity::DATA {
         if e == Entity::Members {
             continue;
@@ -67,7 +63,7 @@ type Rows = (i64, Vec<Map<String, Value>>);
 
 impl Query<'_> {
     /// Sent first, then received, each in stored order.
-    fn messages(&self, names: &mut Names<'_>) -> Result<Rows> {
+    fn messages(&self, names: &mut Usernames<'_>) -> Result<Rows> {
         let (conn, site, member_id) = (self.conn, self.site, self.member_id);
         let sent: i64 = conn.query_row(
             "SELECT count(*) FROM private_messages WHERE site = ?1 AND member_id = ?2",
@@ -98,7 +94,7 @@ impl Query<'_> {
                 "_role".into(),
                 json!(if sender { "sender" } else { "recipient" }),
             );
-            let p = names.participants(&m, member_id)?;
+            let p = participants(names, &m, member_id)?;
             m.insert("_other_participants".into(), p);
             list.push(m);
         }
@@ -203,46 +199,23 @@ fn to_values(rows: Vec<RawRow>) -> Vec<Map<String, Value>> {
         .collect()
 }
 
-/// Usernames of members of a site, None for a former member.
-struct Names<'c> {
-    conn: &'c Connection,
-    site: String,
-    cache: HashMap<String, Option<String>>,
-}
-
-impl Names<'_> {
-    fn get(&mut self, id: &str) -> Result<Option<String>> {
-        if let Some(v) = self.cache.get(id) {
-            return Ok(v.clone());
-        }
-        let u: Option<Option<String>> = self
-            .conn
-            .prepare_cached(
-                "SELECT json_extract(data, '$.username') FROM members WHERE site = ?1 AND id = ?2",
-            )?
-            .query_row(params![self.site, id], |r| r.get(0))
-            .optional()?;
-        let u = u.flatten();
-        self.cache.insert(id.to_string(), u.clone());
-        Ok(u)
+/// A message's other participants, with their usernames (a former
+/// member's is null).
+fn participants(names: &mut Usernames, msg: &Map<String, Value>, me: &str) -> Result<Value> {
+    let mut ids: Vec<String> = Vec::new();
+    if let Some(s) = msg.get("sender_id").and_then(|v| v.as_str()) {
+        ids.push(s.into());
     }
-
-    fn participants(&mut self, msg: &Map<String, Value>, me: &str) -> Result<Value> {
-        let mut ids: Vec<String> = Vec::new();
-        if let Some(s) = msg.get("sender_id").and_then(|v| v.as_str()) {
-            ids.push(s.into());
-        }
-        if let Some(Value::Array(a)) = msg.get("recipient_ids") {
-            ids.extend(a.iter().filter_map(|v| v.as_str()).map(String::from));
-        }
-        let mut out = Vec::new();
-        for id in ids.into_iter().filter(|i| i != me) {
-            let u = self.get(&id)?;
-            out.push(match u {
-                Some(u) => json!({"member_id": id, "username": u}),
-                None => json!({"member_id": id, "username": null, "former_member": true}),
-            });
-        }
-        Ok(Value::Array(out))
+    if let Some(Value::Array(a)) = msg.get("recipient_ids") {
+        ids.extend(a.iter().filter_map(|v| v.as_str()).map(String::from));
     }
+    let mut out = Vec::new();
+    for id in ids.into_iter().filter(|i| i != me) {
+        let u = names.get(&id)?;
+        out.push(match u {
+            Some(u) => json!({"member_id": id, "username": u}),
+            None => json!({"member_id": id, "username": null, "former_member": true}),
+        });
+    }
+    Ok(Value::Array(out))
 }

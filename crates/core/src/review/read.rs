@@ -128,19 +128,7 @@ impl Session {
                 out.shift_remove(crate::entity::DROPPED_FIELD);
                 Value::Object(out)
             };
-            let released = match &released_row {
-                Value::Object(o) => fields
-                    .iter()
-                    .map(|f| TextField {
-                        path: f.path.clone(),
-                        text: at(o, &f.path)
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string(),
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
+            let released = released_fields(&fields, &released_row);
             let mut shown = row;
             shown.shift_remove(crate::entity::DROPPED_FIELD);
             Ok(ReviewItem {
@@ -329,19 +317,7 @@ fn candidate_item(
         super::plan::apply_edits(&mut out, &edits);
         Value::Object(out)
     };
-    let released = match &released_row {
-        Value::Object(o) => fields
-            .iter()
-            .map(|f| TextField {
-                path: f.path.clone(),
-                text: at(o, &f.path)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+    let released = released_fields(&fields, &released_row);
     Ok(ReviewItem {
         item,
         row: Value::Object(row),
@@ -353,6 +329,24 @@ fn candidate_item(
         released,
         released_row,
     })
+}
+
+/// The text fields as they would be released: their values in the
+/// released row (none when the item is withheld or declined).
+fn released_fields(fields: &[TextField], released_row: &Value) -> Vec<TextField> {
+    match released_row {
+        Value::Object(o) => fields
+            .iter()
+            .map(|f| TextField {
+                path: f.path.clone(),
+                text: at(o, &f.path)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The row's ids as the draft renumbered them.

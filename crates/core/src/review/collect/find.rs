@@ -27,13 +27,7 @@ impl Discovery {
                     continue;
                 }
                 if let Some(&p) = self.by_member.get(&who) {
-                    out.push(Found {
-                        field: path,
-                        start: None,
-                        end: None,
-                        kind: ProposalKind::Participant,
-                        party: p,
-                    });
+                    out.push(Found::participant(path, p));
                 }
             }
         }
@@ -55,13 +49,7 @@ impl Discovery {
         let mut out = Vec::new();
         if let Some(a) = row.get("author_id").and_then(Value::as_str) {
             if let Some(&p) = self.by_member.get(a) {
-                out.push(Found {
-                    field: "/author_id".into(),
-                    start: None,
-                    end: None,
-                    kind: ProposalKind::Participant,
-                    party: p,
-                });
+                out.push(Found::participant("/author_id".into(), p));
             }
         }
         let mut n = Normalised::default();

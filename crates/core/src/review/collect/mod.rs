@@ -184,6 +184,20 @@ pub struct Found {
     pub party: u32,
 }
 
+impl Found {
+    /// A participant: the whole value at `field` is the party (a message's
+    /// sender or recipient, a candidate item's author).
+    pub(crate) fn participant(field: String, party: u32) -> Found {
+        Found {
+            field,
+            start: None,
+            end: None,
+            kind: ProposalKind::Participant,
+            party,
+        }
+    }
+}
+
 /// The outcome of discovery.
 pub struct Discovery {
     pub site: String,

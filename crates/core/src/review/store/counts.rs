@@ -120,28 +120,36 @@ fn kinds(conn: &Connection, draft: i64) -> Result<Vec<KindCount>> {
 
 /// Per kind, how many items are withheld.
 fn withheld_per_kind(conn: &Connection, draft: i64, kinds: &mut [KindCount]) -> Result<()> {
-    let mut stmt = conn.prepare(
+    per_kind(
+        conn,
         "SELECT entity, count(*) FROM review_items INDEXED BY review_items_list
           WHERE draft = ?1 AND withheld IS NOT NULL GROUP BY entity",
-    )?;
-    let rows = stmt.query_map([draft], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
-    })?;
-    for r in rows {
-        let (e, n) = r?;
-        let k = kind_name(e);
-        if let Some(x) = kinds.iter_mut().find(|x| x.kind == k) {
-            x.withheld = n;
-        }
-    }
-    Ok(())
+        draft,
+        kinds,
+        |x, n| x.withheld = n,
+    )
 }
 
 /// Per kind, how many items have undecided proposals.
 fn undecided_per_kind(conn: &Connection, draft: i64, kinds: &mut [KindCount]) -> Result<()> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT i.entity, count(DISTINCT p.item) {OPEN} GROUP BY i.entity"
-    ))?;
+    per_kind(
+        conn,
+        &format!("SELECT i.entity, count(DISTINCT p.item) {OPEN} GROUP BY i.entity"),
+        draft,
+        kinds,
+        |x, n| x.undecided = n,
+    )
+}
+
+/// Put each (entity, count) row of `sql` into its kind with `set`.
+fn per_kind(
+    conn: &Connection,
+    sql: &str,
+    draft: i64,
+    kinds: &mut [KindCount],
+    set: impl Fn(&mut KindCount, u32),
+) -> Result<()> {
+    let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map([draft], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
     })?;
@@ -149,7 +157,7 @@ fn undecided_per_kind(conn: &Connection, draft: i64, kinds: &mut [KindCount]) ->
         let (e, n) = r?;
         let k = kind_name(e);
         if let Some(x) = kinds.iter_mut().find(|x| x.kind == k) {
-            x.undecided = n;
+            set(x, n);
         }
     }
     Ok(())
